@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { globalOptions, joinValueOptions, proxyOptions, renderOptions, targetOptions, type OptionSpec } from '../../config/options.js';
+import { addOptions } from '../options.js';
+import type { CommandContext } from '../context.js';
+import type { RunCommand } from '../run.js';
+
+const SPECS: OptionSpec[] = [
+  ...Object.values(targetOptions),
+  ...Object.values(joinValueOptions),
+  ...Object.values(proxyOptions),
+  ...Object.values(renderOptions),
+];
+
+export function register(program: Command, run: RunCommand): Command {
+  const cmd = program
+    .command('render')
+    .description('print the bootstrap PowerShell that turns one Windows Server into a node of your cluster (works offline)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  export WIN_K8S_TOKEN=abcdef.0123456789abcdef
+  win-k8s render --kubernetes-version 1.33.2 --api-server 10.0.0.10:6443 \\
+    --ca-cert-hash sha256:<64 hex> --node-name win-01 > bootstrap.ps1
+  win-k8s render ... --compress --output-file user-data.ps1   # stub for 16 KB user-data limits
+
+Run it on the Windows machine as Administrator:
+  powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\\bootstrap.ps1`,
+    );
+  addOptions(cmd, SPECS);
+  cmd.action(async (_opts: unknown, command: Command) => run(command, async () => renderHandler));
+  return cmd;
+}
+
+const REQUIRED: { path: string; spec: OptionSpec; what: string }[] = [
+  { path: 'pool.kubernetesVersion', spec: targetOptions.kubernetesVersion, what: 'the Kubernetes version of the cluster (kubectl version)' },
+  { path: 'cluster.apiServer', spec: joinValueOptions.apiServer, what: 'the API server endpoint (kubeadm token create --print-join-command shows it)' },
+  { path: 'cluster.token', spec: joinValueOptions.token, what: 'a bootstrap token (kubeadm token create)' },
+  { path: 'cluster.caCertHash', spec: joinValueOptions.caCertHash, what: 'the CA hash (kubeadm token create --print-join-command shows it)' },
+  { path: 'render.nodeName', spec: renderOptions.nodeName, what: 'the node name' },
+];
+
+async function renderHandler(ctx: CommandContext): Promise<number> {
+  const [{ ConfigFile, RenderSection }, { mergeSources, validate }, { envName, longFlag }, { renderBootstrap }, { UsageErrors }] = await Promise.all([
+    import('../../config/schema.js'),
+    import('../../config/resolve.js'),
+    import('../../config/options.js'),
+    import('../../bootstrap/render.js'),
+    import('../../errors.js'),
+  ]);
+  const specs = [...SPECS, globalOptions.kubeconfig, globalOptions.context];
+  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
+  const { render: rawRender, ...rawConfig } = merged.raw as { render?: unknown } & Record<string, unknown>;
+  // Validate everything first and report all problems together.
+  const problems: string[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof UsageErrors) problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  };
+  const config = collect(() => validate(ConfigFile, rawConfig, merged));
+  const renderValues = collect(() => validate(RenderSection, rawRender ?? {}, merged, 'render'));
+  // Presence is judged on the merged input, so an invalid value elsewhere does not hide it.
+  const get = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], merged.raw);
+  for (const r of REQUIRED) {
+    if (get(r.path) === undefined) {
+      const inFile = r.path.startsWith('render.') ? '' : `, or ${r.path} in win-k8s.yaml`;
+      problems.push(`${longFlag(r.spec)}: required: ${r.what} (or ${envName(r.spec)}${inFile})`);
+    }
+  }
+  if (problems.length > 0 || !config || !renderValues) throw new UsageErrors(problems, 'win-k8s render --help lists every option');
+
+  const { cluster, pool, proxy } = config;
+  ctx.output.addSecret(cluster.token);
+  for (const url of [proxy.http, proxy.https]) if (url && /\/\/[^/]*@/.test(url)) ctx.output.addSecret(url);
+  const serviceCidr = cluster.serviceCidr ?? '10.96.0.0/12';
+  const clusterCidr = cluster.podCidr ?? '10.244.0.0/16';
+  if (!cluster.serviceCidr) ctx.output.warn(`--service-cidr not set: assuming kubeadm's default ${serviceCidr}; a wrong value breaks Service routing from Windows pods`);
+  if (!cluster.podCidr && pool.cni === 'flannel') ctx.output.warn(`--cluster-cidr not set: assuming flannel's default ${clusterCidr}`);
+
+  const rendered = renderBootstrap({
+    target: {
+      windowsVersion: pool.windowsVersion,
+      kubernetesVersion: pool.kubernetesVersion!,
+      runtime: pool.runtime,
+      cni: pool.cni,
+      hypervIsolation: pool.hypervIsolation,
+      containerdVersion: pool.containerdVersion,
+      dockerVersion: pool.dockerVersion,
+    },
+    nodeName: renderValues.nodeName,
+    apiServer: cluster.apiServer!,
+    token: cluster.token!,
+    caCertHash: cluster.caCertHash!,
+    serviceCidr,
+    clusterCidr,
+    labels: pool.labels,
+    taints: pool.taints,
+    proxy: { http: proxy.http, https: proxy.https, noProxy: proxy.noProxy },
+    checksums: pool.checksums,
+    allowUnsupported: pool.allowUnsupported,
+    toolVersion: ctx.toolVersion,
+  });
+  for (const finding of rendered.findings) {
+    if (finding.severity === 'error') {
+      ctx.output.warn(`UNSUPPORTED (--allow-unsupported): ${finding.message}${finding.instead ? `; supported choice: ${finding.instead}` : ''}`);
+    } else if (finding.severity === 'warning') {
+      ctx.output.warn(`${finding.message}${finding.instead ? `; consider ${finding.instead}` : ''}`);
+    } else {
+      ctx.output.debug(finding.message);
+    }
+  }
+
+  let script = rendered.script;
+  if (renderValues.compress) {
+    const { compressScript } = await import('../../bootstrap/compress.js');
+    script = compressScript(script);
+    ctx.output.debug(`compressed ${Buffer.byteLength(rendered.script)} bytes to a ${Buffer.byteLength(script)}-byte stub`);
+  }
+  const target = { ...rendered.target, compressed: renderValues.compress, bytes: Buffer.byteLength(script) };
+
+  if (renderValues.outputFile) {
+    const { writeSecretFile } = await import('../../util/secret-file.js');
+    const path = writeSecretFile(ctx.cwd, renderValues.outputFile, script);
+    ctx.output.success(`wrote ${path} (${target.bytes} bytes, mode 0600): it contains a bootstrap token, keep it private`);
+    if (ctx.output.format === 'json') ctx.output.result({ file: path, target }, () => '');
+    return 0;
+  }
+  ctx.output.result({ script, target }, () => script, { carriesSecrets: true });
+  return 0;
+}

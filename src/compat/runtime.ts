@@ -1,0 +1,62 @@
+import { compareVersions, k8sMinor } from './versions.js';
+import type { RuntimeName } from './matrix.js';
+import type { WindowsVersion } from './windows.js';
+
+/**
+ * containerd release matched to each Kubernetes minor: the newest patch of a containerd line
+ * that containerd's RELEASES.md "Kubernetes Support" table lists for that minor (read 2026-11).
+ * 1.20-1.31: 1.7 (serves CRI v1 and v1alpha2); 1.32-1.34: 2.0 LTS; 1.35: 2.2; 1.36+: 2.3 LTS.
+ */
+export function defaultContainerdVersion(kubernetesVersion: string): string {
+  const minor = k8sMinor(kubernetesVersion);
+  if (minor <= 31) return '1.7.33';
+  if (minor <= 34) return '2.0.10';
+  if (minor === 35) return '2.2.5';
+  return '2.3.4';
+}
+
+/** containerd 2.x reads config version 3 (new plugin ids); 1.x reads version 2. Source: containerd docs/cri/config.md. */
+export function containerdConfigVersion(containerdVersion: string): 2 | 3 {
+  return compareVersions(containerdVersion, '2.0.0') >= 0 ? 3 : 2;
+}
+
+/**
+ * Docker CE static binaries for Windows. Docker publishes no checksum for these zips, so the
+ * user must pin one (--checksum docker=<sha256>). 20.10 is the last line dockershim (<1.24) was
+ * validated with; later clusters use a current Docker through cri-dockerd.
+ * Source: download.docker.com/win/static/stable/x86_64/; kubernetes CHANGELOG-1.23 (validated Docker versions).
+ */
+export function defaultDockerVersion(kubernetesVersion: string): string {
+  return k8sMinor(kubernetesVersion) < 24 ? '20.10.24' : '29.2.1';
+}
+
+/** cri-dockerd (Mirantis) release for Docker on Kubernetes 1.24+. */
+export const CRI_DOCKERD_VERSION = '0.4.4';
+
+/** The CRI endpoint kubelet and kubeadm use, per runtime. Sources: kubeadm docs "container runtimes"; kubernetes/website#31309. */
+export function criSocket(runtime: RuntimeName, kubernetesVersion: string): string {
+  if (runtime === 'containerd') return 'npipe:////./pipe/containerd-containerd';
+  // Before 1.24 kubelet talked to Docker through the built-in dockershim.
+  return k8sMinor(kubernetesVersion) < 24 ? 'npipe:////./pipe/docker_engine' : 'npipe:////./pipe/cri-dockerd';
+}
+
+/**
+ * Sandbox (pause) image per Windows build. pause 3.10.2 is the first with ltsc2025
+ * (kubernetes/kubernetes#136960, containerd/containerd#13156); 3.10.1 carries ltsc2019 and
+ * ltsc2022 (containerd#12085). Windows Server 2016 predates the multi-arch pause images and
+ * used Microsoft's 1.4.1 build (sig-windows-tools PrepareNode.ps1 of the Docker era).
+ */
+export function sandboxImage(windowsVersion: WindowsVersion): string {
+  switch (windowsVersion) {
+    case '2016':
+      return 'mcr.microsoft.com/oss/kubernetes/pause:1.4.1';
+    case '2019':
+    case '2022':
+      return 'registry.k8s.io/pause:3.10.1';
+    case '2025':
+      return 'registry.k8s.io/pause:3.10.2';
+  }
+}
+
+/** The containerd runtime handler for Hyper-V isolated pods (containerd internal/cri/config/config_windows.go). */
+export const HYPERV_RUNTIME_HANDLER = 'runhcs-wcow-hypervisor';

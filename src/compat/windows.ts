@@ -1,0 +1,28 @@
+/**
+ * Windows Server LTSC releases Kubernetes can run on, with the build number that container
+ * images must match under process isolation.
+ * Source: learn.microsoft.com virtualization/windowscontainers/deploy-containers/version-compatibility
+ * (ltsc2019 = 10.0.17763, ltsc2022 = 10.0.20348, ltsc2025 = 10.0.26100); kubernetes.io
+ * docs/concepts/windows/user-guide (OS build to node label node.kubernetes.io/windows-build).
+ */
+export type WindowsVersion = '2016' | '2019' | '2022' | '2025';
+
+export interface WindowsRelease {
+  version: WindowsVersion;
+  build: number;
+  /** The value of node.kubernetes.io/windows-build on such a node. */
+  buildLabel: string;
+  /** The tag suffix of matching Microsoft base images (servercore:ltsc2022 ...). */
+  imageTag: string;
+}
+
+export const WINDOWS_RELEASES: Record<WindowsVersion, WindowsRelease> = {
+  '2016': { version: '2016', build: 14393, buildLabel: '10.0.14393', imageTag: 'ltsc2016' },
+  '2019': { version: '2019', build: 17763, buildLabel: '10.0.17763', imageTag: 'ltsc2019' },
+  '2022': { version: '2022', build: 20348, buildLabel: '10.0.20348', imageTag: 'ltsc2022' },
+  '2025': { version: '2025', build: 26100, buildLabel: '10.0.26100', imageTag: 'ltsc2025' },
+};
+
+export function windowsReleaseForBuild(build: number): WindowsRelease | undefined {
+  return Object.values(WINDOWS_RELEASES).find((r) => r.build === build);
+}

@@ -1,0 +1,79 @@
+/**
+ * Every option the CLI takes, once: its flag, its WIN_K8S_* variable and its path in
+ * win-k8s.yaml. Commands pick from here, so a value has one name and one rule wherever it is
+ * set. This module must stay free of heavy imports: it is loaded for `--help`.
+ */
+export type OptionKind = 'string' | 'boolean' | 'int' | 'list' | 'map';
+
+export interface OptionSpec {
+  /** commander flag syntax, e.g. `--kubernetes-version <x.y.z>` */
+  flags: string;
+  description: string;
+  kind: OptionKind;
+  /** Dotted path in the resolved config; `render.*` and `command.*` paths cannot be set in win-k8s.yaml. */
+  path?: string;
+  choices?: readonly string[];
+  /** Shown in help only; the real default lives in the schema so flag, env and file agree. */
+  defaultText?: string;
+}
+
+/** `--node-name <name>` -> `nodeName`, the key commander stores the value under. */
+export function optionKey(spec: OptionSpec): string {
+  const long = longFlag(spec).replace(/^--(no-)?/, '');
+  return long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function longFlag(spec: OptionSpec): string {
+  const m = /--[a-z0-9-]+/.exec(spec.flags);
+  if (!m) throw new Error(`option without a long flag: ${spec.flags}`);
+  return m[0];
+}
+
+/** `--kubernetes-version` -> `WIN_K8S_KUBERNETES_VERSION`; `--no-color` -> `WIN_K8S_NO_COLOR`. */
+export function envName(spec: OptionSpec): string {
+  return `WIN_K8S_${longFlag(spec).slice(2).replace(/-/g, '_').toUpperCase()}`;
+}
+
+export const globalOptions = {
+  config: { flags: '-c, --config <file>', description: 'config file (default: ./win-k8s.yaml when it exists)', kind: 'string' },
+  kubeconfig: { flags: '--kubeconfig <path>', description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', kind: 'string', path: 'kubeconfig' },
+  context: { flags: '--context <name>', description: 'kubeconfig context to use', kind: 'string', path: 'context' },
+  output: { flags: '-o, --output <format>', description: 'output format', kind: 'string', path: 'output', choices: ['human', 'json'], defaultText: 'human' },
+  yes: { flags: '-y, --yes', description: 'answer yes to confirmations (required without a TTY)', kind: 'boolean' },
+  noColor: { flags: '--no-color', description: 'disable colours (also NO_COLOR)', kind: 'boolean' },
+  verbose: { flags: '-v, --verbose', description: 'more detail on stderr (secrets stay redacted)', kind: 'boolean' },
+} satisfies Record<string, OptionSpec>;
+
+export const targetOptions = {
+  kubernetesVersion: { flags: '--kubernetes-version <x.y.z>', description: 'Kubernetes version of the node binaries', kind: 'string', path: 'pool.kubernetesVersion' },
+  windowsVersion: { flags: '--windows-version <version>', description: 'Windows Server version', kind: 'string', path: 'pool.windowsVersion', choices: ['2016', '2019', '2022', '2025'], defaultText: '2022' },
+  runtime: { flags: '--runtime <runtime>', description: 'container runtime', kind: 'string', path: 'pool.runtime', choices: ['containerd', 'docker'], defaultText: 'containerd' },
+  cni: { flags: '--cni <cni>', description: 'network plugin the cluster runs', kind: 'string', path: 'pool.cni', choices: ['flannel', 'calico', 'none'], defaultText: 'flannel' },
+  containerdVersion: { flags: '--containerd-version <x.y.z>', description: 'containerd version (default: the one matched to the Kubernetes version)', kind: 'string', path: 'pool.containerdVersion' },
+  dockerVersion: { flags: '--docker-version <x.y.z>', description: 'Docker CE version (runtime docker)', kind: 'string', path: 'pool.dockerVersion' },
+  hypervIsolation: { flags: '--hyperv-isolation', description: 'enable Hyper-V and a containerd runtime handler for Hyper-V isolated containers', kind: 'boolean', path: 'pool.hypervIsolation' },
+  nodeLabels: { flags: '--node-labels <k=v,...>', description: 'labels the kubelet registers the node with', kind: 'map', path: 'pool.labels' },
+  nodeTaints: { flags: '--node-taints <key[=value]:Effect,...>', description: 'taints the kubelet registers the node with', kind: 'list', path: 'pool.taints' },
+  checksum: { flags: '--checksum <name=sha256,...>', description: 'pin the SHA-256 of a download (required for docker, whose zips have no published checksum)', kind: 'map', path: 'pool.checksums' },
+  allowUnsupported: { flags: '--allow-unsupported', description: 'go on with a combination the compatibility matrix refuses (prints a warning)', kind: 'boolean', path: 'pool.allowUnsupported' },
+} satisfies Record<string, OptionSpec>;
+
+export const joinValueOptions = {
+  apiServer: { flags: '--api-server <host:port>', description: 'API server endpoint the node joins', kind: 'string', path: 'cluster.apiServer' },
+  token: { flags: '--token <token>', description: 'bootstrap token (prefer WIN_K8S_TOKEN: flags are visible in the process list)', kind: 'string', path: 'cluster.token' },
+  caCertHash: { flags: '--ca-cert-hash <sha256:hex>', description: 'hash of the cluster CA public key, for kubeadm discovery', kind: 'string', path: 'cluster.caCertHash' },
+  serviceCidr: { flags: '--service-cidr <cidr>', description: 'cluster Service CIDR', kind: 'string', path: 'cluster.serviceCidr', defaultText: '10.96.0.0/12' },
+  clusterCidr: { flags: '--cluster-cidr <cidr>', description: 'cluster Pod CIDR', kind: 'string', path: 'cluster.podCidr', defaultText: '10.244.0.0/16' },
+} satisfies Record<string, OptionSpec>;
+
+export const proxyOptions = {
+  httpProxy: { flags: '--http-proxy <url>', description: 'HTTP proxy for downloads, the runtime and the kubelet', kind: 'string', path: 'proxy.http' },
+  httpsProxy: { flags: '--https-proxy <url>', description: 'HTTPS proxy', kind: 'string', path: 'proxy.https' },
+  noProxy: { flags: '--no-proxy <hosts>', description: 'hosts and CIDRs that bypass the proxy (cluster CIDRs are added)', kind: 'list', path: 'proxy.noProxy' },
+} satisfies Record<string, OptionSpec>;
+
+export const renderOptions = {
+  nodeName: { flags: '--node-name <name>', description: 'node name and Windows computer name (at most 15 characters)', kind: 'string', path: 'render.nodeName' },
+  compress: { flags: '--compress', description: 'emit a small stub carrying the script as base64 gzip (for 16 KB user-data limits)', kind: 'boolean', path: 'render.compress' },
+  outputFile: { flags: '--output-file <path>', description: 'write the script to a file (mode 0600) instead of stdout', kind: 'string', path: 'render.outputFile' },
+} satisfies Record<string, OptionSpec>;

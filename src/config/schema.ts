@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import {
+  CA_CERT_HASH,
+  KUBEADM_TOKEN,
+  SEMVER,
+  checkCidr,
+  checkNodeLabel,
+  checkNodeName,
+  checkPoolName,
+  checkProxyUrl,
+  checkTaint,
+  normaliseApiServer,
+} from './validators.js';
+import { ARTIFACT_NAMES } from '../compat/artifacts.js';
+
+/**
+ * The schema of win-k8s.yaml. Flags and WIN_K8S_* variables are mapped onto the same paths
+ * (src/config/options.ts), so every value, wherever it came from, passes these rules.
+ * Objects are strict: a misspelt field is an error, never silently ignored.
+ */
+
+const refine = (check: (v: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const message = check(value);
+  if (message) ctx.addIssue({ code: 'custom', message });
+};
+
+const version = (what: string) =>
+  z
+    .string({ error: `expected a ${what} version such as 1.33.2` })
+    .regex(SEMVER, { error: `expected a ${what} version x.y.z, e.g. 1.33.2` })
+    .transform((v) => v.replace(/^v/, ''));
+
+export const WindowsVersion = z.enum(['2016', '2019', '2022', '2025'], { error: 'expected one of 2016, 2019, 2022, 2025' });
+export const Runtime = z.enum(['containerd', 'docker'], { error: 'expected containerd or docker' });
+export const Cni = z.enum(['flannel', 'calico', 'none'], { error: 'expected flannel, calico or none' });
+export const Edition = z.enum(['core', 'full'], { error: 'expected core or full' });
+export const Cloud = z.enum(['aws', 'azure', 'gcp'], { error: 'expected aws, azure or gcp' });
+
+const cidr = z.string().superRefine(refine(checkCidr));
+
+export const ClusterSection = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'expected a lowercase RFC 1123 name' }).max(40).optional(),
+    apiServer: z.string().transform((v, ctx) => {
+      const r = normaliseApiServer(v);
+      if (r.error) ctx.addIssue({ code: 'custom', message: r.error });
+      return r.value ?? v;
+    }).optional(),
+    token: z.string().regex(KUBEADM_TOKEN, { error: 'expected a kubeadm bootstrap token: 6 then 16 characters of [a-z0-9], joined by "." (value not shown)' }).optional(),
+    caCertHash: z
+      .string()
+      .transform((v) => v.toLowerCase())
+      .pipe(z.string().regex(CA_CERT_HASH, { error: 'expected sha256:<64 hex digits> (kubeadm\'s --discovery-token-ca-cert-hash)' }))
+      .optional(),
+    serviceCidr: cidr.optional(),
+    podCidr: cidr.optional(),
+  })
+  .strict();
+
+export const PoolSection = z
+  .object({
+    name: z.string().superRefine(refine(checkPoolName)).default('win'),
+    count: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).max(500, { error: 'expected at most 500' }).default(1),
+    windowsVersion: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), WindowsVersion).default('2022'),
+    edition: Edition.default('core'),
+    kubernetesVersion: version('Kubernetes').optional(),
+    runtime: Runtime.default('containerd'),
+    cni: Cni.default('flannel'),
+    containerdVersion: version('containerd').optional(),
+    dockerVersion: version('Docker').optional(),
+    hypervIsolation: z.boolean({ error: 'expected true or false' }).default(false),
+    labels: z
+      .record(z.string(), z.string({ error: 'label values must be strings' }))
+      .superRefine((labels, ctx) => {
+        for (const [k, v] of Object.entries(labels)) {
+          const message = checkNodeLabel(k, v);
+          if (message) ctx.addIssue({ code: 'custom', message, path: [k] });
+        }
+      })
+      .default({}),
+    taints: z.array(z.string().superRefine(refine(checkTaint))).default([]),
+    allowUnsupported: z.boolean({ error: 'expected true or false' }).default(false),
+    checksums: z
+      .record(z.string(), z.string())
+      .superRefine((sums, ctx) => {
+        for (const [name, sha] of Object.entries(sums)) {
+          if (!(ARTIFACT_NAMES as readonly string[]).includes(name)) {
+            ctx.addIssue({ code: 'custom', path: [name], message: `unknown artifact "${name}"; expected one of ${ARTIFACT_NAMES.join(', ')}` });
+          } else if (!/^[a-fA-F0-9]{64}$/.test(sha)) {
+            ctx.addIssue({ code: 'custom', path: [name], message: `expected a SHA-256 of 64 hex digits` });
+          }
+        }
+      })
+      .default({}),
+  })
+  .strict();
+
+export const ProxySection = z
+  .object({
+    http: z.string().superRefine(refine(checkProxyUrl)).optional(),
+    https: z.string().superRefine(refine(checkProxyUrl)).optional(),
+    noProxy: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const ConfigFile = z
+  .object({
+    apiVersion: z.literal('win-k8s.io/v1alpha1', { error: 'expected win-k8s.io/v1alpha1' }).optional(),
+    kind: z.literal('Config', { error: 'expected Config' }).optional(),
+    kubeconfig: z.string().optional(),
+    context: z.string().optional(),
+    output: z.enum(['human', 'json'], { error: 'expected human or json' }).optional(),
+    cloud: Cloud.optional(),
+    cluster: ClusterSection.default({}),
+    pool: PoolSection.default(PoolSection.parse({})),
+    proxy: ProxySection.default({ noProxy: [] }),
+  })
+  .strict();
+
+export type ConfigFile = z.output<typeof ConfigFile>;
+export type ConfigFileInput = z.input<typeof ConfigFile>;
+
+/** Render-only values: one node, not a pool. */
+export const RenderSection = z
+  .object({
+    nodeName: z.string().superRefine(refine(checkNodeName)),
+    compress: z.boolean().default(false),
+    outputFile: z.string().optional(),
+  })
+  .strict();
+
+export function jsonSchema(): unknown {
+  const schema = z.toJSONSchema(ConfigFile, { io: 'input', target: 'draft-2020-12' });
+  return {
+    ...schema,
+    $id: 'https://win-k8s.io/schema/v1alpha1/win-k8s.schema.json',
+    title: 'win-k8s.yaml',
+    description: 'Configuration of win-k8s: the cluster to join and the Windows node pool to create.',
+  };
+}
