@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { loadConfigFile, type LoadedFile } from '../config/load.js';
+import type { LoadedFile } from '../config/load.js';
 import { envName, globalOptions, type OptionSpec } from '../config/options.js';
 import { Output, type OutputFormat } from '../output/output.js';
 import { canPrompt, isCI, wantsColor, type Env, type Streams } from '../output/terminal.js';
@@ -75,11 +75,13 @@ export function makeOutput(format: OutputFormat, cmd: Command, rt: RuntimeEnv): 
   });
 }
 
-export function buildContext(cmd: Command, rt: RuntimeEnv): CommandContext {
+export async function buildContext(cmd: Command, rt: RuntimeEnv): Promise<CommandContext> {
+  // Loaded here, not at startup: the YAML parser alone costs more than all of --help.
+  const { loadConfigFile } = await import('../config/load.js');
   const root = cmd.parent ?? cmd;
   const configPath = globalString(root, 'config', globalOptions.config, rt.env);
   const configField = root.getOptionValueSource('config') === 'cli' ? '--config' : envName(globalOptions.config);
-  const configFile = loadConfigFile(configPath, rt.cwd, configField);
+  const configFile = await loadConfigFile(configPath, rt.cwd, configField);
   let format = earlyFormat(root, rt.env);
   const fromFlagOrEnv = globalString(root, 'output', globalOptions.output, rt.env);
   if (fromFlagOrEnv !== undefined && fromFlagOrEnv !== 'json' && fromFlagOrEnv !== 'human') {

@@ -15,7 +15,7 @@ export function makeRunner(rt: RuntimeEnv, state: { exitCode: number }): RunComm
   return async (cmd, load) => {
     let output: Output | undefined;
     try {
-      const ctx = buildContext(cmd, rt);
+      const ctx = await buildContext(cmd, rt);
       output = ctx.output;
       const handler = await load();
       const code = await handler(ctx, cmd.args);

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { parseDocument } from 'yaml';
 import { UsageError } from '../errors.js';
 
 export interface LoadedFile {
@@ -15,7 +14,7 @@ export const DEFAULT_CONFIG_FILE = 'win-k8s.yaml';
  * Loads win-k8s.yaml: the explicit --config file (which must exist), else ./win-k8s.yaml when
  * present, else nothing.
  */
-export function loadConfigFile(explicit: string | undefined, cwd: string, field: string): LoadedFile | undefined {
+export async function loadConfigFile(explicit: string | undefined, cwd: string, field: string): Promise<LoadedFile | undefined> {
   const path = resolvePath(cwd, explicit ?? DEFAULT_CONFIG_FILE);
   if (!explicit && !existsSync(path)) return undefined;
   let text: string;
@@ -25,6 +24,7 @@ export function loadConfigFile(explicit: string | undefined, cwd: string, field:
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${code ?? String(err)}`, { field });
   }
+  const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;

@@ -1,0 +1,5 @@
+// npm run bench: ratios against baselines measured in the same run, never absolute thresholds.
+import { benchStartup } from './startup.js';
+
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+for (const line of benchStartup(runs)) console.log(line);
