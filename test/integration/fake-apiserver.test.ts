@@ -1,3 +1,4 @@
+import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -126,8 +127,9 @@ describe('fake kube-apiserver', function () {
       assert.match(r.stdout, /configmap\/web-config unchanged/);
       assert.match(r.stdout, /deployment.apps\/web unchanged/);
 
+      // Without --validate=false too: the fake's OpenAPI v3 skeleton advertises server-side field validation.
       writeFileSync(file, manifest('mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2025'));
-      r = await admin(['apply', '--validate=false', '-f', file]);
+      r = await admin(['apply', '-f', file]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /deployment.apps\/web configured/);
       const dep = fake.store.get('deployments.apps', 'apps', 'web');
@@ -157,7 +159,7 @@ describe('fake kube-apiserver', function () {
       assert.equal(fake.store.list('configmaps', { namespace: 'apps' }).length, 0);
     });
 
-    it('lists pods with a field selector and shows the default table', async function () {
+    it('lists pods with a field selector and prints server-side tables', async function () {
       let r = await admin(['get', 'pods', '-A', '--field-selector', 'spec.nodeName=worker-1', '-o', 'name']);
       assert.equal(r.code, 0, r.stderr);
       const names = r.stdout.trim().split('\n').sort();
@@ -165,8 +167,10 @@ describe('fake kube-apiserver', function () {
       assert.ok(names.some((n) => n.startsWith('pod/kube-flannel-ds-')));
       r = await admin(['get', 'nodes']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^NAME\s+/);
-      assert.match(r.stdout, /cp-1/);
+      assert.match(r.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
+      assert.match(r.stdout, /\ncp-1\s+Ready\s+control-plane\s+30d\s+v1\.33\.2\n/);
+      r = await admin(['get', 'ds', '-A']);
+      assert.match(r.stdout, /monitoring\s+node-exporter\s+2\s+2\s+2\s+2\s+2\s+<none>/);
     });
 
     it('answers 403 with the real RBAC message', async function () {
@@ -555,6 +559,84 @@ describe('fake kube-apiserver', function () {
       assert.equal(JSON.stringify(fake.requests).includes('0123456789abcdef'), false, 'no tokens or bodies in the log');
     });
 
+    it('honours finalizers, owner GC, graceful pod deletion, deletecollection, dryRun, CRDs and watch edge cases', async function () {
+      const cms = '/api/v1/namespaces/default/configmaps';
+      // dryRun=All stores nothing.
+      const dry = await http.request(`${cms}?dryRun=All`, { ...auth, method: 'POST', body: { metadata: { name: 'dry' } } });
+      assert.equal(dry.status, 201);
+      assert.equal(fake.store.get('configmaps', 'default', 'dry'), undefined);
+
+      // Finalizers: DELETE sets deletionTimestamp; removing the finalizer completes the deletion.
+      await http.request(cms, { ...auth, method: 'POST', body: { metadata: { name: 'fin', finalizers: ['win-k8s.io/cleanup'] } } });
+      const del = await http.request(`${cms}/fin`, { ...auth, method: 'DELETE' });
+      assert.equal(del.status, 200);
+      assert.ok(del.body.metadata.deletionTimestamp);
+      assert.ok(fake.store.get('configmaps', 'default', 'fin'));
+      await http.request(`${cms}/fin`, { ...auth, method: 'PATCH', contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } });
+      assert.equal(fake.store.get('configmaps', 'default', 'fin'), undefined);
+
+      // Owner references: deleting the owner deletes dependents.
+      const owner = await http.request(cms, { ...auth, method: 'POST', body: { metadata: { name: 'owner' } } });
+      await http.request(cms, { ...auth, method: 'POST', body: { metadata: { name: 'dependent', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.body.metadata.uid }] } } });
+      await http.request(`${cms}/owner`, { ...auth, method: 'DELETE' });
+      assert.equal(fake.store.get('configmaps', 'default', 'dependent'), undefined);
+
+      // deletecollection with a selector.
+      for (const n of ['bulk-1', 'bulk-2']) await http.request(cms, { ...auth, method: 'POST', body: { metadata: { name: n, labels: { bulk: 'yes' } } } });
+      const coll = await http.request(`${cms}?labelSelector=bulk%3Dyes`, { ...auth, method: 'DELETE' });
+      assert.equal(coll.body.items.length, 2);
+      assert.equal(fake.store.list('configmaps', { namespace: 'default', labelSelector: 'bulk=yes' }).length, 0);
+
+      // Graceful pod deletion (opt-in): the pod stays until deleted with gracePeriodSeconds=0.
+      fake.options.podGracefulDeletion = true;
+      try {
+        fake.store.put(makePod({ namespace: 'default', name: 'graceful', nodeName: 'worker-1', hostIP: '10.0.1.21', template: { labels: { app: 'g' }, containers: [{ name: 'c', image: 'busybox' }] } }));
+        const g = await http.request('/api/v1/namespaces/default/pods/graceful', { ...auth, method: 'DELETE' });
+        assert.equal(g.body.metadata.deletionGracePeriodSeconds, 30);
+        assert.ok(fake.store.get('pods', 'default', 'graceful'));
+        await http.request('/api/v1/namespaces/default/pods/graceful', { ...auth, method: 'DELETE', body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 } });
+        assert.equal(fake.store.get('pods', 'default', 'graceful'), undefined);
+      } finally {
+        fake.options.podGracefulDeletion = false;
+      }
+
+      // A CustomResourceDefinition becomes a served resource.
+      const crd = await http.request('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+        ...auth,
+        method: 'POST',
+        body: {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'widgets.example.com' },
+          spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true }] },
+        },
+      });
+      assert.equal(crd.status, 201);
+      const widget = await http.request('/apis/example.com/v1/namespaces/default/widgets', { ...auth, method: 'POST', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } } });
+      assert.equal(widget.status, 201, widget.text);
+      assert.ok(((await http.request('/apis', auth)).body.groups as Array<{ name: string }>).some((g) => g.name === 'example.com'));
+
+      // sendInitialEvents ends the initial burst with a BOOKMARK; a trimmed history answers 410 Expired.
+      const wl = http.watch('/api/v1/nodes?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan', auth);
+      const initial = await wl.waitForEvents(3);
+      wl.close();
+      assert.deepEqual(initial.map((e) => e.type), ['ADDED', 'ADDED', 'BOOKMARK']);
+      assert.equal(initial[2]?.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+      const saved = fake.store.historyLimit;
+      fake.store.historyLimit = 1;
+      fake.store.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trim', namespace: 'default' } });
+      try {
+        const old = http.watch('/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1', auth);
+        const [ev] = await old.waitForEvents(1);
+        assert.equal(ev?.type, 'ERROR');
+        assert.equal(ev?.object.code, 410);
+        assert.equal(ev?.object.reason, 'Expired');
+        await old.ended;
+      } finally {
+        fake.store.historyLimit = saved;
+      }
+    });
+
     it('emits store changes for simulated agents', async function () {
       const seen = fake.waitFor((ev) => ev.type === 'ADDED' && ev.resource.resource === 'pods' && ev.object.metadata?.name === 'agent-test');
       await http.request('/api/v1/namespaces/default/pods', { ...auth, method: 'POST', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-test' }, spec: { nodeName: 'worker-1', containers: [{ name: 'c', image: 'busybox' }] } } });
@@ -563,6 +645,55 @@ describe('fake kube-apiserver', function () {
       fake.store.put({ ...ev.object, status: { phase: 'Running' } });
       const got = await http.request('/api/v1/namespaces/default/pods/agent-test', auth);
       assert.equal(got.body.status.phase, 'Running');
+    });
+  });
+
+  describe('with @kubernetes/client-node', function () {
+    it('lists, creates, patches, watches and maps errors', async function () {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(adminKubeconfig);
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const nodes = await core.listNode();
+      assert.deepEqual(nodes.items.map((n) => n.metadata?.name).slice(0, 2), ['cp-1', 'worker-1']);
+      const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn' }, data: { a: '1' } } });
+      await assert.rejects(core.readNamespacedConfigMap({ namespace: 'default', name: 'nope' }), (e: { code?: number; body?: string }) => {
+        assert.equal(e.code, 404);
+        assert.equal((JSON.parse(e.body ?? '{}') as { reason: string }).reason, 'NotFound');
+        return true;
+      });
+      const patched = await core.patchNode({ name: 'worker-1', body: { metadata: { labels: { cn: 'yes' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      assert.equal(patched.metadata?.labels?.['cn'], 'yes');
+
+      const seen: string[] = [];
+      const watch = new k8s.Watch(kc);
+      const req = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: cm.metadata?.resourceVersion }, (type, obj: k8s.V1ConfigMap) => seen.push(`${type} ${obj.metadata?.name}`), () => undefined);
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn2' } } });
+      await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'cn2' });
+      await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'cn' });
+      for (let i = 0; i < 50 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      req.abort();
+      assert.deepEqual(seen, ['ADDED cn2', 'DELETED cn2', 'DELETED cn']);
+
+      const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb: 'create', resource: 'secrets', namespace: 'kube-system' } } } });
+      assert.equal(review.status?.allowed, true);
+      assert.equal((await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion, 'v1.33.2');
+    });
+
+    it('feeds an informer (list, then watch from the list resourceVersion)', async function () {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(adminKubeconfig);
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const informer = k8s.makeInformer(kc, '/api/v1/nodes', () => core.listNode());
+      const events: string[] = [];
+      informer.on('add', (n: k8s.V1Node) => events.push(`add ${n.metadata?.name}`));
+      informer.on('update', (n: k8s.V1Node) => events.push(`update ${n.metadata?.name}`));
+      await informer.start();
+      const cp = fake.store.get('nodes', undefined, 'cp-1') as KubeObject;
+      fake.store.put({ ...cp, metadata: { ...cp.metadata, annotations: { ...cp.metadata?.annotations, informer: 'seen' } } });
+      for (let i = 0; i < 50 && !events.includes('update cp-1'); i++) await new Promise((r) => setTimeout(r, 20));
+      await informer.stop();
+      assert.deepEqual(events.slice(0, 2), ['add cp-1', 'add worker-1']);
+      assert.ok(events.includes('update cp-1'), JSON.stringify(events));
     });
   });
 

@@ -34,6 +34,7 @@ import {
   unauthorized,
 } from './status.js';
 import { normalizeObject, ObjectStore } from './store.js';
+import { toTable, wantsTable } from './table.js';
 import type {
   AuthzAttributes,
   ChangeEvent,
@@ -680,11 +681,18 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
       }
     }
 
+    const table = wantsTable(req.headers.accept);
     switch (info.verb) {
-      case 'get':
-        return this.send(res, 200, this.getObject(rt, ns, info.name));
-      case 'list':
-        return this.send(res, 200, this.listObjects(rt, ns, query));
+      case 'get': {
+        const obj = this.getObject(rt, ns, info.name);
+        if (table) return this.send(res, 200, toTable(rt, [obj], { resourceVersion: obj.metadata?.resourceVersion }, query['includeObject']));
+        return this.send(res, 200, obj);
+      }
+      case 'list': {
+        const list = this.listObjects(rt, ns, query);
+        if (table) return this.send(res, 200, toTable(rt, list['items'] as KubeObject[], list.metadata as Record<string, unknown>, query['includeObject']));
+        return this.send(res, 200, list);
+      }
       case 'watch':
         return this.serveWatch(res, rt, ns, info.name, query);
       case 'create': {
