@@ -25,6 +25,13 @@ export function kubectlBinary(): string {
   return process.env['KUBECTL'] ?? 'kubectl';
 }
 
+/** Whether a kubectl binary can be run here (for skipping, with a reason, where it cannot). */
+export function kubectlAvailable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(kubectlBinary(), ['version', '--client'], { timeout: 10000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: tmpdir() } }, (err) => resolve(!err));
+  });
+}
+
 export function kubectlSandbox(defaultKubeconfig?: string): KubectlSandbox {
   const home = mkdtempSync(join(tmpdir(), 'kubectl-home-'));
   return {

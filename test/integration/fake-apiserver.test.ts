@@ -19,7 +19,7 @@ import {
 import type { KubeObject } from '../fakes/kube-apiserver/index.js';
 import { kubeHttpClient } from '../helpers/kube-http.js';
 import type { KubeHttpClient } from '../helpers/kube-http.js';
-import { kubectlSandbox } from '../helpers/kube-kubectl.js';
+import { kubectlAvailable, kubectlSandbox } from '../helpers/kube-kubectl.js';
 import type { KubectlSandbox } from '../helpers/kube-kubectl.js';
 import { generateKeyAndCsr } from '../helpers/kube-pki.js';
 
@@ -52,6 +52,13 @@ describe('fake kube-apiserver', function () {
   const admin = (args: string[], stdin?: string) => kubectl.run(args, { kubeconfig: adminKubeconfig, ...(stdin !== undefined ? { stdin } : {}) });
 
   describe('with the real kubectl', function () {
+    before(async function () {
+      if (!(await kubectlAvailable())) {
+        console.warn('    kubectl not found on PATH (or $KUBECTL): skipping the kubectl tests');
+        this.skip();
+      }
+    });
+
     it('gets nodes as JSON', async function () {
       const r = await admin(['get', 'nodes', '-o', 'json']);
       assert.equal(r.code, 0, r.stderr);
