@@ -11,7 +11,14 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Errors are recognised by a brand, not instanceof: a test runner may load this module twice
+ * (once as CommonJS, once as ESM), and the exit code must not depend on which copy threw.
+ */
+const BRAND = Symbol.for('win-k8s.error');
+
 export class WinK8sError extends Error {
+  readonly [BRAND] = true;
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
 
@@ -66,5 +73,9 @@ export class InterruptedError extends WinK8sError {
 }
 
 export function isWinK8sError(err: unknown): err is WinK8sError {
-  return err instanceof WinK8sError;
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export function isUsageErrors(err: unknown): err is UsageErrors {
+  return isWinK8sError(err) && err.exitCode === ExitCode.usage && Array.isArray((err as UsageErrors).problems);
 }

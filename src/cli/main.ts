@@ -5,6 +5,7 @@ import type { Env, Streams } from '../output/terminal.js';
 import { addOptions } from './options.js';
 import { makeRunner } from './run.js';
 import { toolVersion } from './version.js';
+import * as plan from './commands/plan.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 
@@ -16,7 +17,7 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-const COMMANDS = [render, schema];
+const COMMANDS = [render, plan, schema];
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode, isWinK8sError, UsageErrors } from '../errors.js';
+import { ExitCode, isUsageErrors, isWinK8sError } from '../errors.js';
 import type { Output } from '../output/output.js';
 import { buildContext, earlyFormat, makeOutput, type CommandContext, type RuntimeEnv } from './context.js';
 
@@ -30,7 +30,7 @@ export function makeRunner(rt: RuntimeEnv, state: { exitCode: number }): RunComm
 
 export function reportError(output: Output, err: unknown): number {
   if (isWinK8sError(err)) {
-    const problems = err instanceof UsageErrors ? err.problems : [err.message];
+    const problems = isUsageErrors(err) ? err.problems : [err.message];
     if (output.format === 'json') {
       output.errorDocument({ message: err.message, problems, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) });
     }

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { EnvironmentError, OperationError, UsageError } from '../errors.js';
+import { EnvironmentError, OperationError, isWinK8sError } from '../errors.js';
 import type { ResolvedKubeconfig } from './kubeconfig.js';
 
 /**
@@ -110,7 +110,7 @@ export function apiMessage(err: unknown): string {
  * anything else a failed operation (1). `what` says what was being done.
  */
 export function apiError(err: unknown, what: string, server: string): Error {
-  if (err instanceof EnvironmentError || err instanceof UsageError || err instanceof OperationError) return err;
+  if (isWinK8sError(err)) return err;
   const status = statusCode(err);
   if (status === undefined) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err));

@@ -77,3 +77,10 @@ export const renderOptions = {
   compress: { flags: '--compress', description: 'emit a small stub carrying the script as base64 gzip (for 16 KB user-data limits)', kind: 'boolean', path: 'render.compress' },
   outputFile: { flags: '--output-file <path>', description: 'write the script to a file (mode 0600) instead of stdout', kind: 'string', path: 'render.outputFile' },
 } satisfies Record<string, OptionSpec>;
+
+export const poolOptions = {
+  pool: { flags: '--pool <name>', description: 'node pool name (at most 9 characters; nodes are <pool>-<5 random>)', kind: 'string', path: 'pool.name', defaultText: 'win' },
+  count: { flags: '--count <n>', description: 'number of Windows nodes in the pool', kind: 'int', path: 'pool.count', defaultText: '1' },
+  cloud: { flags: '--cloud <cloud>', description: 'cloud to create VMs in (default: where the control plane runs)', kind: 'string', path: 'cloud', choices: ['aws', 'azure', 'gcp'] },
+  taintWindows: { flags: '--taint-windows', description: 'taint Windows nodes os=windows:NoSchedule so only pods that tolerate it land there', kind: 'boolean', path: 'pool.taintWindows' },
+} satisfies Record<string, OptionSpec>;

@@ -69,6 +69,7 @@ export const PoolSection = z
     containerdVersion: version('containerd').optional(),
     dockerVersion: version('Docker').optional(),
     hypervIsolation: z.boolean({ error: 'expected true or false' }).default(false),
+    taintWindows: z.boolean({ error: 'expected true or false' }).default(false),
     labels: z
       .record(z.string(), z.string({ error: 'label values must be strings' }))
       .superRefine((labels, ctx) => {

@@ -41,7 +41,7 @@ const REQUIRED: { path: string; spec: OptionSpec; what: string }[] = [
 ];
 
 async function renderHandler(ctx: CommandContext): Promise<number> {
-  const [{ ConfigFile, RenderSection }, { mergeSources, validate }, { envName, longFlag }, { renderBootstrap }, { UsageErrors }] = await Promise.all([
+  const [{ ConfigFile, RenderSection }, { mergeSources, validate }, { envName, longFlag }, { renderBootstrap }, { UsageErrors, isUsageErrors }] = await Promise.all([
     import('../../config/schema.js'),
     import('../../config/resolve.js'),
     import('../../config/options.js'),
@@ -57,7 +57,7 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof UsageErrors) problems.push(...err.problems);
+      if (isUsageErrors(err)) problems.push(...err.problems);
       else throw err;
       return undefined;
     }

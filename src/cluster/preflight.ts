@@ -1,0 +1,247 @@
+import type * as k8s from '@kubernetes/client-node';
+import { evaluate, type Target } from '../compat/matrix.js';
+import { compareVersions, k8sMinor } from '../compat/versions.js';
+import { apiError, apiMessage, statusCode, type Cluster } from './client.js';
+import type { ClusterFacts } from './discovery.js';
+
+/** One preflight result, as `plan -o json` prints it. */
+export interface Check {
+  id: string;
+  status: 'pass' | 'warn' | 'fail';
+  message: string;
+  hint?: string;
+}
+
+export interface PreflightInput {
+  target: Target;
+  /** The pool the join would create, for hints. */
+  pool: string;
+  taintWindows: boolean;
+}
+
+/** A check the current user may not even read: reported, not fatal (rbac.permissions says why). */
+function cannotCheck(id: string, err: unknown): Check {
+  return { id, status: 'warn', message: `could not check: ${apiMessage(err)}`, hint: 'run with a cluster-admin kubeconfig to check this' };
+}
+
+const WINDOWS_FLANNEL = { type: 'vxlan', vni: 4096, port: 4789 } as const;
+
+/** What join needs to be allowed to do (checked with SelfSubjectAccessReview). */
+export const REQUIRED_ACCESS: { verb: string; group: string; resource: string; namespace?: string }[] = [
+  { verb: 'create', group: '', resource: 'secrets', namespace: 'kube-system' },
+  { verb: 'delete', group: '', resource: 'secrets', namespace: 'kube-system' },
+  { verb: 'list', group: '', resource: 'nodes' },
+  { verb: 'watch', group: '', resource: 'nodes' },
+  { verb: 'patch', group: '', resource: 'nodes' },
+  { verb: 'create', group: 'apps', resource: 'daemonsets', namespace: 'kube-system' },
+  { verb: 'create', group: 'node.k8s.io', resource: 'runtimeclasses' },
+];
+
+export async function accessCheck(cluster: Cluster): Promise<Check> {
+  const denied: string[] = [];
+  try {
+    await Promise.all(
+      REQUIRED_ACCESS.map(async (a) => {
+        const review = await cluster.authz.createSelfSubjectAccessReview({
+          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: a.verb, group: a.group, resource: a.resource, ...(a.namespace ? { namespace: a.namespace } : {}) } } },
+        });
+        if (!review.status?.allowed) denied.push(`${a.verb} ${a.group ? `${a.resource}.${a.group}` : a.resource}${a.namespace ? ` in ${a.namespace}` : ''}`);
+      }),
+    );
+  } catch (err) {
+    throw apiError(err, 'check permissions (SelfSubjectAccessReview)', cluster.resolved.server);
+  }
+  if (denied.length === 0) return { id: 'rbac.permissions', status: 'pass', message: 'the current user may create bootstrap tokens, manage nodes, DaemonSets and RuntimeClasses' };
+  return {
+    id: 'rbac.permissions',
+    status: 'fail',
+    message: `the current user (context ${cluster.resolved.contextName}) may not: ${denied.sort().join('; ')}`,
+    hint: 'use a cluster-admin kubeconfig (e.g. /etc/kubernetes/admin.conf on a kubeadm control plane), or grant these verbs',
+  };
+}
+
+export function compatCheck(facts: ClusterFacts, target: Target): Check[] {
+  const checks: Check[] = [];
+  const verdict = evaluate(target);
+  const errors = verdict.findings.filter((f) => f.severity === 'error');
+  const warnings = verdict.findings.filter((f) => f.severity === 'warning');
+  checks.push(
+    errors.length > 0
+      ? { id: 'compat.matrix', status: 'fail', message: errors.map((f) => f.message).join('; '), hint: errors.map((f) => f.instead).filter(Boolean).join('; ') }
+      : warnings.length > 0
+        ? { id: 'compat.matrix', status: 'warn', message: warnings.map((f) => f.message).join('; '), ...(warnings[0]?.instead ? { hint: warnings[0].instead } : {}) }
+        : { id: 'compat.matrix', status: 'pass', message: `Windows Server ${target.windowsVersion}, ${target.runtime}, ${target.cni} on Kubernetes ${target.kubernetesVersion} is supported` },
+  );
+  // kubelet may be older than the API server (by up to 3 minors), never newer.
+  const skew = k8sMinor(facts.version) - k8sMinor(target.kubernetesVersion);
+  if (compareVersions(target.kubernetesVersion, facts.version) > 0 && skew < 0) {
+    checks.push({ id: 'version.skew', status: 'fail', message: `node version ${target.kubernetesVersion} is newer than the API server ${facts.version}`, hint: `use --kubernetes-version ${facts.version} (the default)` });
+  } else if (skew > 3) {
+    checks.push({ id: 'version.skew', status: 'fail', message: `node version ${target.kubernetesVersion} is ${skew} minors behind the API server ${facts.version} (at most 3 allowed)`, hint: `use --kubernetes-version ${facts.version}` });
+  } else {
+    checks.push({ id: 'version.skew', status: skew > 0 ? 'warn' : 'pass', message: skew > 0 ? `node version ${target.kubernetesVersion} is ${skew} minor(s) behind the API server ${facts.version}` : `node version matches the API server (${facts.version})` });
+  }
+  return checks;
+}
+
+export function cniCheck(facts: ClusterFacts, target: Target): Check {
+  const detected = facts.cni.type;
+  if (target.cni === 'none') {
+    return detected === 'aws-vpc-cni'
+      ? { id: 'cni.windows', status: 'warn', message: 'the cluster runs the Amazon VPC CNI; its Windows IPAM runs in the control plane (EKS only)' }
+      : { id: 'cni.windows', status: 'pass', message: `--cni none: the cluster's network plugin (${detected}) must configure Windows nodes itself` };
+  }
+  if (detected !== target.cni) {
+    return {
+      id: 'cni.windows',
+      status: 'fail',
+      message: `the cluster runs ${detected === 'unknown' ? 'no CNI win-k8s recognises' : detected}, but the target is --cni ${target.cni}`,
+      hint: detected === 'flannel' || detected === 'calico' ? `use --cni ${detected}` : 'use --cni none and install the network plugin\'s Windows support yourself',
+    };
+  }
+  if (detected === 'flannel') {
+    const f = facts.cni.flannel!;
+    const problems: string[] = [];
+    if ((f.backendType ?? '').toLowerCase() !== WINDOWS_FLANNEL.type) problems.push(`backend ${f.backendType ?? '(none)'} (Windows needs vxlan)`);
+    if ((f.vni ?? 1) < WINDOWS_FLANNEL.vni) problems.push(`VNI ${f.vni ?? '1 (default)'} (Windows needs >= 4096)`);
+    if ((f.port ?? 8472) !== WINDOWS_FLANNEL.port) problems.push(`port ${f.port ?? '8472 (default)'} (Windows needs 4789)`);
+    if (problems.length === 0) return { id: 'cni.flannel', status: 'pass', message: `flannel VXLAN VNI ${f.vni} port ${f.port}: usable by Windows nodes` };
+    const backend = JSON.stringify({ Type: 'vxlan', VNI: WINDOWS_FLANNEL.vni, Port: WINDOWS_FLANNEL.port });
+    return {
+      id: 'cni.flannel',
+      status: 'fail',
+      message: `flannel in ${f.namespace} cannot carry Windows nodes: ${problems.join(', ')}`,
+      hint:
+        `set "Backend": ${backend} in net-conf.json: kubectl -n ${f.namespace} edit configmap kube-flannel-cfg; ` +
+        `then kubectl -n ${f.namespace} rollout restart daemonset kube-flannel-ds — this restarts flannel on every Linux node and recreates its VXLAN device (flannel.${WINDOWS_FLANNEL.vni}), briefly interrupting pod-to-pod traffic across nodes`,
+    };
+  }
+  const c = facts.cni.calico!;
+  const missing: string[] = [];
+  if (!c.installation) missing.push('an operator.tigera.io Installation (Calico for Windows needs the Tigera operator)');
+  if (c.installation && c.windowsDataplane !== 'HNS') missing.push('spec.calicoNetwork.windowsDataplane: HNS');
+  if (c.installation && !(c.serviceCIDRs && c.serviceCIDRs.length > 0)) missing.push('spec.serviceCIDRs');
+  if (c.encapsulations.some((e) => e !== 'VXLAN' && e !== 'None')) missing.push('VXLAN IP pools (Windows supports VXLAN only)');
+  if (missing.length === 0) return { id: 'cni.calico', status: 'pass', message: 'Calico Installation has the HNS Windows dataplane and service CIDRs' };
+  const svc = facts.serviceCidr ?? '<service CIDR>';
+  return {
+    id: 'cni.calico',
+    status: 'fail',
+    message: `Calico is not ready for Windows nodes: missing ${missing.join('; ')}`,
+    hint: `kubectl patch installation default --type merge -p '{"spec":{"calicoNetwork":{"windowsDataplane":"HNS"},"serviceCIDRs":["${svc}"]}}'`,
+  };
+}
+
+export async function bootstrapRbacCheck(cluster: Cluster): Promise<Check> {
+  let bindings: k8s.V1ClusterRoleBinding[];
+  try {
+    bindings = (await cluster.rbac.listClusterRoleBinding({})).items;
+  } catch (err) {
+    if (statusCode(err) === 403) return cannotCheck('rbac.bootstrap', err);
+    throw apiError(err, 'list ClusterRoleBindings', cluster.resolved.server);
+  }
+  const has = (role: string, group: string) => bindings.some((b) => b.roleRef.name === role && (b.subjects ?? []).some((s) => s.kind === 'Group' && s.name === group));
+  const needed: [string, string, string][] = [
+    ['system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token', 'bootstrap tokens may create node CSRs'],
+    ['system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'system:bootstrappers:kubeadm:default-node-token', 'node client CSRs are auto-approved'],
+    ['system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes', 'nodes may renew their certificates'],
+  ];
+  const missing = needed.filter(([role, group]) => !has(role, group));
+  if (missing.length === 0) return { id: 'rbac.bootstrap', status: 'pass', message: "kubeadm's bootstrap-token RBAC is in place (CSR creation and auto-approval)" };
+  return {
+    id: 'rbac.bootstrap',
+    status: 'fail',
+    message: `missing kubeadm bootstrap RBAC: ${missing.map(([role, group, why]) => `${role} for ${group} (${why})`).join('; ')}`,
+    hint: 'on a control-plane node: kubeadm init phase bootstrap-token (it recreates these ClusterRoleBindings)',
+  };
+}
+
+function excludesWindows(spec: k8s.V1PodSpec | undefined): boolean {
+  const selector = spec?.nodeSelector ?? {};
+  const os = selector['kubernetes.io/os'] ?? selector['beta.kubernetes.io/os'];
+  if (os !== undefined) return os !== 'windows';
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (terms.length === 0) return false;
+  // Every term must exclude Windows for the pod never to land there.
+  return terms.every((t) =>
+    (t.matchExpressions ?? []).some(
+      (e) =>
+        (e.key === 'kubernetes.io/os' || e.key === 'beta.kubernetes.io/os') &&
+        ((e.operator === 'In' && !(e.values ?? []).includes('windows')) || (e.operator === 'NotIn' && (e.values ?? []).includes('windows'))),
+    ),
+  );
+}
+
+function toleratesWindowsTaint(spec: k8s.V1PodSpec | undefined): boolean {
+  return (spec?.tolerations ?? []).some((t) => (t.operator === 'Exists' && !t.key) || (t.key === 'os' && (t.operator === 'Exists' || t.value === 'windows') && (!t.effect || t.effect === 'NoSchedule')));
+}
+
+export async function linuxDaemonSetsCheck(cluster: Cluster, input: PreflightInput): Promise<Check> {
+  let list: k8s.V1DaemonSet[];
+  try {
+    list = (await cluster.apps.listDaemonSetForAllNamespaces({})).items;
+  } catch (err) {
+    if (statusCode(err) === 403) return cannotCheck('daemonsets.linux-only', err);
+    throw apiError(err, 'list DaemonSets', cluster.resolved.server);
+  }
+  const landing = list.filter((ds) => {
+    const spec = ds.spec?.template.spec;
+    if (excludesWindows(spec)) return false;
+    if (spec?.nodeSelector?.['kubernetes.io/os'] === 'windows') return false;
+    // With --taint-windows, only DaemonSets that tolerate the taint still land there.
+    return !(input.taintWindows && !toleratesWindowsTaint(spec));
+  });
+  if (landing.length === 0) return { id: 'daemonsets.linux-only', status: 'pass', message: 'no DaemonSet without an OS selector would schedule onto Windows nodes' };
+  const names = landing.map((ds) => `${ds.metadata?.namespace}/${ds.metadata?.name}`).sort();
+  const first = landing[0]!;
+  return {
+    id: 'daemonsets.linux-only',
+    status: 'warn',
+    message: `${names.length} DaemonSet(s) have no OS selector and would try to run Linux pods on Windows nodes: ${names.join(', ')}`,
+    hint: input.taintWindows
+      ? `they tolerate the os=windows taint; add a Linux node selector, e.g. kubectl -n ${first.metadata?.namespace} patch daemonset ${first.metadata?.name} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/os":"linux"}}}}}'`
+      : `join with --taint-windows, or add a Linux node selector, e.g. kubectl -n ${first.metadata?.namespace} patch daemonset ${first.metadata?.name} -p '{"spec":{"template":{"spec":{"nodeSelector":{"kubernetes.io/os":"linux"}}}}}'`,
+  };
+}
+
+const MANAGED_WAY: Record<string, string> = {
+  eks: 'EKS joins Windows nodes through its own bootstrap, not kubeadm tokens: eksctl create nodegroup --node-ami-family WindowsServer2022CoreContainer (and enable Windows IPAM in amazon-vpc-cni)',
+  aks: 'AKS adds Windows nodes as a node pool: az aks nodepool add --os-type Windows --name <pool> ...',
+  gke: 'GKE adds Windows nodes as a node pool: gcloud container node-pools create <pool> --image-type WINDOWS_LTSC_CONTAINERD ...',
+  k3s: 'k3s has no Windows agent; use a kubeadm or RKE2 cluster for Windows nodes',
+  rke2: 'RKE2 joins Windows nodes with its own agent: install rke2 on Windows and run rke2 agent with the server token',
+};
+
+export function flavorCheck(facts: ClusterFacts): Check {
+  if (facts.flavor === 'kubeadm') return { id: 'cluster.flavor', status: 'pass', message: 'kubeadm-style cluster: nodes join with bootstrap tokens' };
+  if (facts.flavor === 'unknown') {
+    return { id: 'cluster.flavor', status: 'warn', message: 'cannot tell how this cluster was built (no kubeadm-config); token joins work only if it runs the bootstrap-token authenticator and kubeadm RBAC' };
+  }
+  return { id: 'cluster.flavor', status: 'fail', message: `this is ${facts.flavor.toUpperCase()}, which does not accept kubeadm token joins`, hint: MANAGED_WAY[facts.flavor]! };
+}
+
+export function endpointCheck(facts: ClusterFacts): Check {
+  const host = facts.endpoint.replace(/:\d+$/, '');
+  if (/^(127\.|localhost$|\[::1\]$)/.test(host)) {
+    return { id: 'cluster.endpoint', status: 'fail', message: `the API endpoint ${facts.endpoint} (from ${facts.endpointSource}) is a loopback address that new nodes cannot reach`, hint: 'set controlPlaneEndpoint in kubeadm-config / cluster-info, or pass --api-server' };
+  }
+  if (!facts.caCertHash) return { id: 'cluster.endpoint', status: 'fail', message: 'the cluster CA could not be read, so the join cannot pin it', hint: 'pass --ca-cert-hash (kubeadm token create --print-join-command prints it)' };
+  return {
+    id: 'cluster.endpoint',
+    status: facts.endpointSource === 'kubeconfig' ? 'warn' : 'pass',
+    message: `nodes join ${facts.endpoint} (from ${facts.endpointSource}), CA ${facts.caCertHash}`,
+    ...(facts.endpointSource === 'kubeconfig' ? { hint: 'no cluster-info or kubeadm-config: make sure nodes can reach this address, or pass --api-server' } : {}),
+  };
+}
+
+export function cidrCheck(facts: ClusterFacts): Check {
+  const missing = [!facts.serviceCidr && 'service CIDR (--service-cidr)', !facts.podCidr && 'pod CIDR (--cluster-cidr)', !facts.dnsIp && 'cluster DNS Service kube-system/kube-dns'].filter(Boolean);
+  if (missing.length === 0) return { id: 'cluster.network', status: 'pass', message: `services ${facts.serviceCidr}, pods ${facts.podCidr} (from ${facts.cidrSource}), DNS ${facts.dnsIp}` };
+  return { id: 'cluster.network', status: 'warn', message: `could not discover: ${missing.join(', ')}`, hint: 'pass the missing values as flags' };
+}
+
+/** Runs every preflight check; read-only. */
+export async function preflight(cluster: Cluster, facts: ClusterFacts, input: PreflightInput): Promise<Check[]> {
+  const [access, rbac, daemonsets] = await Promise.all([accessCheck(cluster), bootstrapRbacCheck(cluster), linuxDaemonSetsCheck(cluster, input)]);
+  return [flavorCheck(facts), endpointCheck(facts), cidrCheck(facts), access, ...compatCheck(facts, input.target), cniCheck(facts, input.target), rbac, daemonsets];
+}

@@ -1,0 +1,70 @@
+import type { PlanDocument } from '../cli/commands/plan.js';
+import type { CommandContext } from '../cli/context.js';
+import { ConfigFile } from '../config/schema.js';
+import { mergeSources, validate } from '../config/resolve.js';
+import type { OptionSpec } from '../config/options.js';
+import { defaultContainerdVersion } from '../compat/runtime.js';
+import { discover, type ClusterFacts } from '../cluster/discovery.js';
+import { preflight, type Check } from '../cluster/preflight.js';
+import { openCluster } from '../cluster/session.js';
+import type { Cluster } from '../cluster/client.js';
+import type { ConfigFile as Config } from '../config/schema.js';
+import { newNodeNames } from './node-names.js';
+
+export interface PlanResult extends PlanDocument {
+  facts: ClusterFacts;
+}
+
+/** Validates the config, reads the cluster and runs preflight. Pure reading: nothing changes. */
+export async function buildPlan(ctx: CommandContext, specs: OptionSpec[]): Promise<PlanDocument> {
+  const { plan } = await computePlan(ctx, specs);
+  return plan;
+}
+
+export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
+  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
+  const config = validate(ConfigFile, merged.raw, merged);
+  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const discovered = await discover(cluster);
+  // Explicit values win over discovery (a user may know a better endpoint than cluster-info).
+  const facts: ClusterFacts = {
+    ...discovered,
+    ...(config.cluster.apiServer ? { endpoint: config.cluster.apiServer, endpointSource: discovered.endpointSource } : {}),
+    ...(config.cluster.caCertHash ? { caCertHash: config.cluster.caCertHash } : {}),
+    ...(config.cluster.serviceCidr ? { serviceCidr: config.cluster.serviceCidr } : {}),
+    ...(config.cluster.podCidr ? { podCidr: config.cluster.podCidr } : {}),
+  };
+  for (const note of facts.notes) ctx.output.warn(note);
+  const pool = config.pool;
+  const kubernetesVersion = pool.kubernetesVersion ?? facts.version;
+  const target = {
+    windowsVersion: pool.windowsVersion,
+    kubernetesVersion,
+    runtime: pool.runtime,
+    cni: pool.cni,
+    hypervIsolation: pool.hypervIsolation,
+    containerdVersion: pool.runtime === 'containerd' ? (pool.containerdVersion ?? defaultContainerdVersion(kubernetesVersion)) : undefined,
+  };
+  const checks = await preflight(cluster, facts, { target, pool: pool.name, taintWindows: pool.taintWindows });
+  const existing = new Set(facts.nodes.map((n) => n.name));
+  const cloud = config.cloud ?? facts.placement?.cloud ?? null;
+  const region = facts.placement && facts.placement.cloud === cloud ? ('region' in facts.placement ? facts.placement.region : null) : null;
+  const plan: PlanDocument = {
+    cluster: {
+      name: facts.name,
+      version: facts.version,
+      endpoint: facts.endpoint,
+      caCertHash: facts.caCertHash ?? null,
+      flavor: facts.flavor,
+      cni: { type: facts.cni.type, vni: facts.cni.flannel?.vni ?? null, port: facts.cni.flannel?.port ?? null },
+      serviceCidr: facts.serviceCidr ?? null,
+      podCidr: facts.podCidr ?? null,
+      dnsIp: facts.dnsIp ?? null,
+    },
+    target: { cloud, region, windowsVersion: pool.windowsVersion, runtime: pool.runtime, kubernetesVersion, image: null, cni: pool.cni, pool: pool.name, count: pool.count },
+    nodes: newNodeNames(pool.name, pool.count, existing).map((name) => ({ name })),
+    checks: checks.map((c) => ({ id: c.id, status: c.status, message: c.message, hint: c.hint ?? null })),
+    joinable: !checks.some((c) => c.status === 'fail'),
+  };
+  return { plan, facts, config, cluster, checks };
+}
