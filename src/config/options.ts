@@ -62,6 +62,7 @@ export const joinValueOptions = {
   apiServer: { flags: '--api-server <host:port>', description: 'API server endpoint the node joins', kind: 'string', path: 'cluster.apiServer' },
   token: { flags: '--token <token>', description: 'bootstrap token (prefer WIN_K8S_TOKEN: flags are visible in the process list)', kind: 'string', path: 'cluster.token' },
   caCertHash: { flags: '--ca-cert-hash <sha256:hex>', description: 'hash of the cluster CA public key, for kubeadm discovery', kind: 'string', path: 'cluster.caCertHash' },
+  tokenTtl: { flags: '--token-ttl <duration>', description: 'lifetime of a bootstrap token win-k8s creates (e.g. 30m, 2h)', kind: 'string', path: 'cluster.tokenTtl', defaultText: '30m' },
   serviceCidr: { flags: '--service-cidr <cidr>', description: 'cluster Service CIDR', kind: 'string', path: 'cluster.serviceCidr', defaultText: '10.96.0.0/12' },
   clusterCidr: { flags: '--cluster-cidr <cidr>', description: 'cluster Pod CIDR', kind: 'string', path: 'cluster.podCidr', defaultText: '10.244.0.0/16' },
 } satisfies Record<string, OptionSpec>;
@@ -74,6 +75,7 @@ export const proxyOptions = {
 
 export const renderOptions = {
   nodeName: { flags: '--node-name <name>', description: 'node name and Windows computer name (at most 15 characters)', kind: 'string', path: 'render.nodeName' },
+  createToken: { flags: '--create-token', description: 'create a bootstrap token in the cluster (needs --kubeconfig; expires after --token-ttl)', kind: 'boolean', path: 'render.createToken' },
   compress: { flags: '--compress', description: 'emit a small stub carrying the script as base64 gzip (for 16 KB user-data limits)', kind: 'boolean', path: 'render.compress' },
   outputFile: { flags: '--output-file <path>', description: 'write the script to a file (mode 0600) instead of stdout', kind: 'string', path: 'render.outputFile' },
 } satisfies Record<string, OptionSpec>;

@@ -52,6 +52,12 @@ export const ClusterSection = z
       .transform((v) => v.toLowerCase())
       .pipe(z.string().regex(CA_CERT_HASH, { error: 'expected sha256:<64 hex digits> (kubeadm\'s --discovery-token-ca-cert-hash)' }))
       .optional(),
+    tokenTtl: z
+      .string()
+      .regex(/^\d+(s|m|h)$/, { error: 'expected a duration such as 30m or 2h' })
+      .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[v.slice(-1) as 's' | 'm' | 'h'])
+      .pipe(z.number().min(60, { error: 'at least 1m' }).max(7 * 24 * 3600, { error: 'at most 168h' }))
+      .default(1800),
     serviceCidr: cidr.optional(),
     podCidr: cidr.optional(),
   })
@@ -112,7 +118,7 @@ export const ConfigFile = z
     context: z.string().optional(),
     output: z.enum(['human', 'json'], { error: 'expected human or json' }).optional(),
     cloud: Cloud.optional(),
-    cluster: ClusterSection.default({}),
+    cluster: ClusterSection.prefault({}),
     pool: PoolSection.default(PoolSection.parse({})),
     proxy: ProxySection.default({ noProxy: [] }),
   })
@@ -125,6 +131,7 @@ export type ConfigFileInput = z.input<typeof ConfigFile>;
 export const RenderSection = z
   .object({
     nodeName: z.string().superRefine(refine(checkNodeName)),
+    createToken: z.boolean().default(false),
     compress: z.boolean().default(false),
     outputFile: z.string().optional(),
   })

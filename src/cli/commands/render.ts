@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, joinValueOptions, proxyOptions, renderOptions, targetOptions, type OptionSpec } from '../../config/options.js';
+import { globalOptions, joinValueOptions, poolOptions, proxyOptions, renderOptions, targetOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
@@ -7,6 +7,7 @@ import type { RunCommand } from '../run.js';
 const SPECS: OptionSpec[] = [
   ...Object.values(targetOptions),
   ...Object.values(joinValueOptions),
+  poolOptions.pool,
   ...Object.values(proxyOptions),
   ...Object.values(renderOptions),
 ];
@@ -66,14 +67,25 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
   const renderValues = collect(() => validate(RenderSection, rawRender ?? {}, merged, 'render'));
   // Presence is judged on the merged input, so an invalid value elsewhere does not hide it.
   const get = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], merged.raw);
+  const kubeconfigGiven = Boolean(config?.kubeconfig || config?.context || ctx.env.KUBECONFIG);
+  const discoverable = ['pool.kubernetesVersion', 'cluster.apiServer', 'cluster.caCertHash'];
+  const wantsToken = renderValues?.createToken === true;
+  const needsCluster = problems.length === 0 && (wantsToken || (kubeconfigGiven && discoverable.some((p) => get(p) === undefined)));
   for (const r of REQUIRED) {
-    if (get(r.path) === undefined) {
+    const fromCluster = needsCluster && (discoverable.includes(r.path) || (r.path === 'cluster.token' && wantsToken));
+    if (get(r.path) === undefined && !fromCluster) {
       const inFile = r.path.startsWith('render.') ? '' : `, or ${r.path} in win-k8s.yaml`;
-      problems.push(`${longFlag(r.spec)}: required: ${r.what} (or ${envName(r.spec)}${inFile})`);
+      const discover = discoverable.includes(r.path) ? '; or give --kubeconfig to read it from the cluster' : r.path === 'cluster.token' ? '; or --create-token with --kubeconfig' : '';
+      problems.push(`${longFlag(r.spec)}: required: ${r.what} (or ${envName(r.spec)}${inFile})${discover}`);
     }
   }
   if (problems.length > 0 || !config || !renderValues) throw new UsageErrors(problems, 'win-k8s render --help lists every option');
+  if (renderValues.createToken && config.cluster.token) throw new UsageErrors(['--create-token: cannot be combined with --token / WIN_K8S_TOKEN']);
 
+  if (needsCluster) {
+    const { fillFromCluster } = await import('../../bootstrap/render-discovery.js');
+    await fillFromCluster(ctx, config, renderValues.createToken);
+  }
   const { cluster, pool, proxy } = config;
   ctx.output.addSecret(cluster.token);
   for (const url of [proxy.http, proxy.https]) if (url && /\/\/[^/]*@/.test(url)) ctx.output.addSecret(url);

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { TOKEN, runCli } from '../helpers/cli.js';
+import { caCertHash } from '../../src/cluster/ca-hash.js';
+import { parsePowerShell } from '../helpers/powershell.js';
+import { kubeHttpClient } from '../helpers/kube-http.js';
+
+describe('render with a kubeconfig: join values discovered from the cluster', () => {
+  let fake: FakeKubeApiServer;
+  let kubeconfig: string;
+  before(async () => {
+    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ controlPlaneEndpoint: 'cp.example.internal:6443' }));
+    await fake.start();
+    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+  });
+  after(() => fake.stop());
+
+  it('fills endpoint, CA hash, version and CIDRs; explicit flags still win', async () => {
+    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { script: string; target: { apiServer: string; kubernetesVersion: string; serviceCidr: string; clusterCidr: string } };
+    assert.equal(doc.target.kubernetesVersion, '1.33.2');
+    assert.equal(doc.target.apiServer, new URL(fake.url).host, 'cluster-info is what kubeadm join reads');
+    assert.equal(doc.target.serviceCidr, '10.96.0.0/12');
+    assert.equal(doc.target.clusterCidr, '10.244.0.0/16');
+    assert.ok(doc.script.includes(caCertHash(fake.caPem)));
+    assert.match(r.stderr, /from the cluster: endpoint .* \(cluster-info\), CA hash sha256:[0-9a-f]{64}, Kubernetes 1\.33\.2/);
+    const explicit = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--api-server', '10.1.2.3', '--kubernetes-version', '1.32.13', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
+    const t = JSON.parse(explicit.stdout).target as { apiServer: string; kubernetesVersion: string };
+    assert.equal(t.apiServer, '10.1.2.3:6443');
+    assert.equal(t.kubernetesVersion, '1.32.13');
+  });
+
+  it('--create-token creates a kubeadm bootstrap token that authenticates, never shown on stderr', async () => {
+    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--create-token', '--token-ttl', '2h', '-v']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(parsePowerShell(r.stdout), []);
+    const token = /\$BootstrapToken = '([a-z0-9]{6}\.[a-z0-9]{16})'/.exec(r.stdout)![1]!;
+    const [id, secret] = token.split('.');
+    assert.ok(!r.stderr.includes(secret!), 'token secret leaked to stderr');
+    assert.match(r.stderr, new RegExp(`created bootstrap token ${id} \\(expires`));
+    const stored = fake.store.get('secrets', 'kube-system', `bootstrap-token-${id}`)!;
+    assert.equal(stored.type, 'bootstrap.kubernetes.io/token');
+    // The token authenticates as kubeadm's bootstrap identity.
+    const review = await kubeHttpClient(fake.url, fake.caPem).request('/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', token, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    assert.equal(review.status, 201, review.text);
+    assert.equal(review.body.status.userInfo.username, `system:bootstrap:${id}`);
+    assert.ok(review.body.status.userInfo.groups.includes('system:bootstrappers:kubeadm:default-node-token'));
+    const expiration = Buffer.from(String((stored.data as Record<string, string>).expiration), 'base64').toString();
+    const ttl = (Date.parse(expiration) - Date.now()) / 1000;
+    assert.ok(ttl > 7000 && ttl <= 7200, `ttl ${ttl}`);
+  });
+
+  it('without a token and without --create-token, says how to get one', async () => {
+    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--token: required: a bootstrap token .*--create-token/);
+  });
+
+  it('--create-token with a token is refused', async () => {
+    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--create-token'], { env: { WIN_K8S_TOKEN: TOKEN } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--create-token: cannot be combined with --token/);
+  });
+});
