@@ -86,3 +86,14 @@ export const poolOptions = {
   cloud: { flags: '--cloud <cloud>', description: 'cloud to create VMs in (default: where the control plane runs)', kind: 'string', path: 'cloud', choices: ['aws', 'azure', 'gcp'] },
   taintWindows: { flags: '--taint-windows', description: 'taint Windows nodes os=windows:NoSchedule so only pods that tolerate it land there', kind: 'boolean', path: 'pool.taintWindows' },
 } satisfies Record<string, OptionSpec>;
+
+export const cloudOptions = {
+  edition: { flags: '--edition <edition>', description: 'Windows Server edition of the image', kind: 'string', path: 'pool.edition', choices: ['core', 'full'], defaultText: 'core' },
+  image: { flags: '--image <id>', description: 'VM image to use instead of the latest Windows Server image (AMI id, URN or gallery id, GCP image)', kind: 'string', path: 'pool.image' },
+  instanceType: { flags: '--instance-type <type>', description: 'instance type / VM size / machine type (default: m5.large, Standard_D4s_v5, n2-standard-4)', kind: 'string', path: 'pool.instanceType' },
+  diskSize: { flags: '--disk-size <GiB>', description: 'OS disk size in GiB', kind: 'int', path: 'pool.diskSizeGb', defaultText: '100' },
+  region: { flags: '--region <region>', description: 'cloud region (default: the control plane\'s)', kind: 'string', path: 'pool.region' },
+  subnetId: { flags: '--subnet-id <id>', description: 'subnet for the VMs (default: the control plane\'s)', kind: 'string', path: 'pool.subnetId' },
+  allowRdpFrom: { flags: '--allow-rdp-from <cidr>', description: 'open RDP (TCP 3389) from this network; closed by default', kind: 'string', path: 'pool.allowRdpFrom' },
+  instanceProfile: { flags: '--instance-profile <name>', description: 'AWS: IAM instance profile for the VMs (needed for SSM run-command)', kind: 'string', path: 'aws.instanceProfile' },
+} satisfies Record<string, OptionSpec>;

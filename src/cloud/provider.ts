@@ -1,0 +1,109 @@
+import type { Placement } from '../cluster/provider-id.js';
+import type { EventSink } from '../output/output.js';
+import type { WindowsVersion } from '../compat/windows.js';
+
+/**
+ * What win-k8s needs from a cloud. Providers never print: they return results and report
+ * progress through the EventSink. Each provider module is imported only when its cloud is used.
+ * Tags (labels on GCP) are the source of truth for list, remove and re-runs: no local state.
+ */
+export type CloudName = 'aws' | 'azure' | 'gcp';
+
+export const TAG_CLUSTER = 'win-k8s.io/cluster';
+export const TAG_POOL = 'win-k8s.io/pool';
+export const TAG_NODE = 'win-k8s.io/node-name';
+
+export interface PoolRef {
+  cluster: string;
+  pool: string;
+}
+
+export interface ImageRequest {
+  windowsVersion: WindowsVersion;
+  edition: 'core' | 'full';
+  /** An explicit image (AMI id, URN, gallery id, GCP image): used as is after a sanity check. */
+  image?: string | undefined;
+}
+
+export interface ResolvedImage {
+  id: string;
+  name: string;
+  /** The image has the Containers feature enabled: the bootstrap needs no reboot. */
+  containersPreinstalled: boolean;
+}
+
+export interface PlacementRequest {
+  /** Where the control plane runs (from its providerID), when known. */
+  controlPlane?: Placement | undefined;
+}
+
+export interface ResolvedPlacement {
+  region: string;
+  zone?: string;
+  /** VPC / VNet / network id. */
+  networkId: string;
+  subnetId: string;
+  /** The network's address range: node ports are opened to it only. */
+  networkCidr: string;
+  /** Extra firewall/security groups the control plane's nodes use, when joining them lets nodes talk. */
+  extraFirewallIds: string[];
+}
+
+export interface FirewallResult {
+  id: string;
+  created: boolean;
+}
+
+export interface VmRequest {
+  nodeName: string;
+  /** The full bootstrap PowerShell; the provider delivers it the way its cloud runs it. */
+  script: string;
+}
+
+export interface CreateVmsRequest {
+  ref: PoolRef;
+  placement: ResolvedPlacement;
+  image: ResolvedImage;
+  firewall: FirewallResult;
+  vms: VmRequest[];
+  concurrency: number;
+  signal: AbortSignal;
+}
+
+export interface VmResult {
+  nodeName: string;
+  instanceId?: string;
+  privateIp?: string;
+  /** Set when this VM could not be created; others in the batch may have been. */
+  error?: string;
+  /** Seconds from the create call until the VM was running. */
+  provisionSeconds?: number;
+}
+
+export interface ManagedVm {
+  instanceId: string;
+  nodeName: string;
+  pool: string;
+  cluster: string;
+  state: string;
+  privateIp?: string;
+}
+
+export interface CloudProvider {
+  readonly cloud: CloudName;
+  resolveImage(req: ImageRequest): Promise<ResolvedImage>;
+  resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement>;
+  ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult>;
+  /** Creates VMs in parallel (bounded); never throws for one VM's failure: see VmResult.error. */
+  createVms(req: CreateVmsRequest): Promise<VmResult[]>;
+  /** The serial console text of a VM (the bootstrap writes `win-k8s: <phase> ...` lines there). */
+  consoleOutput(instanceId: string): Promise<string>;
+  listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]>;
+  deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void>;
+  /** Deletes the pool's firewall once no VM of the pool is left; returns what was deleted. */
+  deletePoolResources(ref: PoolRef): Promise<string[]>;
+}
+
+export interface ProviderDeps {
+  sink: EventSink;
+}
