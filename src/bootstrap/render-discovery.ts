@@ -41,6 +41,6 @@ export async function fillFromCluster(ctx: CommandContext, config: ConfigFile, c
     const token = await createBootstrapToken(cluster, { pool: config.pool.name, ttlSeconds: c.tokenTtl, description: `win-k8s render for pool ${config.pool.name}` });
     ctx.output.addSecret(token.token);
     c.token = token.token;
-    ctx.output.success(`created bootstrap token ${token.id} (expires ${token.expiresAt}); delete it early with: kubectl -n kube-system delete secret ${token.secretName}`);
+    ctx.output.success(`created bootstrap token ${token.id} (expires ${token.expiresAt.toISOString()}); delete it early with: kubectl -n kube-system delete secret ${token.secretName}`);
   }
 }

@@ -40,7 +40,12 @@ export interface RenderRequest {
   allowUnsupported: boolean;
   /** win-k8s's own version, stamped into the script. */
   toolVersion: string;
+  /** `provision` stops after the services phase: runtime and node binaries, no join. */
+  mode?: 'join' | 'provision';
 }
+
+export const JOIN_PHASES = ['preflight', 'features', 'runtime', 'binaries', 'cni', 'services', 'join', 'network'] as const;
+export const PROVISION_PHASES = ['preflight', 'features', 'runtime', 'binaries', 'cni', 'services'] as const;
 
 /** What was rendered, minus secrets: `render -o json` prints it as `target`. */
 export interface ResolvedTarget {
@@ -203,7 +208,8 @@ export function renderBootstrap(req: RenderRequest): Rendered {
     HTTPS_PROXY: psString(req.proxy.https ?? req.proxy.http ?? ''),
     NO_PROXY: psStringArray(req.proxy.http || req.proxy.https ? noProxyList(req) : []),
     ARTIFACTS: `@(\n${artifacts.map((a) => `    ${artifactLiteral(a)}`).join(',\n')}\n)`,
-    BOOTSTRAP_TOKEN: psString(req.token),
+    BOOTSTRAP_TOKEN: psString(req.mode === 'provision' ? '' : req.token),
+    PHASES: psStringArray(req.mode === 'provision' ? [...PROVISION_PHASES] : [...JOIN_PHASES]),
   };
 
   const parts = templateFiles(target).map((file) => {

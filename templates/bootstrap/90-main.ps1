@@ -15,7 +15,8 @@ if ($PSCommandPath -ne $SavedScript) {
 }
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 
-$phases = @('preflight', 'features', 'runtime', 'binaries', 'cni', 'services', 'join', 'network')
+# provision-only scripts stop before the join: the node is ready to join later.
+$phases = {{PHASES}}
 $current = 'startup'
 try {
     foreach ($phase in $phases) {

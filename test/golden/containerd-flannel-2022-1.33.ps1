@@ -875,7 +875,16 @@ if ($PSCommandPath -ne $SavedScript) {
 }
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 
-$phases = @('preflight', 'features', 'runtime', 'binaries', 'cni', 'services', 'join', 'network')
+$phases = @(
+        'preflight',
+        'features',
+        'runtime',
+        'binaries',
+        'cni',
+        'services',
+        'join',
+        'network'
+    )
 $current = 'startup'
 try {
     foreach ($phase in $phases) {
