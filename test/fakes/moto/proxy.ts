@@ -1,0 +1,281 @@
+import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PUBLIC_PARAMETERS, PUBLIC_PARAMETER_PREFIX } from './amis.js';
+
+/**
+ * A wire-level proxy in front of moto for what moto does not do:
+ *  - answers AWS's public SSM parameters (/aws/service/ami-windows-latest/...), which moto
+ *    refuses to store;
+ *  - honours RunInstances ClientToken (moto stores it but launches again): a repeated token
+ *    replays the first answer, a reused token with other parameters is refused, as EC2 does;
+ *  - injects faults (throttling, capacity, DependencyViolation, lost responses) for chosen calls;
+ *  - logs every call with its parameters, so tests can check what was sent.
+ */
+
+export interface ProxyCall {
+  service: string;
+  action: string;
+  /** EC2 query parameters (form body); empty for JSON services. */
+  params: URLSearchParams;
+  /** The JSON body of SSM and other JSON-protocol calls. */
+  json: Record<string, unknown> | undefined;
+}
+
+export interface ProxyLogEntry extends ProxyCall {
+  seq: number;
+  status: number;
+  /** The error code the proxy answered with instead of moto's answer. */
+  injected?: string;
+  /** Answered from the ClientToken record, without reaching moto. */
+  replayed?: boolean;
+  /** Answered by the proxy itself (public SSM parameters). */
+  local?: boolean;
+}
+
+export interface FaultRule {
+  /** API action (RunInstances, DescribeInstances, GetParameters ...), or '*' for every call. */
+  action: string;
+  service?: string;
+  /** How many matching calls fail (default 1; Infinity for all). */
+  times?: number;
+  /** Default 503, the status EC2 uses for RequestLimitExceeded. */
+  status?: number;
+  code: string;
+  message?: string;
+  match?: (call: ProxyCall) => boolean;
+  /** Forward to moto first and then fail: the work is done but the client never hears of it. */
+  afterForward?: boolean;
+}
+
+export interface AwsProxyOptions {
+  /** Parameter name → AMI id; default: PUBLIC_PARAMETERS from amis.ts. */
+  publicParameters?: Record<string, string>;
+}
+
+export interface AwsProxy {
+  url: string;
+  log: ProxyLogEntry[];
+  fail(rule: FaultRule): void;
+  clearFaults(): void;
+  clearLog(): void;
+  /** Faults, log and the ClientToken record: for use together with moto's reset. */
+  reset(): void;
+  /** Logged calls of one action (EC2 and SSM actions have distinct names). */
+  calls(action: string): ProxyLogEntry[];
+  stop(): Promise<void>;
+}
+
+interface Recorded {
+  body: string;
+  status: number;
+  headers: Record<string, string>;
+  response: Buffer;
+}
+
+export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = {}): Promise<AwsProxy> {
+  const target = new URL(motoUrl);
+  const parameters = options.publicParameters ?? PUBLIC_PARAMETERS;
+  const faults: Array<FaultRule & { left: number }> = [];
+  const tokens = new Map<string, Recorded>();
+  const log: ProxyLogEntry[] = [];
+  let seq = 0;
+
+  const takeFault = (call: ProxyCall, afterForward: boolean) => {
+    const rule = faults.find(
+      (f) =>
+        f.left > 0 &&
+        !!f.afterForward === afterForward &&
+        (f.action === '*' || f.action === call.action) &&
+        (!f.service || f.service === call.service) &&
+        (!f.match || f.match(call)),
+    );
+    if (rule) rule.left -= 1;
+    return rule;
+  };
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`proxy error: ${String(err)}`);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const call = describeCall(req.headers, body);
+    const entry: ProxyLogEntry = { ...call, seq: ++seq, status: 0 };
+    log.push(entry);
+    const send = (status: number, headers: Record<string, string>, payload: Buffer | string) => {
+      entry.status = status;
+      res.writeHead(status, headers);
+      res.end(payload);
+    };
+
+    const before = takeFault(call, false);
+    if (before) {
+      entry.injected = before.code;
+      return send(...errorResponse(call, before));
+    }
+
+    if (call.service === 'ssm' && (call.action === 'GetParameter' || call.action === 'GetParameters')) {
+      const local = publicParameterAnswer(call, parameters);
+      if (local) {
+        entry.local = true;
+        return send(...local);
+      }
+    }
+
+    const token = call.action === 'RunInstances' ? call.params.get('ClientToken') : null;
+    const recorded = token ? tokens.get(token) : undefined;
+    if (recorded) {
+      entry.replayed = true;
+      if (recorded.body !== body) {
+        entry.injected = 'IdempotentParameterMismatch';
+        return send(...errorResponse(call, { status: 400, code: 'IdempotentParameterMismatch', message: 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).' }));
+      }
+      return send(recorded.status, recorded.headers, recorded.response);
+    }
+
+    const forwarded = await forward(target, req, body);
+    if (token && forwarded.status === 200) tokens.set(token, { body, ...forwarded });
+
+    const after = takeFault(call, true);
+    if (after) {
+      entry.injected = after.code;
+      return send(...errorResponse(call, after));
+    }
+    send(forwarded.status, forwarded.headers, forwarded.response);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    fail(rule) {
+      faults.push({ ...rule, left: rule.times ?? 1 });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    clearLog() {
+      log.length = 0;
+    },
+    reset() {
+      faults.length = 0;
+      log.length = 0;
+      tokens.clear();
+    },
+    calls(action) {
+      return log.filter((e) => e.action === action);
+    },
+    stop() {
+      return new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function describeCall(headers: IncomingHttpHeaders, body: string): ProxyCall {
+  const amzTarget = headers['x-amz-target'];
+  const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
+  if (typeof amzTarget === 'string') {
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    const service = amzTarget.startsWith('AmazonSSM.') ? 'ssm' : (scope ?? 'unknown');
+    return { service, action: amzTarget.split('.').pop() ?? '', params: new URLSearchParams(), json };
+  }
+  const params = new URLSearchParams(body);
+  return { service: scope ?? 'ec2', action: params.get('Action') ?? '', params, json: undefined };
+}
+
+function errorResponse(call: ProxyCall, fault: Pick<FaultRule, 'status' | 'code' | 'message'>): [number, Record<string, string>, string] {
+  const status = fault.status ?? 503;
+  const message = fault.message ?? `${fault.code} (injected by the test proxy)`;
+  if (call.json !== undefined || call.service === 'ssm') {
+    return [status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.code }, JSON.stringify({ __type: fault.code, message })];
+  }
+  return [
+    status,
+    { 'content-type': 'text/xml' },
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${fault.code}</Code><Message>${message}</Message></Error></Errors><RequestID>injected-${Date.now()}</RequestID></Response>`,
+  ];
+}
+
+/** Answers GetParameter(s) when every name asked for is a public Windows AMI parameter. */
+function publicParameterAnswer(call: ProxyCall, parameters: Record<string, string>): [number, Record<string, string>, string] | undefined {
+  const names = call.action === 'GetParameter' ? [call.json?.Name] : ((call.json?.Names as unknown[] | undefined) ?? []);
+  if (names.length === 0 || !names.every((n): n is string => typeof n === 'string' && n.startsWith(PUBLIC_PARAMETER_PREFIX))) return undefined;
+  const headers = { 'content-type': 'application/x-amz-json-1.1' };
+  const parameter = (name: string) => ({
+    Name: name,
+    Type: 'String',
+    Value: parameters[name],
+    Version: 42,
+    LastModifiedDate: 1749625965.0,
+    ARN: `arn:aws:ssm:us-east-1::parameter${name}`,
+    DataType: 'text',
+  });
+  if (call.action === 'GetParameter') {
+    const name = names[0]!;
+    if (!parameters[name]) return errorResponse(call, { status: 400, code: 'ParameterNotFound', message: `Parameter ${name} not found.` });
+    return [200, headers, JSON.stringify({ Parameter: parameter(name) })];
+  }
+  const found = names.filter((n) => parameters[n]);
+  const missing = names.filter((n) => !parameters[n]);
+  return [200, headers, JSON.stringify({ Parameters: found.map(parameter), InvalidParameters: missing })];
+}
+
+function forward(target: URL, req: IncomingMessage, body: string): Promise<{ status: number; headers: Record<string, string>; response: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers, host: target.host, 'content-length': String(Buffer.byteLength(body)) };
+    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const passHeaders: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v === undefined || k === 'transfer-encoding' || k === 'connection' || k === 'content-length') continue;
+          passHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+        }
+        resolve({ status: res.statusCode ?? 502, headers: passHeaders, response: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+/** The tag specifications of a logged RunInstances (moto drops the network-interface ones). */
+export function runInstancesTagSpecs(params: URLSearchParams): Array<{ resourceType: string; tags: Record<string, string> }> {
+  const specs: Array<{ resourceType: string; tags: Record<string, string> }> = [];
+  for (let n = 1; params.has(`TagSpecification.${n}.ResourceType`); n++) {
+    const tags: Record<string, string> = {};
+    for (let m = 1; params.has(`TagSpecification.${n}.Tag.${m}.Key`); m++) {
+      tags[params.get(`TagSpecification.${n}.Tag.${m}.Key`)!] = params.get(`TagSpecification.${n}.Tag.${m}.Value`) ?? '';
+    }
+    specs.push({ resourceType: params.get(`TagSpecification.${n}.ResourceType`)!, tags });
+  }
+  return specs;
+}
+
+/** The node a logged RunInstances is for (its win-k8s.io/node-name tag). */
+export function nodeNameOf(call: ProxyCall): string | undefined {
+  return runInstancesTagSpecs(call.params).find((s) => s.resourceType === 'instance')?.tags['win-k8s.io/node-name'];
+}
