@@ -5,7 +5,12 @@ import type { Env, Streams } from '../output/terminal.js';
 import { addOptions } from './options.js';
 import { makeRunner } from './run.js';
 import { toolVersion } from './version.js';
+import * as init from './commands/init.js';
+import * as join from './commands/join.js';
+import * as list from './commands/list.js';
+import * as remove from './commands/remove.js';
 import * as plan from './commands/plan.js';
+import * as provision from './commands/provision.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 
@@ -17,7 +22,7 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-const COMMANDS = [render, plan, schema];
+const COMMANDS = [init, render, plan, join, provision, list, remove, schema];
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;

@@ -97,3 +97,10 @@ export const cloudOptions = {
   allowRdpFrom: { flags: '--allow-rdp-from <cidr>', description: 'open RDP (TCP 3389) from this network; closed by default', kind: 'string', path: 'pool.allowRdpFrom' },
   instanceProfile: { flags: '--instance-profile <name>', description: 'AWS: IAM instance profile for the VMs (needed for SSM run-command)', kind: 'string', path: 'aws.instanceProfile' },
 } satisfies Record<string, OptionSpec>;
+
+export const joinOptions = {
+  dryRun: { flags: '--dry-run', description: 'print the plan and change nothing', kind: 'boolean', path: 'command.dryRun' },
+  concurrency: { flags: '--concurrency <n>', description: 'VMs created at the same time', kind: 'int', path: 'command.concurrency', defaultText: '10' },
+  timeout: { flags: '--timeout <duration>', description: 'how long a node may take to become Ready (e.g. 20m)', kind: 'string', path: 'command.timeout', defaultText: '20m' },
+  onFailure: { flags: '--on-failure <action>', description: 'what to do with VMs whose node failed', kind: 'string', path: 'command.onFailure', choices: ['keep', 'delete'], defaultText: 'keep' },
+} satisfies Record<string, OptionSpec>;

@@ -159,3 +159,19 @@ export function jsonSchema(): unknown {
     description: 'Configuration of win-k8s: the cluster to join and the Windows node pool to create.',
   };
 }
+
+const duration = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+(s|m|h)$/, { error: `expected a ${what} such as 90s, 20m or 1h` })
+    .transform((v) => Number(v.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[v.slice(-1) as 's' | 'm' | 'h']);
+
+/** Options of one run of join/provision, not stored in win-k8s.yaml. */
+export const JoinCommandSection = z
+  .object({
+    dryRun: z.boolean().default(false),
+    concurrency: z.number().int().min(1, { error: 'expected an integer >= 1' }).max(100, { error: 'at most 100' }).default(10),
+    timeout: duration('duration').default(20 * 60_000),
+    onFailure: z.enum(['keep', 'delete'], { error: 'expected keep or delete' }).default('keep'),
+  })
+  .strict();

@@ -23,7 +23,9 @@ export async function buildPlan(ctx: CommandContext, specs: OptionSpec[]): Promi
 
 export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
-  const config = validate(ConfigFile, merged.raw, merged);
+  // Per-run values (render.*, command.*) are validated by their commands, not as file fields.
+  const { command: _command, render: _render, ...fileShaped } = merged.raw;
+  const config = validate(ConfigFile, fileShaped, merged);
   const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
   const discovered = await discover(cluster);
   // Explicit values win over discovery (a user may know a better endpoint than cluster-info).

@@ -45,7 +45,7 @@ export interface PlanDocument {
 async function planHandler(ctx: CommandContext): Promise<number> {
   const { buildPlan } = await import('../../plan/build-plan.js');
   const plan = await buildPlan(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context]);
-  ctx.output.result(plan, renderHuman);
+  ctx.output.result(plan, renderPlanHuman);
   // Being denied what join needs is the environment (3), like an unreachable cluster.
   if (plan.checks.some((c) => c.id === 'rbac.permissions' && c.status === 'fail')) return 3;
   return plan.joinable ? 0 : 1;
@@ -53,7 +53,7 @@ async function planHandler(ctx: CommandContext): Promise<number> {
 
 const MARK = { pass: '✔', warn: '!', fail: '✖' } as const;
 
-function renderHuman(plan: PlanDocument, s: Style): string {
+export function renderPlanHuman(plan: PlanDocument, s: Style): string {
   const c = plan.cluster;
   const t = plan.target;
   const mark = (status: string) => {

@@ -50,6 +50,11 @@ export interface FaultRule {
 export interface AwsProxyOptions {
   /** Parameter name → AMI id; default: PUBLIC_PARAMETERS from amis.ts. */
   publicParameters?: Record<string, string>;
+  /**
+   * The serial console of an instance, when a simulated node wrote one: moto answers fixed
+   * Linux text, while win-k8s reads its bootstrap lines from there.
+   */
+  consoleOutput?: (instanceId: string) => string | undefined;
 }
 
 export interface AwsProxy {
@@ -122,6 +127,16 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
       if (local) {
         entry.local = true;
         return send(...local);
+      }
+    }
+
+    if (call.action === 'GetConsoleOutput' && options.consoleOutput) {
+      const instanceId = call.params.get('InstanceId') ?? '';
+      const text = options.consoleOutput(instanceId);
+      if (text !== undefined) {
+        entry.local = true;
+        const xml = `<?xml version="1.0" encoding="UTF-8"?><GetConsoleOutputResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>console-${entry.seq}</requestId><instanceId>${instanceId}</instanceId><timestamp>${new Date().toISOString()}</timestamp><output>${Buffer.from(text).toString('base64')}</output></GetConsoleOutputResponse>`;
+        return send(200, { 'content-type': 'text/xml' }, xml);
       }
     }
 

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import type { RunCommand } from '../run.js';
+
+export function register(program: Command, run: RunCommand): Command {
+  return program
+    .command('init')
+    .description('interactive wizard that writes win-k8s.yaml (needs a terminal)')
+    .option('--file <path>', 'where to write the config', 'win-k8s.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action(async (opts: { file: string; force?: boolean }, command: Command) => run(command, async () => (ctx: CommandContext) => initHandler(ctx, opts)));
+}
+
+async function initHandler(ctx: CommandContext, opts: { file: string; force?: boolean }): Promise<number> {
+  const { existsSync, writeFileSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  const { UsageError } = await import('../../errors.js');
+  if (!ctx.interactive) {
+    throw new UsageError('init asks questions and needs a terminal; without one, write win-k8s.yaml yourself (win-k8s schema shows its shape) or pass flags to plan/join', { field: 'init' });
+  }
+  const path = resolve(ctx.cwd, opts.file);
+  if (existsSync(path) && !opts.force) throw new UsageError(`${path} exists; pass --force to overwrite it`, { field: '--file' });
+  const { askInit, renderInitConfig } = await import('../../init/wizard.js');
+  const { inquirerPrompter } = await import('../../init/inquirer-prompter.js');
+  let facts;
+  try {
+    const { openCluster } = await import('../../cluster/session.js');
+    const { discover } = await import('../../cluster/discovery.js');
+    facts = await discover(await openCluster({ env: ctx.env, cwd: ctx.cwd, kubeconfig: ctx.cli.get('kubeconfig').value as string | undefined, context: ctx.cli.get('context').value as string | undefined }, ctx.output.sink));
+  } catch (err) {
+    ctx.output.warn(`cluster not read (${(err as Error).message}); defaults will not come from it`);
+  }
+  const regions = facts?.placement?.cloud === 'aws' ? [facts.placement.region] : [];
+  const answers = await askInit(inquirerPrompter(ctx.signal), facts, regions);
+  writeFileSync(path, renderInitConfig(answers, facts));
+  ctx.output.success(`wrote ${path}; next: win-k8s plan`);
+  return 0;
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { cloudOptions, globalOptions, joinOptions, joinValueOptions, poolOptions, proxyOptions, targetOptions, type OptionSpec } from '../../config/options.js';
+import { addOptions } from '../options.js';
+import type { CommandContext } from '../context.js';
+import type { RunCommand } from '../run.js';
+
+export const JOIN_SPECS: OptionSpec[] = [
+  ...Object.values(poolOptions),
+  ...Object.values(targetOptions),
+  ...Object.values(cloudOptions),
+  ...Object.values(joinOptions),
+  joinValueOptions.apiServer,
+  joinValueOptions.caCertHash,
+  joinValueOptions.serviceCidr,
+  joinValueOptions.clusterCidr,
+  joinValueOptions.tokenTtl,
+  ...Object.values(proxyOptions),
+];
+
+export function register(program: Command, run: RunCommand): Command {
+  const cmd = program
+    .command('join')
+    .description('create Windows Server VMs, install the runtime and node binaries, join them and wait until Ready')
+    .addHelpText(
+      'after',
+      `
+Re-running with the same --pool and --count tops the pool up from the cloud's tags.
+Exit codes: 0 all nodes Ready, 1 a node failed or a preflight check failed, 2 usage, 3 cluster or cloud unreachable/denied, 130 interrupted.`,
+    );
+  addOptions(cmd, JOIN_SPECS);
+  cmd.action(async (_opts: unknown, command: Command) => run(command, async () => (ctx: CommandContext) => joinLike(ctx, 'join')));
+  return cmd;
+}
+
+export async function joinLike(ctx: CommandContext, mode: 'join' | 'provision'): Promise<number> {
+  const { orchestrate } = await import('../../join/orchestrate.js');
+  return orchestrate(ctx, mode, [...JOIN_SPECS, globalOptions.kubeconfig, globalOptions.context]);
+}

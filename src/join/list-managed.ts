@@ -1,0 +1,63 @@
+import type { CommandContext } from '../cli/context.js';
+import type { OptionSpec } from '../config/options.js';
+import { ConfigFile } from '../config/schema.js';
+import { mergeSources, validate } from '../config/resolve.js';
+import { discover } from '../cluster/discovery.js';
+import { openCluster } from '../cluster/session.js';
+import { POOL_LABEL } from '../cluster/nodes.js';
+import { apiError } from '../cluster/client.js';
+import { UsageError } from '../errors.js';
+import type { ListRow } from '../cli/commands/list.js';
+import { loadProvider } from './load-provider.js';
+import type { Cluster } from '../cluster/client.js';
+import type { CloudProvider } from '../cloud/provider.js';
+
+export interface ManagedContext {
+  cluster: Cluster;
+  provider: CloudProvider;
+  clusterName: string;
+}
+
+/** Opens the cluster and the cloud the pool lives in (from --cloud or the control plane's providerID). */
+export async function openManaged(ctx: CommandContext, specs: OptionSpec[]): Promise<ManagedContext> {
+  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
+  const { command: _c, render: _r, ...fileShaped } = merged.raw;
+  const config = validate(ConfigFile, fileShaped, merged);
+  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const facts = await discover(cluster);
+  const cloud = config.cloud ?? facts.placement?.cloud;
+  if (!cloud) throw new UsageError('cannot tell which cloud the VMs are in: the control plane has no providerID', { field: '--cloud' });
+  const provider = await loadProvider(cloud, config, facts.placement, ctx.output.sink, ctx.env);
+  return { cluster, provider, clusterName: facts.name };
+}
+
+/** VMs found by tags joined with Nodes found by label and name; orphans on either side are rows too. */
+export async function listManaged(ctx: CommandContext, specs: OptionSpec[], pool: string | undefined): Promise<ListRow[]> {
+  const { cluster, provider, clusterName } = await openManaged(ctx, specs);
+  const vms = await provider.listVms({ cluster: clusterName, pool });
+  let nodes;
+  try {
+    nodes = (await cluster.core.listNode({ labelSelector: pool ? `${POOL_LABEL}=${pool}` : POOL_LABEL })).items;
+  } catch (err) {
+    throw apiError(err, 'list nodes', cluster.resolved.server);
+  }
+  const rows: ListRow[] = [];
+  const seen = new Set<string>();
+  for (const vm of vms) {
+    const node = nodes.find((n) => n.metadata?.name === vm.nodeName);
+    seen.add(vm.nodeName);
+    rows.push({ name: vm.nodeName, pool: vm.pool, cloud: provider.cloud, instanceId: vm.instanceId, vmState: vm.state, nodeStatus: node ? nodeStatus(node) : 'Missing' });
+  }
+  for (const node of nodes) {
+    const name = node.metadata?.name ?? '';
+    if (seen.has(name)) continue;
+    rows.push({ name, pool: node.metadata?.labels?.[POOL_LABEL] ?? '', cloud: provider.cloud, instanceId: null, vmState: 'Missing', nodeStatus: nodeStatus(node) });
+  }
+  return rows.sort((a, b) => a.pool.localeCompare(b.pool) || a.name.localeCompare(b.name));
+}
+
+function nodeStatus(node: { status?: { conditions?: { type: string; status: string }[] }; spec?: { unschedulable?: boolean } }): string {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const base = ready?.status === 'True' ? 'Ready' : 'NotReady';
+  return node.spec?.unschedulable ? `${base},SchedulingDisabled` : base;
+}

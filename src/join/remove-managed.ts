@@ -1,0 +1,78 @@
+import type { CommandContext } from '../cli/context.js';
+import type { OptionSpec } from '../config/options.js';
+import { POOL_LABEL } from '../cluster/nodes.js';
+import { cordon, deleteNode, drain } from '../cluster/drain.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { openManaged } from './list-managed.js';
+import { confirm } from './prompt.js';
+
+export interface RemoveRequest {
+  nodes: string[];
+  pool: string | undefined;
+  force: boolean;
+  drainTimeout: string;
+}
+
+export interface RemoveResult {
+  removed: { name: string; instanceId: string | null; node: 'deleted' | 'absent'; vm: 'terminated' | 'absent' }[];
+  deletedResources: string[];
+  failed: { name: string; error: string }[];
+}
+
+function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text);
+  if (!m) throw new UsageError(`expected a duration such as 90s or 5m, got "${text}"`, { field: '--drain-timeout' });
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}
+
+export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], req: RemoveRequest): Promise<number> {
+  if (req.nodes.length === 0 && !req.pool) throw new UsageError('name the nodes to remove, or pass --pool', { field: '--pool' });
+  if (req.nodes.length > 0 && req.pool) throw new UsageError('give node names or --pool, not both', { field: '--pool' });
+  const drainTimeoutMs = parseDuration(req.drainTimeout);
+  const { cluster, provider, clusterName } = await openManaged(ctx, specs);
+  const vms = await provider.listVms({ cluster: clusterName, pool: req.pool });
+  const labelled = (await cluster.core.listNode({ labelSelector: req.pool ? `${POOL_LABEL}=${req.pool}` : POOL_LABEL })).items.map((n) => n.metadata?.name ?? '');
+  const names = req.pool ? [...new Set([...vms.map((v) => v.nodeName), ...labelled])] : req.nodes;
+  const unknown = req.nodes.filter((n) => !vms.some((v) => v.nodeName === n) && !labelled.includes(n));
+  if (unknown.length > 0) throw new UsageError(`not managed by win-k8s in cluster ${clusterName}: ${unknown.join(', ')}`, { hint: 'win-k8s list shows what it manages' });
+  if (names.length === 0) {
+    ctx.output.info(`pool ${req.pool} has no nodes or VMs`);
+  } else if (!(await confirm(ctx, `remove ${names.join(', ')} (drain, delete the Node and the VM)?`))) {
+    ctx.output.warn('not confirmed; nothing was changed');
+    return ExitCode.failed;
+  }
+
+  const result: RemoveResult = { removed: [], deletedResources: [], failed: [] };
+  for (const name of names) {
+    const vm = vms.find((v) => v.nodeName === name);
+    try {
+      let nodeState: 'deleted' | 'absent' = 'absent';
+      if (labelled.includes(name)) {
+        ctx.output.info('cordon and drain', name);
+        await cordon(cluster, name);
+        await drain(cluster, name, { force: req.force, timeoutMs: drainTimeoutMs, sink: ctx.output.sink, signal: ctx.signal });
+        nodeState = (await deleteNode(cluster, name)) ? 'deleted' : 'absent';
+        ctx.output.success('Node deleted', name);
+      }
+      if (vm) {
+        await provider.deleteVms([vm.instanceId], ctx.signal);
+        ctx.output.success(`VM ${vm.instanceId} deleted`, name);
+      }
+      result.removed.push({ name, instanceId: vm?.instanceId ?? null, node: nodeState, vm: vm ? 'terminated' : 'absent' });
+    } catch (err) {
+      const message = (err as Error).message;
+      result.failed.push({ name, error: message });
+      ctx.output.error(message, name);
+    }
+  }
+  const pools = new Set([...(req.pool ? [req.pool] : []), ...vms.filter((v) => names.includes(v.nodeName)).map((v) => v.pool)]);
+  for (const pool of pools) {
+    const deleted = await provider.deletePoolResources({ cluster: clusterName, pool });
+    result.deletedResources.push(...deleted);
+    for (const id of deleted) ctx.output.success(`deleted ${id} (pool ${pool} is empty)`);
+  }
+  ctx.output.result(result, (r) =>
+    [...r.removed.map((x) => `removed ${x.name}${x.instanceId ? ` (${x.instanceId})` : ''}`), ...r.deletedResources.map((id) => `deleted ${id}`), ...r.failed.map((f) => `FAILED ${f.name}: ${f.error}`)].join('\n') || 'nothing to remove',
+  );
+  return result.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+}

@@ -1,0 +1,272 @@
+import type { CommandContext } from '../cli/context.js';
+import type { CloudProvider, ManagedVm, VmResult } from '../cloud/provider.js';
+import type { ConfigFile } from '../config/schema.js';
+import type { ClusterFacts } from '../cluster/discovery.js';
+import type { Cluster } from '../cluster/client.js';
+import type { PlanDocument } from '../cli/commands/plan.js';
+import { renderBootstrap } from '../bootstrap/render.js';
+import { leaseBootstrapToken, type TokenLease } from '../cluster/tokens.js';
+import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT, formatTaint } from '../cluster/nodes.js';
+import { ensureRuntimeClasses } from '../cluster/runtime-classes.js';
+import { applyManifest, CALICO_KUBE_PROXY_WINDOWS, WINDOWS_NODE_RBAC } from '../cluster/manifests.js';
+import { InterruptedError, OperationError } from '../errors.js';
+import { consoleTail } from './console.js';
+import type { JoinResult, NodeOutcome } from './result.js';
+import { newNodeNames } from '../plan/node-names.js';
+
+export interface JoinInput {
+  ctx: CommandContext;
+  config: ConfigFile;
+  plan: PlanDocument;
+  facts: ClusterFacts;
+  cluster: Cluster;
+  provider: CloudProvider;
+  mode: 'join' | 'provision';
+  concurrency: number;
+  timeoutMs: number;
+  onFailure: 'keep' | 'delete';
+  /** How often a booting VM's console is read for its first bootstrap line. */
+  consolePollMs: number;
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/**
+ * The join engine: tops the pool up to its count from the tags, creates the missing VMs with
+ * one bootstrap script each, waits for their Nodes, finishes them (labels, taint,
+ * RuntimeClasses, CNI pieces) and always deletes the bootstrap token.
+ */
+export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; exitCode: number }> {
+  const { ctx, config, plan, facts, cluster, provider, mode } = input;
+  const out = ctx.output;
+  const started = Date.now();
+  const ref = { cluster: facts.name, pool: config.pool.name };
+
+  const existing = await provider.listVms(ref);
+  const live = existing.filter((vm) => vm.state !== 'shutting-down' && vm.state !== 'terminated');
+  const missing = Math.max(0, config.pool.count - live.length);
+  const taken = new Set([...facts.nodes.map((n) => n.name), ...live.map((vm) => vm.nodeName)]);
+  // The plan's names are reused when the pool was empty, so `plan` shows what `join` creates.
+  const names = live.length === 0 && plan.nodes.length === missing ? plan.nodes.map((n) => n.name) : newNodeNames(config.pool.name, missing, taken);
+  if (live.length > 0) out.info(`pool ${ref.pool} has ${live.length} VM(s) already (${live.map((v) => v.nodeName).join(', ')}); ${missing === 0 ? 'nothing to create' : `creating ${missing} more`}`);
+
+  const outcomes: NodeOutcome[] = live.map((vm) => existingOutcome(vm, facts));
+  if (missing === 0) {
+    return finish(input, outcomes, started, []);
+  }
+
+  out.info(`resolving image, network and firewall on ${provider.cloud}`);
+  const [image, placement] = await Promise.all([
+    provider.resolveImage({ windowsVersion: config.pool.windowsVersion, edition: config.pool.edition, image: config.pool.image }),
+    provider.resolvePlacement({ controlPlane: facts.placement }),
+  ]);
+  const firewall = await provider.ensureFirewall(ref, placement);
+  out.info(`firewall ${firewall.id} ${firewall.created ? 'created' : 'already there'}`);
+
+  let lease: TokenLease | undefined;
+  const releaseToken = async () => {
+    if (lease && !lease.isReleased) {
+      await lease.release().catch((err: unknown) => out.warn(`could not delete bootstrap token ${lease!.id}: ${(err as Error).message}; it expires at ${lease!.expiresAt.toISOString()}`));
+      out.info(`deleted bootstrap token ${lease.id}`);
+    }
+  };
+  const onAbort = () => void releaseToken();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (mode === 'join') {
+      lease = await leaseBootstrapToken(cluster, { pool: ref.pool, ttlSeconds: config.cluster.tokenTtl, description: `win-k8s join of pool ${ref.pool}` }, out.sink);
+      out.addSecret(lease.token);
+      out.info(`created bootstrap token ${lease.id} (expires ${lease.expiresAt.toISOString()})`);
+    }
+    const labels = { ...config.pool.labels, [POOL_LABEL]: ref.pool };
+    const taints = [...config.pool.taints, ...(config.pool.taintWindows ? [formatTaint(WINDOWS_TAINT)] : [])];
+    const vms = names.map((nodeName) => ({
+      nodeName,
+      script: renderBootstrap({
+        target: { windowsVersion: config.pool.windowsVersion, kubernetesVersion: plan.target.kubernetesVersion, runtime: config.pool.runtime, cni: config.pool.cni, hypervIsolation: config.pool.hypervIsolation, containerdVersion: config.pool.containerdVersion, dockerVersion: config.pool.dockerVersion },
+        nodeName,
+        apiServer: plan.cluster.endpoint,
+        token: lease?.token ?? '',
+        caCertHash: plan.cluster.caCertHash ?? '',
+        serviceCidr: plan.cluster.serviceCidr ?? '10.96.0.0/12',
+        clusterCidr: plan.cluster.podCidr ?? '10.244.0.0/16',
+        labels,
+        taints: [...new Set(taints)],
+        proxy: { http: config.proxy.http, https: config.proxy.https, noProxy: config.proxy.noProxy },
+        checksums: config.pool.checksums,
+        allowUnsupported: config.pool.allowUnsupported,
+        toolVersion: ctx.toolVersion,
+        mode,
+      }).script,
+    }));
+    out.info(`creating ${vms.length} VM(s) in parallel (at most ${input.concurrency} at a time): ${names.join(', ')}`);
+    const createStarted = Date.now();
+    const created = await provider.createVms({ ref, placement, image, firewall, vms, concurrency: input.concurrency, signal: ctx.signal });
+    for (const vm of created) {
+      if (vm.error) out.error(vm.error, vm.nodeName);
+      else out.success(`running as ${vm.instanceId} (${vm.privateIp ?? 'no IP yet'})`, vm.nodeName);
+    }
+    if (ctx.signal.aborted) throw interrupted(created, ref.pool);
+
+    const fresh = await waitForBootstrap(input, created, createStarted);
+    outcomes.push(...fresh);
+    if (ctx.signal.aborted) throw interrupted(created, ref.pool);
+    return await finish(input, outcomes, started, created);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await releaseToken();
+  }
+}
+
+function interrupted(created: VmResult[], pool: string): InterruptedError {
+  const ids = created.filter((vm) => vm.instanceId).map((vm) => `${vm.nodeName} (${vm.instanceId})`);
+  return new InterruptedError(`interrupted; the bootstrap token was deleted. VMs that exist: ${ids.length > 0 ? ids.join(', ') : 'none'}`, {
+    hint: ids.length > 0 ? `remove them with: win-k8s remove --pool ${pool} --yes` : 'nothing was created',
+  });
+}
+
+function existingOutcome(vm: ManagedVm, facts: ClusterFacts): NodeOutcome {
+  const node = facts.nodes.find((n) => n.name === vm.nodeName);
+  return {
+    name: vm.nodeName,
+    instanceId: vm.instanceId,
+    privateIp: vm.privateIp ?? null,
+    status: node?.ready ? 'Ready' : node ? 'TimedOut' : 'Provisioned',
+    phases: {},
+    existing: true,
+    ...(node && !node.ready ? { error: 'the Node exists but is not Ready' } : {}),
+  };
+}
+
+/** Watches the new Nodes (join) or the console's completion line (provision), with phase times. */
+async function waitForBootstrap(input: JoinInput, created: VmResult[], createStarted: number): Promise<NodeOutcome[]> {
+  const { ctx, cluster, provider, mode } = input;
+  const out = ctx.output;
+  const ok = created.filter((vm) => vm.instanceId && !vm.error);
+  const outcomes = new Map<string, NodeOutcome>();
+  for (const vm of created) {
+    outcomes.set(vm.nodeName, {
+      name: vm.nodeName,
+      instanceId: vm.instanceId ?? null,
+      privateIp: vm.privateIp ?? null,
+      status: vm.error ? 'Failed' : 'TimedOut',
+      phases: vm.provisionSeconds !== undefined ? { provision: vm.provisionSeconds } : {},
+      ...(vm.error ? { error: vm.error } : {}),
+    });
+  }
+  if (ok.length === 0) return [...outcomes.values()];
+
+  const waitStarted = Date.now();
+  const stopConsole = new AbortController();
+  const consoleDone = watchConsoles(input, ok, createStarted, outcomes, stopConsole.signal);
+  try {
+    if (mode === 'join') {
+      const results = await waitForNodes(cluster, ok.map((vm) => vm.nodeName), {
+        timeoutMs: input.timeoutMs,
+        signal: ctx.signal,
+        onEvent: (name, event) => out.info(event === 'registered' ? 'Node registered' : 'Node is Ready', name),
+      });
+      for (const r of results) {
+        const o = outcomes.get(r.name)!;
+        const offset = seconds(waitStarted - createStarted);
+        if (r.registeredAt !== undefined) o.phases.register = seconds(r.registeredAt) + offset;
+        if (r.readyAt !== undefined) o.phases.ready = seconds(r.readyAt) + offset;
+        o.status = r.status;
+      }
+    } else {
+      await consoleDone;
+    }
+  } finally {
+    stopConsole.abort();
+    await consoleDone;
+  }
+  for (const o of outcomes.values()) {
+    if (o.status !== 'TimedOut' || !o.instanceId) continue;
+    const tail = consoleTail(await provider.consoleOutput(o.instanceId).catch(() => ''));
+    o.error = `not ${mode === 'join' ? 'Ready' : 'provisioned'} after ${Math.round(input.timeoutMs / 1000)}s; ${tail ? `last bootstrap lines:\n${tail}` : 'no bootstrap output on the console yet'}`;
+  }
+  return [...outcomes.values()];
+}
+
+/**
+ * Reads each booting VM's console until its first bootstrap line (the boot phase) and, for
+ * provision, until the `complete done` line. Bounded by the timeout; stops when told to.
+ */
+async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: number, outcomes: Map<string, NodeOutcome>, stop: AbortSignal): Promise<void> {
+  const deadline = Date.now() + input.timeoutMs;
+  await Promise.all(
+    vms.map(async (vm) => {
+      const o = outcomes.get(vm.nodeName)!;
+      while (!stop.aborted && !input.ctx.signal.aborted && Date.now() < deadline) {
+        const text = await input.provider.consoleOutput(vm.instanceId!).catch(() => '');
+        if (o.phases.boot === undefined && /win-k8s: /.test(text)) {
+          o.phases.boot = seconds(Date.now() - createStarted);
+          input.ctx.output.info('bootstrap started (first console line)', vm.nodeName);
+        }
+        if (/win-k8s: \S+ failed/.test(text) && input.mode === 'provision') {
+          o.status = 'Failed';
+          o.error = `bootstrap failed; last bootstrap lines:\n${consoleTail(text)}`;
+          return;
+        }
+        if (input.mode === 'provision' && /win-k8s: complete done/.test(text)) {
+          o.status = 'Provisioned';
+          o.phases.ready = seconds(Date.now() - createStarted);
+          return;
+        }
+        if (input.mode === 'join' && o.phases.boot !== undefined) return;
+        await sleep(input.consolePollMs, stop);
+      }
+    }),
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number, created: VmResult[]): Promise<{ result: JoinResult; exitCode: number }> {
+  const { ctx, cluster, config, facts, provider, mode } = input;
+  const out = ctx.output;
+  const ready = outcomes.filter((o) => o.status === 'Ready').map((o) => o.name);
+  if (mode === 'join' && ready.length > 0) {
+    await labelAndTaintNodes(cluster, ready, { labels: { [POOL_LABEL]: config.pool.name }, ...(config.pool.taintWindows ? { taints: [WINDOWS_TAINT] } : {}) });
+    const builds = await windowsBuilds(cluster);
+    const classes = await ensureRuntimeClasses(cluster, { builds, taintWindows: config.pool.taintWindows, hyperv: config.pool.hypervIsolation });
+    out.info(`RuntimeClasses: ${classes.classes.map((r) => `${r.name} ${r.action}`).join(', ') || 'none'}`);
+    if (config.pool.cni === 'flannel') await applyManifest(cluster, WINDOWS_NODE_RBAC, {});
+    if (config.pool.cni === 'calico') await applyManifest(cluster, CALICO_KUBE_PROXY_WINDOWS, { KUBERNETES_VERSION: input.plan.target.kubernetesVersion });
+  }
+  const failed = outcomes.filter((o) => o.status === 'Failed' || o.status === 'TimedOut');
+  if (failed.length > 0) {
+    const withVm = failed.filter((o) => o.instanceId && !o.existing);
+    if (input.onFailure === 'delete' && withVm.length > 0) {
+      out.warn(`--on-failure delete: deleting ${withVm.map((o) => o.name).join(', ')}`);
+      await provider.deleteVms(withVm.map((o) => o.instanceId!));
+      for (const o of withVm) o.error = `${o.error ?? 'failed'} (VM deleted: --on-failure delete)`;
+      const ref = { cluster: facts.name, pool: config.pool.name };
+      if ((await provider.listVms(ref)).length === 0) {
+        for (const id of await provider.deletePoolResources(ref)) out.info(`deleted ${id}: the pool is empty`);
+      }
+    } else if (withVm.length > 0) {
+      out.warn(`kept the failed VM(s) for inspection; remove them with: win-k8s remove ${withVm.map((o) => o.name).join(' ')} --cloud ${provider.cloud} --yes`);
+    }
+  }
+  void created;
+  const result: JoinResult = { pool: config.pool.name, cluster: facts.name, nodes: outcomes, durationSeconds: Math.round((Date.now() - started) / 1000) };
+  return { result, exitCode: failed.length > 0 ? 1 : 0 };
+}
+
+async function windowsBuilds(cluster: Cluster): Promise<string[]> {
+  try {
+    const nodes = await cluster.core.listNode({ labelSelector: 'kubernetes.io/os=windows' });
+    return [...new Set(nodes.items.map((n) => n.metadata?.labels?.['node.kubernetes.io/windows-build']).filter((b): b is string => Boolean(b)))];
+  } catch (err) {
+    throw new OperationError(`could not list Windows nodes for RuntimeClasses: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { FAKE_CREDENTIALS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
+import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
+import { scriptFromUserData } from '../fakes/node-agent/script.js';
+import type { JoinResult } from '../../src/join/result.js';
+
+const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulated nodes)', function () {
+  this.timeout(120_000);
+  let moto: MotoServer;
+  let proxy: AwsProxy;
+  let fake: FakeKubeApiServer;
+  let seeded: SeededCluster;
+  let kubeconfig: string;
+  let ec2: EC2Client;
+  let agent: SimulatedNodeAgent;
+  const consoles = new Map<string, string[]>();
+  const outputs: string[] = [];
+  /** Instance ids whose simulated node uses a wrong token (the broken-token test). */
+  const brokenToken = new Set<string>();
+
+  const env = () => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AWS_ENDPOINT_URL: proxy.url,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    WIN_K8S_POLL_INTERVAL: '100',
+    NO_COLOR: '1',
+  });
+
+  function cli(args: string[], opts: { onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      opts.onSpawn?.((sig) => child.kill(sig));
+      child.on('close', (code) => {
+        outputs.push(stdout, stderr);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  const join = (args: string[]) => cli(['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', ...args]);
+
+  async function instances(pool?: string) {
+    const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }, ...(pool ? [{ Name: 'tag:win-k8s.io/pool', Values: [pool] }] : [])] }));
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
+  }
+
+  before(async () => {
+    moto = await startMoto();
+    proxy = await startAwsProxy(moto.url, { consoleOutput: (id) => consoles.get(id)?.join('\n') });
+    seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
+    ec2 = motoEc2(moto.url);
+    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
+    await fake.start();
+    // The control plane runs on the seeded EC2 instance: placement comes from its providerID.
+    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
+    (cp.spec as { providerID: string }).providerID = seeded.providerId;
+    fake.store.put(cp);
+    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+    agent = new SimulatedNodeAgent({
+      fake,
+      pollMs: 100,
+      console: { append: (id, line) => consoles.set(id, [...(consoles.get(id) ?? []), line]) },
+      source: {
+        list: async () => (await instances()).filter((i) => i.State?.Name === 'running').map((i) => ({ id: i.InstanceId! })),
+        script: async (id) => {
+          const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
+          const script = scriptFromUserData(Buffer.from(attr.UserData?.Value ?? '', 'base64').toString('utf8'));
+          return brokenToken.has(id) ? script.replace(/^\$BootstrapToken = '[^']*'/m, "$BootstrapToken = 'zzzzzz.zzzzzzzzzzzzzzzz'") : script;
+        },
+      },
+    });
+    agent.start();
+  });
+
+  after(async () => {
+    await agent?.stop();
+    ec2?.destroy();
+    await fake?.stop();
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  const bootstrapSecrets = () => fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token' && (s.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s');
+
+  it('refuses to create anything without --yes and without a TTY (exit 2)', async () => {
+    const r = await cli(['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--count', '1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--yes: confirmation needed/);
+    assert.equal(proxy.calls('RunInstances').length, 0);
+  });
+
+  it('--dry-run prints the plan and creates nothing', async () => {
+    const r = await cli(['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--count', '2', '--dry-run', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).nodes.length, 2);
+    assert.equal(proxy.calls('RunInstances').length, 0);
+  });
+
+  it('join --count 3: three Ready nodes with phase times, labels, RuntimeClass, and the token deleted', async () => {
+    const r = await join(['--pool', 'win', '--count', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as JoinResult;
+    assert.equal(result.pool, 'win');
+    assert.equal(result.cluster, 'kubernetes');
+    assert.equal(result.nodes.length, 3);
+    for (const n of result.nodes) {
+      assert.equal(n.status, 'Ready', JSON.stringify(n));
+      assert.match(n.name, /^win-[a-z0-9]{5}$/);
+      assert.match(n.instanceId!, /^i-/);
+      assert.match(n.privateIp!, /^10\.20\.1\./);
+      for (const phase of ['provision', 'boot', 'register', 'ready']) assert.equal(typeof n.phases[phase], 'number', `${n.name} lacks ${phase}`);
+      const node = fake.store.get('nodes', undefined, n.name)!;
+      assert.equal((node.metadata as { labels: Record<string, string> }).labels['win-k8s.io/pool'], 'win');
+    }
+    assert.ok(fake.store.get('runtimeclasses.node.k8s.io', undefined, 'windows-2022'), 'RuntimeClass windows-2022');
+    assert.ok(fake.store.get('clusterrolebindings.rbac.authorization.k8s.io', undefined, 'win-k8s:node-proxier'), 'node RBAC for kube-proxy');
+    assert.deepEqual(bootstrapSecrets(), [], 'bootstrap token deleted');
+    assert.equal((await instances('win')).length, 3);
+    const sg = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['win-k8s-kubernetes-win'] }] }));
+    assert.equal(sg.SecurityGroups?.length, 1);
+    assert.match(r.stderr, /using context "fake"/);
+  });
+
+  it('re-running tops the pool up from the tags instead of creating again', async () => {
+    const before = proxy.calls('RunInstances').length;
+    const same = await join(['--pool', 'win', '--count', '3']);
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(proxy.calls('RunInstances').length, before, 'nothing created');
+    assert.ok((JSON.parse(same.stdout) as JoinResult).nodes.every((n) => n.existing && n.status === 'Ready'));
+    const more = await join(['--pool', 'win', '--count', '4']);
+    assert.equal(more.code, 0, more.stderr);
+    assert.equal((await instances('win')).length, 4);
+    assert.equal((JSON.parse(more.stdout) as JoinResult).nodes.filter((n) => !n.existing).length, 1);
+  });
+
+  it('list joins VMs and Nodes, and marks orphans', async () => {
+    fake.store.put(makeNode({ name: 'win-orphn', os: 'windows', labels: { 'win-k8s.io/pool': 'win' } }));
+    const r = await cli(['list', '-o', 'json', '--cloud', 'aws']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout).nodes as { name: string; pool: string; vmState: string; nodeStatus: string; instanceId: string | null; cloud: string }[];
+    assert.equal(rows.filter((x) => x.pool === 'win' && x.vmState === 'running' && x.nodeStatus === 'Ready').length, 4);
+    const orphan = rows.find((x) => x.name === 'win-orphn');
+    assert.equal(orphan?.vmState, 'Missing');
+    assert.equal(orphan?.instanceId, null);
+    const text = await cli(['list', '--cloud', 'aws']);
+    assert.match(text.stdout, /win-orphn\s+win\s+aws\s+-\s+Missing/);
+    fake.store.remove('nodes', undefined, 'win-orphn');
+  });
+
+  it('throttling (RequestLimitExceeded) is retried and the join still succeeds', async () => {
+    proxy.fail({ action: 'RunInstances', code: 'RequestLimitExceeded', message: 'Request limit exceeded.', times: 2 });
+    const r = await join(['--pool', 'thr', '--count', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(proxy.log.filter((e) => e.injected === 'RequestLimitExceeded').length, 2);
+  });
+
+  it('one VM failing to create: that node Failed with what to do, the others Ready, exit 1', async () => {
+    proxy.fail({ action: 'RunInstances', code: 'VcpuLimitExceeded', status: 400, message: 'You have requested more vCPU capacity than your current vCPU limit allows', times: 1 });
+    const r = await join(['--pool', 'part', '--count', '2']);
+    assert.equal(r.code, 1, r.stderr);
+    const result = JSON.parse(r.stdout) as JoinResult;
+    const failed = result.nodes.filter((n) => n.status === 'Failed');
+    assert.equal(failed.length, 1);
+    assert.match(failed[0]!.error!, /vCPU/i);
+    assert.equal(result.nodes.filter((n) => n.status === 'Ready').length, 1);
+    assert.deepEqual(bootstrapSecrets(), []);
+  });
+
+  it('a broken token ends TimedOut with the console tail; --on-failure delete removes the VM', async () => {
+    const watch = setInterval(() => {
+      void Promise.all([instances('bad'), instances('bad2')]).then((lists) => lists.flat().forEach((i) => brokenToken.add(i.InstanceId!)));
+    }, 20);
+    try {
+      const r = await join(['--pool', 'bad', '--count', '1', '--timeout', '8s']);
+      assert.equal(r.code, 1, r.stderr);
+      const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
+      assert.equal(node!.status, 'TimedOut');
+      assert.match(node!.error!, /last bootstrap lines:[\s\S]*win-k8s: join failed kubeadm join: the bootstrap token was refused/);
+      assert.match(r.stderr, /win-k8s remove bad-[a-z0-9]{5} --cloud aws --yes/);
+      const del = await join(['--pool', 'bad2', '--count', '1', '--timeout', '8s', '--on-failure', 'delete']);
+      assert.equal(del.code, 1);
+      assert.match((JSON.parse(del.stdout) as JoinResult).nodes[0]!.error!, /VM deleted/);
+      assert.equal((await instances('bad2')).length, 0);
+      // The pool is empty again, so its security group went too: nothing is left behind.
+      const sg = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['win-k8s-kubernetes-bad2'] }] }));
+      assert.equal(sg.SecurityGroups?.length ?? 0, 0);
+    } finally {
+      clearInterval(watch);
+    }
+    // Stop sabotaging: the next instances use their real token.
+  });
+
+  it('Ctrl-C mid-run stops, deletes the token, reports what exists, exits 130', async () => {
+    // Hold RunInstances back so the interrupt lands while VMs are being created.
+    proxy.fail({ action: 'RunInstances', code: 'RequestLimitExceeded', times: 3 });
+    const r = await cli(['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--yes', '--pool', 'intr', '--count', '2'], {
+      onSpawn: (kill) => {
+        const t = setInterval(() => {
+          if (bootstrapSecrets().length > 0) {
+            clearInterval(t);
+            kill('SIGINT');
+          }
+        }, 10);
+      },
+    });
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /interrupted; the bootstrap token was deleted/);
+    assert.deepEqual(bootstrapSecrets(), []);
+    proxy.clearFaults();
+  });
+
+  it('remove --pool drains, deletes Nodes and VMs, then the pool\'s security group: nothing tagged is left', async () => {
+    for (const pool of ['win', 'thr', 'part', 'bad', 'intr']) {
+      const r = await cli(['remove', '--pool', pool, '--cloud', 'aws', '--yes', '-o', 'json']);
+      assert.equal(r.code, 0, `${pool}: ${r.stderr}`);
+    }
+    assert.deepEqual(await instances(), []);
+    assert.equal(fake.store.list('nodes').filter((n) => (n.metadata as { labels?: Record<string, string> }).labels?.['win-k8s.io/pool']).length, 0);
+    const sgs = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }] }));
+    assert.deepEqual((sgs.SecurityGroups ?? []).map((g) => g.GroupName), []);
+  });
+
+  it('no bootstrap token ever appeared in any output', () => {
+    const tokens = [...agent.records.values()].map((r) => r.values?.token).filter((t): t is string => Boolean(t) && !t!.startsWith('zzzzzz'));
+    assert.ok(tokens.length >= 5, `saw ${tokens.length} tokens`);
+    for (const token of tokens) {
+      const secret = token.split('.')[1]!;
+      for (const text of outputs) assert.ok(!text.includes(secret), 'a bootstrap token secret reached stdout or stderr');
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { askInit, renderInitConfig, type Prompter } from '../../src/init/wizard.js';
+import { ConfigFile } from '../../src/config/schema.js';
+import type { ClusterFacts } from '../../src/cluster/discovery.js';
+import { runCli } from '../helpers/cli.js';
+
+/** Answers from a script; records each question and the default it was offered. */
+function scripted(answers: Record<string, string>): Prompter & { asked: { message: string; offered?: string }[] } {
+  const asked: { message: string; offered?: string }[] = [];
+  const answer = (message: string, offered?: string) => {
+    asked.push({ message, ...(offered !== undefined ? { offered } : {}) });
+    const key = Object.keys(answers).find((k) => message.startsWith(k));
+    return key ? answers[key]! : offered ?? '';
+  };
+  return {
+    asked,
+    select: async (message, choices, defaultValue) => {
+      const a = answer(message, defaultValue);
+      assert.ok(choices.some((c) => c.value === a), `${a} is not a choice for ${message}`);
+      return a as never;
+    },
+    input: async (message, defaultValue, validate) => {
+      const a = answer(message, defaultValue);
+      const ok = validate ? validate(a) : true;
+      if (ok !== true) throw new Error(`${message}: ${ok}`);
+      return a;
+    },
+  };
+}
+
+const facts = {
+  name: 'prod',
+  version: '1.35.9',
+  flavor: 'kubeadm',
+  cni: { type: 'calico', calico: { installation: true, encapsulations: ['VXLAN'] } },
+  placement: { cloud: 'aws', providerId: 'aws:///eu-west-1a/i-0abc', zone: 'eu-west-1a', region: 'eu-west-1', instanceId: 'i-0abc' },
+  nodes: [],
+  notes: [],
+} as unknown as ClusterFacts;
+
+describe('init wizard', () => {
+  it('offers what the cluster says as defaults and writes a config that validates', async () => {
+    const p = scripted({ 'Number of Windows nodes': '3', 'Pool name': 'iis' });
+    const answers = await askInit(p, facts, ['eu-west-1']);
+    assert.equal(p.asked.find((q) => q.message === 'Cloud for the Windows VMs')?.offered, 'aws');
+    assert.equal(p.asked.find((q) => q.message === 'Region')?.offered, 'eu-west-1');
+    assert.equal(p.asked.find((q) => q.message.startsWith('Network plugin'))?.offered, 'calico');
+    const text = renderInitConfig(answers, facts);
+    assert.match(text, /^# win-k8s configuration/);
+    const doc = ConfigFile.parse(parse(text));
+    assert.equal(doc.pool.name, 'iis');
+    assert.equal(doc.pool.count, 3);
+    assert.equal(doc.pool.cni, 'calico');
+    assert.equal(doc.pool.kubernetesVersion, '1.35.9');
+    assert.equal(doc.pool.instanceType, 'm5.large');
+  });
+
+  it('rejects a pool name that cannot fit the 15-character node name', async () => {
+    await assert.rejects(askInit(scripted({ Cloud: 'gcp', Region: 'europe-west1', 'Pool name': 'windows-pool' }), undefined, []), /at most 9/);
+  });
+
+  it('refuses to run without a terminal (exit 2)', async () => {
+    const r = await runCli(['init']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /needs a terminal/);
+  });
+});
