@@ -153,7 +153,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
   });
 
   it('list joins VMs and Nodes, and marks orphans', async () => {
-    fake.store.put(makeNode({ name: 'win-orphn', os: 'windows', labels: { 'win-k8s.io/pool': 'win' } }));
+    fake.store.put(makeNode({ name: 'win-orphn', os: 'windows', internalIP: '10.20.1.200', labels: { 'win-k8s.io/pool': 'win' } }));
     const r = await cli(['list', '-o', 'json', '--cloud', 'aws']);
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout).nodes as { name: string; pool: string; vmState: string; nodeStatus: string; instanceId: string | null; cloud: string }[];
