@@ -209,6 +209,16 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     // Stop sabotaging: the next instances use their real token.
   });
 
+  it('provision: VMs with runtime and binaries, not joined, end Provisioned; no token is created', async () => {
+    const secretsBefore = fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length;
+    const r = await cli(['provision', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', '--pool', 'prov', '--count', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as JoinResult;
+    assert.deepEqual(result.nodes.map((n) => n.status), ['Provisioned', 'Provisioned']);
+    for (const n of result.nodes) assert.equal(fake.store.get('nodes', undefined, n.name), undefined, 'not joined');
+    assert.equal(fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length, secretsBefore);
+  });
+
   it('Ctrl-C mid-run stops, deletes the token, reports what exists, exits 130', async () => {
     // Hold RunInstances back so the interrupt lands while VMs are being created.
     proxy.fail({ action: 'RunInstances', code: 'RequestLimitExceeded', times: 3 });
@@ -229,7 +239,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
   });
 
   it('remove --pool drains, deletes Nodes and VMs, then the pool\'s security group: nothing tagged is left', async () => {
-    for (const pool of ['win', 'thr', 'part', 'bad', 'intr']) {
+    for (const pool of ['win', 'thr', 'part', 'bad', 'intr', 'prov']) {
       const r = await cli(['remove', '--pool', pool, '--cloud', 'aws', '--yes', '-o', 'json']);
       assert.equal(r.code, 0, `${pool}: ${r.stderr}`);
     }
