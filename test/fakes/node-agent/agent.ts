@@ -1,7 +1,22 @@
 import { caCertHash } from '../../../src/cluster/ca-hash.js';
 import type { FakeKubeApiServer } from '../kube-apiserver/index.js';
 import { kubeHttpClient, type KubeHttpClient } from '../../helpers/kube-http.js';
-import { generateKeyAndCsr } from '../../helpers/kube-pki.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * A node key and CSR from openssl, asynchronously: many simulated nodes boot at once, and a
+ * synchronous openssl per node would serialise them (and skew the fan-out benchmark).
+ */
+async function keyAndCsr(user: string, group: string): Promise<{ keyPem: string; csrPem: string }> {
+  const { stdout } = await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', '-', '-subj', `/O=${group}/CN=${user}`], { encoding: 'utf8' });
+  const keyPem = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n/.exec(stdout)?.[0];
+  const csrPem = /-----BEGIN CERTIFICATE REQUEST-----[\s\S]+?-----END CERTIFICATE REQUEST-----\n/.exec(stdout)?.[0];
+  if (!keyPem || !csrPem) throw new Error('openssl did not produce a key and CSR');
+  return { keyPem, csrPem };
+}
 import { parseBootstrap, type BootstrapValues } from './script.js';
 
 /**
@@ -106,7 +121,7 @@ export class SimulatedNodeAgent {
     this.console(record.id, 'win-k8s: join started');
     // kubeadm's discovery pins the CA: a wrong hash must never reach the cluster.
     if (caCertHash(this.opts.fake.caPem) !== v.caCertHash) throw new Error(`discovery: the cluster CA does not match ${v.caCertHash}`);
-    const { csrPem, keyPem } = generateKeyAndCsr(`system:node:${v.nodeName}`, ['system:nodes']);
+    const { csrPem, keyPem } = await keyAndCsr(`system:node:${v.nodeName}`, 'system:nodes');
     const csr = await this.http.request('/apis/certificates.k8s.io/v1/certificatesigningrequests', {
       token: v.token,
       method: 'POST',
