@@ -10,6 +10,7 @@ import {
   checkProxyUrl,
   checkTaint,
   normaliseApiServer,
+  parseDurationMs,
 } from './validators.js';
 import { ARTIFACT_NAMES } from '../compat/artifacts.js';
 
@@ -38,6 +39,14 @@ export const Cloud = z.enum(['aws', 'azure', 'gcp'], { error: 'expected aws, azu
 
 const cidr = z.string().superRefine(refine(checkCidr));
 
+/** A duration flag ("90s", "20m", "1h") as milliseconds. */
+const duration = (what: string) =>
+  z.string().transform((v, ctx) => {
+    const ms = parseDurationMs(v);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `expected a ${what}` });
+    return ms ?? 0;
+  });
+
 export const ClusterSection = z
   .object({
     name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'expected a lowercase RFC 1123 name' }).max(40).optional(),
@@ -52,10 +61,8 @@ export const ClusterSection = z
       .transform((v) => v.toLowerCase())
       .pipe(z.string().regex(CA_CERT_HASH, { error: 'expected sha256:<64 hex digits> (kubeadm\'s --discovery-token-ca-cert-hash)' }))
       .optional(),
-    tokenTtl: z
-      .string()
-      .regex(/^\d+(s|m|h)$/, { error: 'expected a duration such as 30m or 2h' })
-      .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[v.slice(-1) as 's' | 'm' | 'h'])
+    tokenTtl: duration('duration such as 30m or 2h')
+      .transform((ms) => ms / 1000)
       .pipe(z.number().min(60, { error: 'at least 1m' }).max(7 * 24 * 3600, { error: 'at most 168h' }))
       .default(1800),
     serviceCidr: cidr.optional(),
@@ -160,18 +167,12 @@ export function jsonSchema(): unknown {
   };
 }
 
-const duration = (what: string) =>
-  z
-    .string()
-    .regex(/^\d+(s|m|h)$/, { error: `expected a ${what} such as 90s, 20m or 1h` })
-    .transform((v) => Number(v.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[v.slice(-1) as 's' | 'm' | 'h']);
-
 /** Options of one run of join/provision, not stored in win-k8s.yaml. */
 export const JoinCommandSection = z
   .object({
     dryRun: z.boolean().default(false),
     concurrency: z.number().int().min(1, { error: 'expected an integer >= 1' }).max(100, { error: 'at most 100' }).default(10),
-    timeout: duration('duration').default(20 * 60_000),
+    timeout: duration('duration such as 90s, 20m or 1h').default(20 * 60_000),
     onFailure: z.enum(['keep', 'delete'], { error: 'expected keep or delete' }).default('keep'),
   })
   .strict();

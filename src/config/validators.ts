@@ -166,3 +166,10 @@ export function checkProxyUrl(url: string): string | undefined {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `"${url}": proxy URL must be http:// or https://`;
   return undefined;
 }
+
+/** "90s", "20m", "2h" -> milliseconds; undefined when the text is not such a duration. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}

@@ -1,9 +1,6 @@
 import type { CommandContext } from '../cli/context.js';
 import type { OptionSpec } from '../config/options.js';
-import { ConfigFile } from '../config/schema.js';
-import { mergeSources, validate } from '../config/resolve.js';
-import { discover } from '../cluster/discovery.js';
-import { openCluster } from '../cluster/session.js';
+import { openConfiguredCluster } from '../plan/build-plan.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { apiError } from '../cluster/client.js';
 import { UsageError } from '../errors.js';
@@ -20,11 +17,7 @@ export interface ManagedContext {
 
 /** Opens the cluster and the cloud the pool lives in (from --cloud or the control plane's providerID). */
 export async function openManaged(ctx: CommandContext, specs: OptionSpec[]): Promise<ManagedContext> {
-  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
-  const { command: _c, render: _r, ...fileShaped } = merged.raw;
-  const config = validate(ConfigFile, fileShaped, merged);
-  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
-  const facts = await discover(cluster);
+  const { config, cluster, facts } = await openConfiguredCluster(ctx, specs);
   const cloud = config.cloud ?? facts.placement?.cloud;
   if (!cloud) throw new UsageError('cannot tell which cloud the VMs are in: the control plane has no providerID', { field: '--cloud' });
   const provider = await loadProvider(cloud, config, facts.placement, ctx.output.sink, ctx.env);

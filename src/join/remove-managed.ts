@@ -3,6 +3,7 @@ import type { OptionSpec } from '../config/options.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { parseDurationMs } from '../config/validators.js';
 import { openManaged } from './list-managed.js';
 import { confirm } from './prompt.js';
 
@@ -20,9 +21,9 @@ export interface RemoveResult {
 }
 
 function parseDuration(text: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(text);
-  if (!m) throw new UsageError(`expected a duration such as 90s or 5m, got "${text}"`, { field: '--drain-timeout' });
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new UsageError(`expected a duration such as 90s or 5m, got "${text}"`, { field: '--drain-timeout' });
+  return ms;
 }
 
 export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], req: RemoveRequest): Promise<number> {

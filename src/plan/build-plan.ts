@@ -11,8 +11,14 @@ import type { Cluster } from '../cluster/client.js';
 import type { ConfigFile as Config } from '../config/schema.js';
 import { newNodeNames } from './node-names.js';
 
-export interface PlanResult extends PlanDocument {
-  facts: ClusterFacts;
+/** Validates the config (flags > env > file) and reads the cluster it points at. */
+export async function openConfiguredCluster(ctx: CommandContext, specs: OptionSpec[]): Promise<{ config: Config; cluster: Cluster; facts: ClusterFacts }> {
+  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
+  // Per-run values (render.*, command.*) are validated by their commands, not as file fields.
+  const { command: _command, render: _render, ...fileShaped } = merged.raw;
+  const config = validate(ConfigFile, fileShaped, merged);
+  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  return { config, cluster, facts: await discover(cluster) };
 }
 
 /** Validates the config, reads the cluster and runs preflight. Pure reading: nothing changes. */
@@ -22,12 +28,7 @@ export async function buildPlan(ctx: CommandContext, specs: OptionSpec[]): Promi
 }
 
 export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
-  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
-  // Per-run values (render.*, command.*) are validated by their commands, not as file fields.
-  const { command: _command, render: _render, ...fileShaped } = merged.raw;
-  const config = validate(ConfigFile, fileShaped, merged);
-  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
-  const discovered = await discover(cluster);
+  const { config, cluster, facts: discovered } = await openConfiguredCluster(ctx, specs);
   // Explicit values win over discovery (a user may know a better endpoint than cluster-info).
   const facts: ClusterFacts = {
     ...discovered,
