@@ -89,6 +89,12 @@ export interface ManagedVm {
   privateIp?: string;
 }
 
+/** What `init` offers as choices when the cloud's credentials allow reading them. */
+export interface WizardChoices {
+  subnets: { id: string; cidr: string; zone: string; network: string }[];
+  instanceTypes: string[];
+}
+
 export interface CloudProvider {
   readonly cloud: CloudName;
   resolveImage(req: ImageRequest): Promise<ResolvedImage>;
@@ -102,6 +108,8 @@ export interface CloudProvider {
   deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void>;
   /** Deletes the pool's firewall once no VM of the pool is left; returns what was deleted. */
   deletePoolResources(ref: PoolRef): Promise<string[]>;
+  /** Subnets and instance types to offer in `init` (the cluster's network first). */
+  wizardChoices?(req: PlacementRequest): Promise<WizardChoices>;
 }
 
 export interface ProviderDeps {

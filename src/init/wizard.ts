@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { ClusterFacts } from '../cluster/discovery.js';
 import { checkPoolName } from '../config/validators.js';
 import { ConfigFile } from '../config/schema.js';
+import type { WizardChoices } from '../cloud/provider.js';
 
 /** Every question init asks goes through this, so tests can answer without a terminal. */
 export interface Prompter {
@@ -24,10 +25,14 @@ export interface WizardAnswers {
   runtime: 'containerd' | 'docker';
   cni: 'flannel' | 'calico' | 'none';
   instanceType: string;
+  subnetId?: string;
 }
 
+/** Reads the chosen cloud's subnets and instance types when credentials allow; undefined otherwise. */
+export type ChoicesLoader = (cloud: 'aws' | 'azure' | 'gcp') => Promise<WizardChoices | undefined>;
+
 /** Asks the questions, offering what the cluster (and cloud) told us as defaults. */
-export async function askInit(p: Prompter, facts: ClusterFacts | undefined, regions: string[]): Promise<WizardAnswers> {
+export async function askInit(p: Prompter, facts: ClusterFacts | undefined, regions: string[], loadChoices?: ChoicesLoader): Promise<WizardAnswers> {
   const placedCloud = facts?.placement?.cloud;
   const cloud = await p.select<'aws' | 'azure' | 'gcp'>(
     'Cloud for the Windows VMs',
@@ -72,9 +77,16 @@ export async function askInit(p: Prompter, facts: ClusterFacts | undefined, regi
     ],
     detected ?? 'flannel',
   );
-  const types = INSTANCE_TYPES[cloud];
+  const choices = await loadChoices?.(cloud).catch(() => undefined);
+  let subnetId: string | undefined;
+  if (choices && choices.subnets.length > 0) {
+    const keep = '(the control plane\'s subnet)';
+    const picked = await p.select('Subnet', [{ value: keep }, ...choices.subnets.map((s) => ({ value: s.id, name: `${s.id} ${s.cidr} ${s.zone} (${s.network})` }))], keep);
+    if (picked !== keep) subnetId = picked;
+  }
+  const types = choices && choices.instanceTypes.length > 0 ? choices.instanceTypes : INSTANCE_TYPES[cloud];
   const instanceType = await p.select('Instance type', types.map((t) => ({ value: t })), types[0]);
-  return { cloud, region, pool, count: Number(countText), windowsVersion, runtime, cni, instanceType };
+  return { cloud, region, pool, count: Number(countText), windowsVersion, runtime, cni, instanceType, ...(subnetId ? { subnetId } : {}) };
 }
 
 /** A commented win-k8s.yaml, validated against the schema before it is returned. */
@@ -91,6 +103,7 @@ export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefin
       cni: a.cni,
       region: a.region,
       instanceType: a.instanceType,
+      ...(a.subnetId ? { subnetId: a.subnetId } : {}),
       ...(facts ? { kubernetesVersion: facts.version } : {}),
     },
   };

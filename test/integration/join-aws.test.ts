@@ -239,6 +239,16 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
   });
 
   it('remove --pool drains, deletes Nodes and VMs, then the pool\'s security group: nothing tagged is left', async () => {
+    // By name: the kept TimedOut node of pool "bad" (its VM goes, then the empty pool's group).
+    const [bad] = await instances('bad');
+    const badName = bad!.Tags!.find((t) => t.Key === 'win-k8s.io/node-name')!.Value!;
+    const byName = await cli(['remove', badName, '--cloud', 'aws', '--yes', '-o', 'json']);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.deepEqual(JSON.parse(byName.stdout).removed.map((r: { name: string }) => r.name), [badName]);
+    assert.equal((await instances('bad')).length, 0);
+    const unknown = await cli(['remove', 'win-nope1', '--cloud', 'aws', '--yes']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /not managed by win-k8s in cluster kubernetes: win-nope1/);
     for (const pool of ['win', 'thr', 'part', 'bad', 'intr', 'prov']) {
       const r = await cli(['remove', '--pool', pool, '--cloud', 'aws', '--yes', '-o', 'json']);
       assert.equal(r.code, 0, `${pool}: ${r.stderr}`);

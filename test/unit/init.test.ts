@@ -66,3 +66,22 @@ describe('init wizard', () => {
     assert.match(r.stderr, /needs a terminal/);
   });
 });
+
+describe('init wizard with the cloud\'s choices', () => {
+  it('offers the subnets and instance types the cloud returns, and writes the chosen subnet', async () => {
+    const p = scripted({ Subnet: 'subnet-b', 'Instance type': 'm6i.xlarge' });
+    const answers = await askInit(p, facts, ['eu-west-1'], async (cloud) => {
+      assert.equal(cloud, 'aws');
+      return {
+        subnets: [
+          { id: 'subnet-a', cidr: '10.0.1.0/24', zone: 'eu-west-1a', network: 'vpc-1' },
+          { id: 'subnet-b', cidr: '10.0.2.0/24', zone: 'eu-west-1b', network: 'vpc-1' },
+        ],
+        instanceTypes: ['m5.large', 'm6i.xlarge'],
+      };
+    });
+    const doc = ConfigFile.parse(parse(renderInitConfig(answers, facts)));
+    assert.equal(doc.pool.subnetId, 'subnet-b');
+    assert.equal(doc.pool.instanceType, 'm6i.xlarge');
+  });
+});

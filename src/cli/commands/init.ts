@@ -22,7 +22,7 @@ async function initHandler(ctx: CommandContext, opts: { file: string; force?: bo
   if (existsSync(path) && !opts.force) throw new UsageError(`${path} exists; pass --force to overwrite it`, { field: '--file' });
   const { askInit, renderInitConfig } = await import('../../init/wizard.js');
   const { inquirerPrompter } = await import('../../init/inquirer-prompter.js');
-  let facts;
+  let facts: import('../../cluster/discovery.js').ClusterFacts | undefined;
   try {
     const { openCluster } = await import('../../cluster/session.js');
     const { discover } = await import('../../cluster/discovery.js');
@@ -31,7 +31,13 @@ async function initHandler(ctx: CommandContext, opts: { file: string; force?: bo
     ctx.output.warn(`cluster not read (${(err as Error).message}); defaults will not come from it`);
   }
   const regions = facts?.placement?.cloud === 'aws' ? [facts.placement.region] : [];
-  const answers = await askInit(inquirerPrompter(ctx.signal), facts, regions);
+  const loadChoices = async (cloud: 'aws' | 'azure' | 'gcp') => {
+    const { ConfigFile } = await import('../../config/schema.js');
+    const { loadProvider } = await import('../../join/load-provider.js');
+    const provider = await loadProvider(cloud, ConfigFile.parse({}), facts?.placement, ctx.output.sink, ctx.env);
+    return provider.wizardChoices?.({ controlPlane: facts?.placement });
+  };
+  const answers = await askInit(inquirerPrompter(ctx.signal), facts, regions, loadChoices);
   writeFileSync(path, renderInitConfig(answers, facts));
   ctx.output.success(`wrote ${path}; next: win-k8s plan`);
   return 0;

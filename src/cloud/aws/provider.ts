@@ -12,6 +12,7 @@ import type {
   ResolvedImage,
   ResolvedPlacement,
   VmResult,
+  WizardChoices,
 } from '../provider.js';
 import { createClients, profileRegion, type AwsClients } from './clients.js';
 import { THROTTLING_CODES, isNetworkFailure, toWinK8sError } from './errors.js';
@@ -19,6 +20,7 @@ import { describeImage, isWindows, resolveImage, toDetails, type ImageDetails } 
 import { DEFAULT_INSTANCE_TYPE } from './instance-types.js';
 import { consoleOutput, createVms, deleteVms, listVms, type InstanceContext, type InstanceTiming } from './instances.js';
 import { resolvePlacement } from './placement.js';
+import { wizardChoices } from './choices.js';
 import { resolveRegion } from './region.js';
 import { defaultRetryStrategy, reportingRetryStrategy, type RetryNotice, type RetryStrategyV2 } from './retry.js';
 import { deletePoolGroups, ensureFirewall, type DeleteTiming } from './security-group.js';
@@ -167,6 +169,15 @@ class AwsProvider implements CloudProvider {
     return this.run('resolve the placement', (s) =>
       resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, { subnetId: this.opts.subnetId, instanceType: this.instanceType }, req),
     );
+  }
+
+  wizardChoices(req: PlacementRequest): Promise<WizardChoices> {
+    if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
+    return this.run('list subnets and instance types', async (s) => {
+      // The cluster's VPC first: nodes must sit where the control plane can reach them.
+      const vpc = req.controlPlane ? (await this.resolvePlacement(req).catch(() => undefined))?.networkId : undefined;
+      return wizardChoices({ ec2: s.ec2, region: s.region }, vpc);
+    });
   }
 
   ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {
