@@ -1,0 +1,68 @@
+// Deep imports: the package's index loads every Compute client (about 2 s); these are the ones used.
+import { FirewallsClient } from '@google-cloud/compute/build/src/v1/firewalls_client.js';
+import { GlobalOperationsClient } from '@google-cloud/compute/build/src/v1/global_operations_client.js';
+import { ImagesClient } from '@google-cloud/compute/build/src/v1/images_client.js';
+import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
+import { MachineTypesClient } from '@google-cloud/compute/build/src/v1/machine_types_client.js';
+import { SubnetworksClient } from '@google-cloud/compute/build/src/v1/subnetworks_client.js';
+import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client.js';
+
+export type { protos } from '@google-cloud/compute/build/src/index.js';
+
+/**
+ * What google-gax needs of an auth client: it calls `fetch` for every request. google-gax
+ * brings its own google-auth-library (10.x); clients of the 9.x one in package.json lack
+ * `fetch`, so a caller-made client must provide it (tests pass a header-less one).
+ */
+export interface GceAuthClient {
+  fetch(url: string, init: unknown): Promise<unknown>;
+  getRequestHeaders?(): Promise<unknown>;
+  universeDomain?: string;
+}
+
+export interface GceClients {
+  instances: InstancesClient;
+  zoneOperations: ZoneOperationsClient;
+  globalOperations: GlobalOperationsClient;
+  firewalls: FirewallsClient;
+  images: ImagesClient;
+  machineTypes: MachineTypesClient;
+  subnetworks: SubnetworksClient;
+  endpoint: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  authClient?: GceAuthClient | undefined;
+  apiEndpoint?: string | undefined;
+  port?: number | undefined;
+  protocol?: 'http' | 'https' | undefined;
+}
+
+export function createClients(o: ClientOptions): GceClients {
+  // REST (fallback) rather than gRPC: Compute Engine is a REST API, and it keeps @grpc/grpc-js unloaded.
+  const config: Record<string, unknown> = { fallback: true };
+  const gax = config as NonNullable<ConstructorParameters<typeof InstancesClient>[0]>;
+  if (o.apiEndpoint) config.apiEndpoint = o.apiEndpoint;
+  if (o.port !== undefined) config.port = o.port;
+  if (o.protocol) config.protocol = o.protocol;
+  // Without authClient, google-gax builds its own GoogleAuth: Application Default Credentials.
+  if (o.authClient) config.authClient = o.authClient;
+  const clients = {
+    instances: new InstancesClient(gax),
+    zoneOperations: new ZoneOperationsClient(gax),
+    globalOperations: new GlobalOperationsClient(gax),
+    firewalls: new FirewallsClient(gax),
+    images: new ImagesClient(gax),
+    machineTypes: new MachineTypesClient(gax),
+    subnetworks: new SubnetworksClient(gax),
+  };
+  const endpoint = o.apiEndpoint ? `${o.protocol ?? 'https'}://${o.apiEndpoint}${o.port !== undefined ? `:${o.port}` : ''}` : undefined;
+  return {
+    ...clients,
+    endpoint,
+    close: async () => {
+      await Promise.all(Object.values(clients).map((c) => c.close().catch(() => undefined)));
+    },
+  };
+}

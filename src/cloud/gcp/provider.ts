@@ -1,0 +1,640 @@
+import { randomUUID } from 'node:crypto';
+import { InterruptedError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
+import type { Placement } from '../../cluster/provider-id.js';
+import type { EventSink } from '../../output/output.js';
+import type {
+  CloudProvider,
+  CreateVmsRequest,
+  FirewallResult,
+  ImageRequest,
+  ManagedVm,
+  PlacementRequest,
+  PoolRef,
+  ResolvedImage,
+  ResolvedPlacement,
+  VmResult,
+} from '../provider.js';
+import { forEachBounded } from '../aws/concurrency.js';
+import { createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
+import { describeOperationError, isNetworkFailure, isNotFound, toWinK8sError, type OperationErrors } from './errors.js';
+import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
+import {
+  LABEL_CLUSTER,
+  LABEL_NODE,
+  LABEL_POOL,
+  checkInstanceName,
+  firewallName,
+  labelFilter,
+  labelValue,
+  lastSegment,
+  parseSubnetwork,
+  poolLabels,
+  poolTag,
+  rdpFirewallName,
+} from './names.js';
+import { DEFAULT_RETRY, withRetry, type RetryOptions, type RetryNotice } from './retry.js';
+
+export { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, SCRIPT_KEY };
+export type { GceAuthClient };
+
+export const DEFAULT_MACHINE_TYPE = 'n2-standard-4';
+export const DEFAULT_DISK_TYPE = 'pd-balanced';
+export const WINDOWS_IMAGE_PROJECT = 'windows-cloud';
+
+/** The ports the bootstrap opens in Windows Firewall (README), opened in the VPC too. */
+export const NODE_PORTS = { tcp: ['10250', '10256'], udp: ['4789'] } as const;
+
+export interface GcpTuning extends RetryOptions {
+  /** How long to wait for one operation (insert, delete, firewall) before giving up. */
+  operationTimeoutMs: number;
+  /** Pause between operation polls when the wait call returns before DONE. */
+  pollMs: number;
+}
+
+export const DEFAULT_TUNING: GcpTuning = { ...DEFAULT_RETRY, operationTimeoutMs: 15 * 60_000, pollMs: 2_000 };
+
+export interface GcpProviderOptions {
+  sink: EventSink;
+  /** --project; else CLOUDSDK_CORE_PROJECT, GOOGLE_CLOUD_PROJECT, the control plane's project. */
+  project?: string | undefined;
+  /** --zone; else CLOUDSDK_COMPUTE_ZONE, the control plane's zone. */
+  zone?: string | undefined;
+  /** Default n2-standard-4. */
+  machineType?: string | undefined;
+  diskSizeGb: number;
+  /** Default pd-balanced. */
+  diskType?: string | undefined;
+  /** projects/<p>/regions/<r>/subnetworks/<name> or a name in the zone's region; else the control plane's. */
+  subnetwork?: string | undefined;
+  allowRdpFrom?: string | undefined;
+  /** projects/<p>/global/images/<name> or projects/<p>/global/images/family/<family> (a full URL works too). */
+  image?: string | undefined;
+  edition: 'core' | 'full';
+  /** Give the VMs an ephemeral external IP (default: none; nodes reach the internet through Cloud NAT). */
+  externalIp?: boolean | undefined;
+  /** Default: Application Default Credentials. */
+  authClient?: GceAuthClient | undefined;
+  /** A custom endpoint (tests, Private Service Connect): host name without scheme. */
+  apiEndpoint?: string | undefined;
+  port?: number | undefined;
+  protocol?: 'http' | 'https' | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  controlPlane?: Placement | undefined;
+  /** Retries, polling and timeouts; tests shorten them. */
+  tuning?: Partial<GcpTuning> | undefined;
+}
+
+export function createGcpProvider(opts: GcpProviderOptions): CloudProvider & { close(): Promise<void> } {
+  return new GcpProvider(opts);
+}
+
+interface Scope {
+  project: string;
+  zone: string;
+  region: string;
+}
+
+type Operation = protos.google.cloud.compute.v1.IOperation;
+type Instance = protos.google.cloud.compute.v1.IInstance;
+type Firewall = protos.google.cloud.compute.v1.IFirewall;
+
+const LIVE_STATUSES = ['PROVISIONING', 'STAGING', 'RUNNING', 'STOPPING', 'STOPPED', 'SUSPENDING', 'SUSPENDED', 'REPAIRING', 'TERMINATED'];
+
+class GcpProvider implements CloudProvider {
+  readonly cloud = 'gcp' as const;
+  private readonly tuning: GcpTuning;
+  private clients: GceClients | undefined;
+  private controlPlane: Placement | undefined;
+  private rateWarned = false;
+  private readonly imageDisk = new Map<string, number>();
+
+  constructor(private readonly opts: GcpProviderOptions) {
+    this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+    this.controlPlane = opts.controlPlane;
+  }
+
+  private get sink(): EventSink {
+    return this.opts.sink;
+  }
+
+  private get machineType(): string {
+    return this.opts.machineType ?? DEFAULT_MACHINE_TYPE;
+  }
+
+  private connect(): GceClients {
+    this.clients ??= createClients(this.opts);
+    return this.clients;
+  }
+
+  async close(): Promise<void> {
+    await this.clients?.close();
+    this.clients = undefined;
+  }
+
+  private scope(): Scope {
+    const env = this.opts.env ?? process.env;
+    const cp = this.controlPlane?.cloud === 'gcp' ? this.controlPlane : undefined;
+    const project = this.opts.project ?? env.CLOUDSDK_CORE_PROJECT ?? env.GOOGLE_CLOUD_PROJECT ?? cp?.project;
+    if (!project) {
+      throw new UsageError('no Google Cloud project given', { field: '--project', hint: 'pass --project (or set CLOUDSDK_CORE_PROJECT); by default win-k8s uses the control plane\'s project' });
+    }
+    const zone = this.opts.zone ?? env.CLOUDSDK_COMPUTE_ZONE ?? cp?.zone;
+    if (!zone) {
+      throw new UsageError('no Compute Engine zone given', { field: '--zone', hint: 'pass --zone (or set CLOUDSDK_COMPUTE_ZONE); by default win-k8s uses the control plane\'s zone' });
+    }
+    return { project, zone, region: zone.replace(/-[a-z]$/, '') };
+  }
+
+  private onRetry(action: string, n: RetryNotice): void {
+    if (n.rateLimited && !this.rateWarned) {
+      this.rateWarned = true;
+      this.sink({ level: 'warn', message: `Compute Engine is rate-limiting API calls (${n.reason}); retrying with backoff. Lower --concurrency if this goes on.` });
+    }
+    this.sink({ level: 'debug', message: `${action} failed (${n.reason}), attempt ${n.attempt}` });
+  }
+
+  /** One API call, retried on rate limits and 5xx. */
+  private call<T>(action: string, fn: (c: GceClients) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const c = this.connect();
+    return withRetry(() => fn(c), this.tuning, (n) => this.onRetry(action, n), signal);
+  }
+
+  /** The last line of defence: whatever escaped a step's own mapping still gets an exit code and a hint. */
+  private async run<T>(action: string, fn: (s: Scope) => Promise<T>): Promise<T> {
+    let scope: Scope | undefined;
+    try {
+      scope = this.scope();
+      return await fn(scope);
+    } catch (err) {
+      const cause = isWinK8sError(err) ? err.cause : err;
+      const context = { action, project: scope?.project, zone: scope?.zone, endpoint: this.clients?.endpoint };
+      if (this.clients?.endpoint && cause !== undefined && isNetworkFailure(cause)) throw toWinK8sError(cause, context);
+      throw isWinK8sError(err) ? err : toWinK8sError(err, context);
+    }
+  }
+
+  /** Waits until a zone or global operation is DONE; its error (not thrown by the SDK) is returned. */
+  private async waitOperation(op: Operation | null | undefined, s: Scope, where: 'zone' | 'global', signal?: AbortSignal): Promise<Operation> {
+    if (!op?.name) throw new OperationError('Compute Engine returned no operation');
+    const deadline = Date.now() + this.tuning.operationTimeoutMs;
+    let current: Operation = op;
+    while (String(current.status) !== 'DONE') {
+      if (signal?.aborted) throw new InterruptedError(`interrupted while waiting for operation ${op.name}`);
+      if (Date.now() > deadline) {
+        throw new OperationError(`operation ${op.name} is not done after ${Math.round(this.tuning.operationTimeoutMs / 60_000)} min (${String(current.status)})`, {
+          hint: `\`gcloud compute operations describe ${op.name}\` shows where it is`,
+        });
+      }
+      const name = op.name;
+      // wait returns when the operation is DONE or after about two minutes, whichever is first.
+      const [next] =
+        where === 'zone'
+          ? await this.call('compute.zoneOperations.wait', (c) => c.zoneOperations.wait({ project: s.project, zone: s.zone, operation: name }), signal)
+          : await this.call('compute.globalOperations.wait', (c) => c.globalOperations.wait({ project: s.project, operation: name }), signal);
+      current = next;
+      if (String(current.status) !== 'DONE' && this.tuning.pollMs > 0) await new Promise((r) => setTimeout(r, this.tuning.pollMs));
+    }
+    return current;
+  }
+
+  private static opError(op: Operation): OperationErrors | undefined {
+    const errors = op.error?.errors;
+    return errors && errors.length > 0 ? { errors: errors.map((e) => ({ code: e.code ?? null, message: e.message ?? null })) } : undefined;
+  }
+
+  // --- images ---------------------------------------------------------------------------------
+
+  resolveImage(req: ImageRequest): Promise<ResolvedImage> {
+    return this.run('compute.images.getFromFamily', async () => {
+      const explicit = req.image ?? this.opts.image;
+      let image: protos.google.cloud.compute.v1.IImage;
+      if (explicit) {
+        const m = /(?:^|\/)projects\/([^/]+)\/global\/images\/(?:(family)\/)?([^/]+)$/.exec(explicit);
+        if (!m) {
+          throw new UsageError(`"${explicit}" is not a Compute Engine image`, { field: '--image', hint: 'give projects/<project>/global/images/<name> or projects/<project>/global/images/family/<family>' });
+        }
+        const [, project, family, name] = m as unknown as [string, string, string | undefined, string];
+        image = await this.getImage(project, name, family !== undefined, '--image');
+        const windows = (image.guestOsFeatures ?? []).some((f) => f.type === 'WINDOWS') || (image.licenses ?? []).some((l) => l.includes('/windows-cloud/'));
+        if (!windows) throw new UsageError(`image ${image.name ?? name} is not a Windows image`, { field: '--image', hint: 'use a Windows Server image (project windows-cloud, or one built from it)' });
+      } else {
+        if (req.windowsVersion === '2016') {
+          throw new UsageError('Windows Server 2016 is not offered on Compute Engine by win-k8s', { field: '--windows-version', hint: 'use 2019, 2022 or 2025' });
+        }
+        const family = `windows-${req.windowsVersion}${req.edition === 'core' ? '-core' : ''}`;
+        image = await this.getImage(WINDOWS_IMAGE_PROJECT, family, true, '--windows-version');
+      }
+      if (image.status && image.status !== 'READY') throw new OperationError(`image ${image.name ?? ''} is ${image.status}, not READY`, { hint: 'choose another image or wait until it is ready' });
+      const id = image.selfLink ?? '';
+      if (!id) throw new OperationError('Compute Engine returned an image without a selfLink');
+      if (image.diskSizeGb !== undefined && image.diskSizeGb !== null) this.imageDisk.set(id, Number(image.diskSizeGb));
+      this.sink({ level: 'debug', message: `image ${image.name ?? id} (${image.family ?? 'no family'})` });
+      return { id, name: image.name ?? lastSegment(id), containersPreinstalled: false };
+    });
+  }
+
+  private async getImage(project: string, nameOrFamily: string, family: boolean, field: string): Promise<protos.google.cloud.compute.v1.IImage> {
+    try {
+      const [image] = family
+        ? await this.call('compute.images.getFromFamily', (c) => c.images.getFromFamily({ project, family: nameOrFamily }))
+        : await this.call('compute.images.get', (c) => c.images.get({ project, image: nameOrFamily }));
+      return image;
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new UsageError(`no image ${family ? 'in family ' : ''}${nameOrFamily} in project ${project}`, { field, cause: err, hint: '`gcloud compute images list --project windows-cloud --no-standard-images` lists the Windows images' });
+      }
+      throw err;
+    }
+  }
+
+  // --- placement ------------------------------------------------------------------------------
+
+  resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
+    if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
+    return this.run('resolve the placement', async (s) => {
+      let subnet: { project: string; region: string; name: string };
+      const cp = this.controlPlane?.cloud === 'gcp' ? this.controlPlane : undefined;
+      if (this.opts.subnetwork) {
+        subnet = parseSubnetwork(this.opts.subnetwork, s.project, s.region);
+      } else if (cp) {
+        let instance: Instance;
+        try {
+          [instance] = await this.call('compute.instances.get', (c) => c.instances.get({ project: cp.project, zone: cp.zone, instance: cp.instance }));
+        } catch (err) {
+          if (isNotFound(err)) {
+            throw new OperationError(`the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}`, {
+              cause: err,
+              hint: 'give the subnetwork with --subnetwork',
+            });
+          }
+          throw err;
+        }
+        const url = instance.networkInterfaces?.[0]?.subnetwork;
+        if (!url) throw new OperationError(`the control plane instance ${cp.instance} has no subnetwork`, { hint: 'give the subnetwork with --subnetwork' });
+        subnet = parseSubnetwork(url, cp.project, cp.zone.replace(/-[a-z]$/, ''));
+      } else {
+        throw new UsageError('no subnetwork given and the control plane is not on Compute Engine', { field: '--subnetwork', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>' });
+      }
+      if (subnet.region !== s.region) {
+        throw new UsageError(`subnetwork ${subnet.name} is in ${subnet.region}, but zone ${s.zone} is in ${s.region}`, { field: '--zone', hint: `choose a zone in ${subnet.region}` });
+      }
+      let subnetwork: protos.google.cloud.compute.v1.ISubnetwork;
+      try {
+        [subnetwork] = await this.call('compute.subnetworks.get', (c) => c.subnetworks.get({ project: subnet.project, region: subnet.region, subnetwork: subnet.name }));
+      } catch (err) {
+        if (isNotFound(err)) throw new UsageError(`no subnetwork ${subnet.name} in ${subnet.project}/${subnet.region}`, { field: '--subnetwork', cause: err, hint: '`gcloud compute networks subnets list` shows the subnetworks' });
+        throw err;
+      }
+      if (!subnetwork.ipCidrRange || !subnetwork.network || !subnetwork.selfLink) throw new OperationError(`subnetwork ${subnet.name} has no range or network`);
+      await this.checkMachineType(s);
+      this.sink({ level: 'debug', message: `placement: ${s.project}/${s.zone}, subnetwork ${subnet.name} (${subnetwork.ipCidrRange})` });
+      return { region: s.region, zone: s.zone, networkId: subnetwork.network, subnetId: subnetwork.selfLink, networkCidr: subnetwork.ipCidrRange, extraFirewallIds: [] };
+    });
+  }
+
+  private async checkMachineType(s: Scope): Promise<void> {
+    try {
+      await this.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType: this.machineType }));
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new UsageError(`machine type ${this.machineType} is not offered in ${s.zone}`, {
+          field: '--machine-type',
+          cause: err,
+          hint: `\`gcloud compute machine-types list --zones ${s.zone}\` lists them; ${DEFAULT_MACHINE_TYPE} is the default`,
+        });
+      }
+      throw err;
+    }
+  }
+
+  // --- firewall -------------------------------------------------------------------------------
+
+  private desiredFirewalls(ref: PoolRef, placement: ResolvedPlacement): Firewall[] {
+    const tag = poolTag(ref);
+    const description = `win-k8s: node ports of pool ${ref.pool} in cluster ${ref.cluster}`;
+    const rules: Firewall[] = [
+      {
+        name: firewallName(ref),
+        description,
+        network: placement.networkId,
+        direction: 'INGRESS',
+        priority: 1000,
+        sourceRanges: [placement.networkCidr],
+        targetTags: [tag],
+        allowed: [
+          { IPProtocol: 'tcp', ports: [...NODE_PORTS.tcp] },
+          { IPProtocol: 'udp', ports: [...NODE_PORTS.udp] },
+        ],
+      },
+    ];
+    const rdp = this.opts.allowRdpFrom;
+    if (rdp) {
+      rules.push({
+        name: rdpFirewallName(ref),
+        description: `win-k8s: RDP to pool ${ref.pool} in cluster ${ref.cluster}`,
+        network: placement.networkId,
+        direction: 'INGRESS',
+        priority: 1000,
+        sourceRanges: [rdp],
+        targetTags: [tag],
+        allowed: [{ IPProtocol: 'tcp', ports: ['3389'] }],
+      });
+    }
+    for (const r of rules) {
+      for (const range of r.sourceRanges ?? []) {
+        if (/\/0$/.test(range)) {
+          throw new UsageError(`refusing to open ${r.name} to ${range} (the whole internet)`, {
+            field: r.name === rdpFirewallName(ref) ? '--allow-rdp-from' : '--subnetwork',
+            hint: 'give the admin network\'s CIDR, e.g. 203.0.113.0/24',
+          });
+        }
+      }
+    }
+    return rules;
+  }
+
+  private async getFirewall(s: Scope, name: string): Promise<Firewall | undefined> {
+    try {
+      const [fw] = await this.call('compute.firewalls.get', (c) => c.firewalls.get({ project: s.project, firewall: name }));
+      return fw;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** A firewall change and its wait. One requestId across retries: a retried insert is not a duplicate. */
+  private async globalOp(s: Scope, action: string, fn: (c: GceClients, requestId: string) => Promise<unknown>): Promise<void> {
+    const requestId = randomUUID();
+    const [lro] = (await this.call(action, (c) => fn(c, requestId))) as [{ latestResponse?: Operation }];
+    const done = await this.waitOperation(lro.latestResponse, s, 'global');
+    const error = GcpProvider.opError(done);
+    if (error) throw new OperationError(`${action} failed: ${describeOperationError(error, { project: s.project }).message}`);
+  }
+
+  ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {
+    return this.run('compute.firewalls.insert', async (s) => {
+      const desired = this.desiredFirewalls(ref, placement);
+      let created = false;
+      for (const want of desired) {
+        const name = want.name!;
+        const have = await this.getFirewall(s, name);
+        if (!have) {
+          await this.globalOp(s, 'compute.firewalls.insert', (c, requestId) => c.firewalls.insert({ project: s.project, requestId, firewallResource: want }));
+          this.sink({ level: 'success', message: `created firewall rule ${name}: ${describeFirewall(want)}` });
+          if (name === firewallName(ref)) created = true;
+          continue;
+        }
+        if (!(have.description ?? '').startsWith('win-k8s:')) {
+          throw new OperationError(`firewall rule ${name} exists but was not created by win-k8s`, { hint: 'rename or delete that rule, or choose another pool name with --pool' });
+        }
+        if (firewallKey(have) === firewallKey(want)) {
+          this.sink({ level: 'info', message: `firewall rule ${name} is up to date` });
+          continue;
+        }
+        await this.globalOp(s, 'compute.firewalls.update', (c, requestId) => c.firewalls.update({ project: s.project, requestId, firewall: name, firewallResource: want }));
+        this.sink({ level: 'info', message: `updated firewall rule ${name}: ${describeFirewall(want)}` });
+      }
+      // RDP no longer asked for: close it.
+      if (!this.opts.allowRdpFrom) {
+        const rdp = await this.getFirewall(s, rdpFirewallName(ref));
+        if (rdp && (rdp.description ?? '').startsWith('win-k8s:')) {
+          await this.globalOp(s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: rdpFirewallName(ref) }));
+          this.sink({ level: 'info', message: `deleted firewall rule ${rdpFirewallName(ref)}: RDP no longer asked for` });
+        }
+      }
+      return { id: firewallName(ref), created };
+    });
+  }
+
+  // --- instances ------------------------------------------------------------------------------
+
+  private instanceResource(req: CreateVmsRequest, s: Scope, nodeName: string, script: string): Instance {
+    const diskType = this.opts.diskType ?? DEFAULT_DISK_TYPE;
+    return {
+      name: nodeName,
+      machineType: `zones/${s.zone}/machineTypes/${this.machineType}`,
+      disks: [
+        {
+          boot: true,
+          autoDelete: true,
+          type: 'PERSISTENT',
+          initializeParams: { sourceImage: req.image.id, diskSizeGb: String(this.opts.diskSizeGb), diskType: `zones/${s.zone}/diskTypes/${diskType}` },
+        },
+      ],
+      networkInterfaces: [
+        {
+          network: req.placement.networkId,
+          subnetwork: req.placement.subnetId,
+          accessConfigs: this.opts.externalIp ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }] : [],
+        },
+      ],
+      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      labels: { ...poolLabels(req.ref), [LABEL_NODE]: labelValue(nodeName) },
+      tags: { items: [poolTag(req.ref)] },
+      metadata: { items: [{ key: SCRIPT_KEY, value: script }] },
+    };
+  }
+
+  createVms(req: CreateVmsRequest): Promise<VmResult[]> {
+    return this.run('compute.instances.insert', async (s) => {
+      if (req.vms.length === 0) return [];
+      const imageGb = this.imageDisk.get(req.image.id);
+      if (imageGb !== undefined && this.opts.diskSizeGb < imageGb) {
+        throw new UsageError(`${this.opts.diskSizeGb} GB is smaller than the image's ${imageGb} GB disk`, { field: '--disk-size', hint: `use at least ${imageGb}` });
+      }
+      // Names and scripts are checked before the first insert: such a problem is the whole
+      // batch's, and must not leave half a pool behind.
+      const prepared = req.vms.map((vm) => {
+        checkInstanceName(vm.nodeName);
+        const meta = scriptMetadata(vm.nodeName, vm.script);
+        if (meta.compressed) this.sink({ level: 'debug', subject: vm.nodeName, message: `bootstrap sent compressed (${(meta.bytes / 1024).toFixed(1)} KB of metadata)` });
+        return { nodeName: vm.nodeName, resource: this.instanceResource(req, s, vm.nodeName, meta.value) };
+      });
+      const results: VmResult[] = req.vms.map((vm) => ({ nodeName: vm.nodeName }));
+      await forEachBounded(prepared, req.concurrency, async ({ nodeName, resource }, i) => {
+        const result = results[i]!;
+        if (req.signal.aborted) {
+          result.error = 'not started: interrupted';
+          return;
+        }
+        try {
+          Object.assign(result, await this.createOne(s, req, nodeName, resource));
+        } catch (err) {
+          const e = toWinK8sError(err, { action: 'compute.instances.insert', project: s.project, zone: s.zone });
+          result.error = e.message;
+          this.sink({ level: 'warn', subject: nodeName, message: `not created: ${e.message}` });
+        }
+      });
+      return results;
+    });
+  }
+
+  private async createOne(s: Scope, req: CreateVmsRequest, nodeName: string, resource: Instance): Promise<Partial<VmResult>> {
+    const started = Date.now();
+    const existing = await this.findInstance(s, nodeName);
+    if (existing) {
+      if (existing.labels?.[LABEL_CLUSTER] !== labelValue(req.ref.cluster) || existing.labels?.[LABEL_POOL] !== labelValue(req.ref.pool)) {
+        return { error: `an instance named ${nodeName} already exists in ${s.zone} and is not a win-k8s node of pool ${req.ref.pool}. Choose another node name.` };
+      }
+      this.sink({ level: 'info', subject: nodeName, message: `instance ${nodeName} already exists (${existing.status ?? 'unknown'}); not creating another` });
+      const ip = existing.networkInterfaces?.[0]?.networkIP;
+      return { instanceId: nodeName, ...(ip ? { privateIp: ip } : {}) };
+    }
+    this.sink({ level: 'info', subject: nodeName, message: `creating ${this.machineType} instance from ${req.image.name} in ${lastSegment(req.placement.subnetId)}` });
+    // The same requestId on every retry: Compute Engine then creates the instance once.
+    const requestId = randomUUID();
+    // No signal for the insert itself: an aborted insert may still create the instance.
+    const [lro] = await this.call('compute.instances.insert', (c) => c.instances.insert({ project: s.project, zone: s.zone, requestId, instanceResource: resource }));
+    const done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone', req.signal).catch((err: unknown) => {
+      if (err instanceof InterruptedError) throw new InterruptedError(`interrupted before instance ${nodeName} was running; it keeps starting (remove the node to delete it)`);
+      throw err;
+    });
+    const error = GcpProvider.opError(done);
+    if (error) {
+      const d = describeOperationError(error, { machineType: this.machineType, zone: s.zone, project: s.project });
+      this.sink({ level: 'warn', subject: nodeName, message: `not created: ${d.code}` });
+      return { error: d.message };
+    }
+    const instance = await this.findInstance(s, nodeName);
+    const ip = instance?.networkInterfaces?.[0]?.networkIP ?? undefined;
+    const seconds = Math.round((Date.now() - started) / 1000);
+    this.sink({ level: 'success', subject: nodeName, message: `instance ${nodeName} ${instance?.status ?? 'created'}${ip ? ` at ${ip}` : ''} after ${seconds} s` });
+    return { instanceId: nodeName, ...(ip ? { privateIp: ip } : {}), provisionSeconds: seconds };
+  }
+
+  private async findInstance(s: Scope, name: string): Promise<Instance | undefined> {
+    try {
+      const [instance] = await this.call('compute.instances.get', (c) => c.instances.get({ project: s.project, zone: s.zone, instance: name }));
+      return instance;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  consoleOutput(instanceId: string): Promise<string> {
+    return this.run('compute.instances.getSerialPortOutput', async (s) => {
+      try {
+        const [out] = await this.call('compute.instances.getSerialPortOutput', (c) => c.instances.getSerialPortOutput({ project: s.project, zone: s.zone, instance: instanceId, port: 1 }));
+        return out.contents ?? '';
+      } catch (err) {
+        if (isNotFound(err)) throw new OperationError(`instance ${instanceId} does not exist in ${s.project}/${s.zone}`, { cause: err, hint: '`win-k8s list` shows the instances of the cluster' });
+        throw err;
+      }
+    });
+  }
+
+  private async listInstances(s: Scope, ref: { cluster: string; pool?: string | undefined }): Promise<Instance[]> {
+    const all: Instance[] = [];
+    let pageToken: string | undefined;
+    do {
+      const token = pageToken;
+      const [items, , response] = await this.call('compute.instances.list', (c) =>
+        c.instances.list({ project: s.project, zone: s.zone, filter: labelFilter(ref), maxResults: 500, ...(token ? { pageToken: token } : {}) }, { autoPaginate: false }),
+      );
+      all.push(...items);
+      pageToken = response?.nextPageToken ?? undefined;
+    } while (pageToken);
+    return all;
+  }
+
+  listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]> {
+    return this.run('compute.instances.list', async (s) => {
+      const instances = await this.listInstances(s, ref);
+      return instances
+        .filter((i) => LIVE_STATUSES.includes(i.status ?? ''))
+        .map((i): ManagedVm => {
+          const ip = i.networkInterfaces?.[0]?.networkIP;
+          return {
+            instanceId: i.name ?? '',
+            nodeName: i.labels?.[LABEL_NODE] ?? i.name ?? '',
+            pool: i.labels?.[LABEL_POOL] ?? '',
+            cluster: i.labels?.[LABEL_CLUSTER] ?? ref.cluster,
+            state: (i.status ?? 'unknown').toLowerCase(),
+            ...(ip ? { privateIp: ip } : {}),
+          };
+        })
+        .sort((a, b) => a.nodeName.localeCompare(b.nodeName));
+    });
+  }
+
+  /**
+   * Deletes win-k8s's instances (ids are instance names in the zone) and waits until they
+   * are gone. An instance without win-k8s's cluster label is refused: a typo must not delete
+   * someone else's machine.
+   */
+  deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void> {
+    return this.run('compute.instances.delete', async (s) => {
+      const names = [...new Set(instanceIds)];
+      if (names.length === 0) return;
+      const found = new Map<string, Instance>();
+      for (const name of names) {
+        const i = await this.findInstance(s, name);
+        if (i) found.set(name, i);
+        else this.sink({ level: 'debug', message: `instance ${name} not found; already gone` });
+      }
+      const foreign = [...found.entries()].filter(([, i]) => !i.labels?.[LABEL_CLUSTER]).map(([n]) => n);
+      if (foreign.length > 0) {
+        throw new OperationError(`refusing to delete ${foreign.join(', ')}: not created by win-k8s (no ${LABEL_CLUSTER} label)`, { hint: '`win-k8s list` shows the instances win-k8s manages' });
+      }
+      if (found.size === 0) return;
+      if (signal?.aborted) throw new InterruptedError('interrupted before deleting instances');
+      const live = [...found.keys()];
+      this.sink({ level: 'info', message: `deleting ${live.length} instance${live.length === 1 ? '' : 's'}: ${live.join(', ')}` });
+      const failures: string[] = [];
+      await forEachBounded(live, 10, async (name) => {
+        try {
+          const requestId = randomUUID();
+          const [lro] = await this.call('compute.instances.delete', (c) => c.instances.delete({ project: s.project, zone: s.zone, instance: name, requestId }));
+          const done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone', signal);
+          const error = GcpProvider.opError(done);
+          if (error) failures.push(`${name}: ${describeOperationError(error, { zone: s.zone }).message}`);
+        } catch (err) {
+          if (err instanceof InterruptedError) throw err;
+          if (isNotFound(err)) return;
+          failures.push(`${name}: ${toWinK8sError(err, { action: 'compute.instances.delete', project: s.project, zone: s.zone }).message}`);
+        }
+      });
+      if (failures.length > 0) {
+        throw new OperationError(`could not delete ${failures.length} instance${failures.length === 1 ? '' : 's'}:\n${failures.join('\n')}`, {
+          hint: 'check them in the Cloud console (deletion protection?) and run the removal again',
+        });
+      }
+      this.sink({ level: 'success', message: `deleted ${live.length} instance${live.length === 1 ? '' : 's'}` });
+    });
+  }
+
+  deletePoolResources(ref: PoolRef): Promise<string[]> {
+    return this.run('compute.firewalls.delete', async (s) => {
+      const left = await this.listInstances(s, ref);
+      if (left.length > 0) {
+        this.sink({ level: 'info', message: `keeping the firewall rules of pool ${ref.pool}: ${left.length} instance${left.length === 1 ? '' : 's'} left (${left.map((i) => i.name).join(', ')})` });
+        return [];
+      }
+      const deleted: string[] = [];
+      for (const name of [firewallName(ref), rdpFirewallName(ref)]) {
+        const fw = await this.getFirewall(s, name);
+        if (!fw) continue;
+        if (!(fw.description ?? '').startsWith('win-k8s:')) {
+          this.sink({ level: 'warn', message: `not deleting firewall rule ${name}: not created by win-k8s` });
+          continue;
+        }
+        await this.globalOp(s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: name }));
+        this.sink({ level: 'success', message: `deleted firewall rule ${name}` });
+        deleted.push(name);
+      }
+      return deleted;
+    });
+  }
+}
+
+function firewallKey(f: Firewall): string {
+  const allowed = (f.allowed ?? []).map((a) => `${a.IPProtocol ?? ''}:${[...(a.ports ?? [])].sort().join(',')}`).sort();
+  return JSON.stringify([lastSegment(f.network ?? ''), f.direction ?? 'INGRESS', [...(f.sourceRanges ?? [])].sort(), [...(f.targetTags ?? [])].sort(), allowed]);
+}
+
+function describeFirewall(f: Firewall): string {
+  const ports = (f.allowed ?? []).map((a) => `${a.IPProtocol ?? ''}:${(a.ports ?? []).join(',')}`).join(' ');
+  return `${ports} from ${(f.sourceRanges ?? []).join(', ')} to tag ${(f.targetTags ?? []).join(', ')}`;
+}

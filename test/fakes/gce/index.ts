@@ -1,0 +1,3 @@
+export * from './server.js';
+export * from './node.js';
+export { assertMatchesProto, ProtoMismatch } from './proto-check.js';

@@ -1,0 +1,489 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { assertMatchesProto } from './proto-check.js';
+
+/**
+ * A fake Compute Engine REST API (the subset win-k8s uses) with real operation semantics:
+ * an insert returns a RUNNING Operation and only a later wait or get says DONE, possibly with
+ * error.errors[] (which the SDK does not throw). Every response body is checked against the
+ * package's compute.proto types before it is sent; a mismatch is recorded in `violations`
+ * and answered with a 500 so that the test fails.
+ */
+
+type Json = Record<string, unknown>;
+
+export interface FakeOperation extends Json {
+  name: string;
+  status: 'PENDING' | 'RUNNING' | 'DONE';
+}
+
+interface PendingOp {
+  op: FakeOperation;
+  scope: { zone?: string };
+  /** Runs when the operation completes; returns the operation's errors, if any. */
+  complete: () => Array<{ code: string; message: string }> | undefined;
+}
+
+export interface FakeImage {
+  project: string;
+  name: string;
+  family: string;
+  diskSizeGb: number;
+  windows: boolean;
+  status?: string;
+}
+
+export interface GceFakeSeed {
+  project: string;
+  zones: Record<string, string[]>;
+  images: FakeImage[];
+  networks: Array<{ name: string; subnetworks: Array<{ name: string; region: string; ipCidrRange: string }> }>;
+  instances?: Array<{ name: string; zone: string; subnetwork: string; networkIP: string; labels?: Record<string, string> }>;
+}
+
+export interface GceFake {
+  url: string;
+  port: number;
+  /** Stored instances by "zone/name", as the API holds them (metadata included). */
+  instances: Map<string, Json>;
+  firewalls: Map<string, Json>;
+  /** Every request the fake answered: method and path with query. */
+  requests: Array<{ method: string; path: string; body?: unknown }>;
+  /** Responses that failed the proto check: the test must fail on any of these. */
+  violations: string[];
+  /** The last body sent of each proto type, for the proto-check tests. */
+  samples: Map<string, unknown>;
+  faults: {
+    /** The next `count` API calls fail with this rate-limit error. */
+    rateLimit(count: number, status?: 403 | 429, reason?: 'rateLimitExceeded' | 'userRateLimitExceeded'): void;
+    /** The next calls fail with this 5xx. */
+    serverError(count: number, status?: 500 | 503): void;
+    /** The insert of this instance ends in a DONE operation carrying this error. */
+    operationError(instance: string, code: string, message: string): void;
+    /** The next response of this proto type gets this change before it is checked and sent. */
+    mutateNext(typeName: string, mutate: (body: Json) => void): void;
+  };
+  /** Serial port 1 text of an instance; a simulated node appends its `win-k8s: ...` lines here. */
+  serialPort: Map<string, string>;
+  /** The value of a metadata key of a stored instance (e.g. windows-startup-script-ps1). */
+  metadataValue(zone: string, name: string, key: string): string | undefined;
+  reset(seed: GceFakeSeed): void;
+  stop(): Promise<void>;
+}
+
+const NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const LABEL_KEY_RE = /^[a-z][a-z0-9_-]{0,62}$/;
+const LABEL_VALUE_RE = /^[a-z0-9_-]{0,63}$/;
+const METADATA_VALUE_LIMIT = 256 * 1024;
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
+  let state = freshState(seed);
+  const requests: GceFake['requests'] = [];
+  const violations: string[] = [];
+  const samples = new Map<string, unknown>();
+  const serialPort = new Map<string, string>();
+  let rateLimited: { count: number; status: number; reason: string } | undefined;
+  let serverErrors: { count: number; status: number } | undefined;
+  const opErrors = new Map<string, { code: string; message: string }>();
+  const mutations = new Map<string, (body: Json) => void>();
+  let opCounter = 0;
+  let idCounter = 1000;
+
+  const base = () => `http://127.0.0.1:${port}/compute/v1`;
+  function selfLink(path: string): string {
+    return `https://www.googleapis.com/compute/v1/${path}`;
+  }
+
+  function newOp(kind: string, target: string, scope: { zone?: string }, complete: PendingOp['complete']): FakeOperation {
+    const name = `operation-${++opCounter}-${kind}`;
+    const op: FakeOperation = {
+      kind: 'compute#operation',
+      id: String(++idCounter),
+      name,
+      operationType: kind,
+      targetLink: target,
+      status: 'RUNNING',
+      progress: 0,
+      insertTime: new Date().toISOString(),
+      ...(scope.zone ? { zone: selfLink(`projects/${state.project}/zones/${scope.zone}`) } : {}),
+      selfLink: selfLink(`projects/${state.project}/${scope.zone ? `zones/${scope.zone}` : 'global'}/operations/${name}`),
+    };
+    state.ops.set(name, { op, scope, complete });
+    return op;
+  }
+
+  /** An operation becomes DONE the first time someone waits for or reads it after the insert. */
+  function finish(name: string): FakeOperation {
+    const pending = state.ops.get(name);
+    if (!pending) throw new ApiError(404, 'notFound', `The resource 'operations/${name}' was not found`);
+    if (pending.op.status !== 'DONE') {
+      const errors = pending.complete();
+      pending.op.status = 'DONE';
+      pending.op.progress = 100;
+      pending.op.endTime = new Date().toISOString();
+      if (errors) {
+        pending.op.error = { errors: errors.map((e) => ({ code: e.code, message: e.message })) };
+        pending.op.httpErrorStatusCode = 403;
+        pending.op.httpErrorMessage = 'FORBIDDEN';
+      }
+    }
+    return pending.op;
+  }
+
+  function validateLabels(labels: unknown): void {
+    if (labels === undefined) return;
+    for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+      if (!LABEL_KEY_RE.test(k)) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.labels': label key '${k}' violates format constraints.`);
+      if (typeof v !== 'string' || !LABEL_VALUE_RE.test(v)) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.labels': label value '${String(v)}' violates format constraints.`);
+    }
+  }
+
+  function insertInstance(zone: string, body: Json): FakeOperation {
+    assertMatchesProto('Instance', body);
+    const name = String(body.name ?? '');
+    if (!NAME_RE.test(name)) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.name': '${name}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`);
+    if (state.instances.has(`${zone}/${name}`)) throw new ApiError(409, 'alreadyExists', `The resource 'projects/${state.project}/zones/${zone}/instances/${name}' already exists`);
+    validateLabels(body.labels);
+    const mt = String(body.machineType ?? '');
+    const mtName = mt.split('/').pop() ?? '';
+    if (!(state.zones[zone] ?? []).includes(mtName)) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.machineType': '${mt}'. Machine type with name '${mtName}' does not exist in zone '${zone}'.`);
+    const items = ((body.metadata as Json | undefined)?.items as Array<{ key: string; value: string }> | undefined) ?? [];
+    for (const item of items) {
+      if (Buffer.byteLength(item.value ?? '', 'utf8') > METADATA_VALUE_LIMIT) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.metadata': metadata value for key '${item.key}' exceeds 262144 bytes`);
+    }
+    const nic = ((body.networkInterfaces as Json[] | undefined) ?? [])[0];
+    const subnet = state.subnetworks.get(String(nic?.subnetwork ?? '').replace(/^.*\/projects\//, 'projects/'));
+    if (!subnet) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.networkInterfaces[0].subnetwork': '${String(nic?.subnetwork)}'. The referenced subnetwork resource cannot be found.`);
+    const disk = ((body.disks as Json[] | undefined) ?? [])[0];
+    const sourceImage = String((disk?.initializeParams as Json | undefined)?.sourceImage ?? '');
+    if (!state.images.some((i) => sourceImage.endsWith(`projects/${i.project}/global/images/${i.name}`))) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.disks[0].initializeParams.sourceImage': '${sourceImage}'. The referenced image resource cannot be found.`);
+    const target = selfLink(`projects/${state.project}/zones/${zone}/instances/${name}`);
+    const ip = `${String(subnet.ipCidrRange).split('/')[0]!.split('.').slice(0, 3).join('.')}.${++state.nextIp}`;
+    const failure = opErrors.get(name);
+    opErrors.delete(name);
+    const op = newOp('insert', target, { zone }, () => {
+      if (failure) return [failure];
+      const stored = state.instances.get(`${zone}/${name}`);
+      if (stored) stored.status = 'RUNNING';
+      return undefined;
+    });
+    if (!failure) {
+      state.instances.set(`${zone}/${name}`, {
+        ...body,
+        kind: 'compute#instance',
+        id: String(++idCounter),
+        status: 'PROVISIONING',
+        zone: selfLink(`projects/${state.project}/zones/${zone}`),
+        selfLink: target,
+        machineType: selfLink(`projects/${state.project}/zones/${zone}/machineTypes/${mtName}`),
+        networkInterfaces: [{ ...nic, name: 'nic0', networkIP: ip, network: subnet.network, subnetwork: subnet.selfLink }],
+        creationTimestamp: new Date().toISOString(),
+      });
+      serialPort.set(`${zone}/${name}`, '');
+    }
+    return op;
+  }
+
+  function matchesFilter(instance: Json, filter: string | null): boolean {
+    if (!filter) return true;
+    const labels = (instance.labels ?? {}) as Record<string, string>;
+    const terms = [...filter.matchAll(/labels\.([a-z0-9_-]+)\s*=\s*"([^"]*)"/g)];
+    if (terms.length === 0) throw new ApiError(400, 'invalid', `Invalid list filter expression '${filter}'`);
+    return terms.every((t) => labels[t[1]!] === t[2]);
+  }
+
+  function route(method: string, path: string, query: URLSearchParams, body: Json | undefined): { type: string; body: Json } {
+    const p = state.project;
+    let m: RegExpExecArray | null;
+    const proj = '/compute/v1/projects/([^/]+)';
+    const requireProject = (x: string) => {
+      if (x !== p && x !== 'windows-cloud' && !state.images.some((i) => i.project === x)) throw new ApiError(404, 'notFound', `The resource 'projects/${x}' was not found`);
+    };
+
+    if ((m = new RegExp(`^${proj}/global/images/family/([^/]+)$`).exec(path)) && method === 'GET') {
+      requireProject(m[1]!);
+      const candidates = state.images.filter((i) => i.project === m![1] && i.family === m![2]);
+      const image = candidates.at(-1);
+      if (!image) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/global/images/family/${m[2]}' was not found`);
+      return { type: 'Image', body: imageBody(image) };
+    }
+    if ((m = new RegExp(`^${proj}/global/images/([^/]+)$`).exec(path)) && method === 'GET') {
+      const image = state.images.find((i) => i.project === m![1] && i.name === m![2]);
+      if (!image) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/global/images/${m[2]}' was not found`);
+      return { type: 'Image', body: imageBody(image) };
+    }
+    if ((m = new RegExp(`^${proj}/zones/([^/]+)/machineTypes/([^/]+)$`).exec(path)) && method === 'GET') {
+      if (!(state.zones[m[2]!] ?? []).includes(m[3]!)) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${m[2]}/machineTypes/${m[3]}' was not found`);
+      const cpus = Number(/-(\d+)$/.exec(m[3]!)?.[1] ?? 2);
+      return {
+        type: 'MachineType',
+        body: { kind: 'compute#machineType', id: String(++idCounter), name: m[3]!, zone: m[2]!, guestCpus: cpus, memoryMb: cpus * 4096, selfLink: selfLink(`projects/${m[1]}/zones/${m[2]}/machineTypes/${m[3]}`) },
+      };
+    }
+    if ((m = new RegExp(`^${proj}/regions/([^/]+)/subnetworks/([^/]+)$`).exec(path)) && method === 'GET') {
+      const s = state.subnetworks.get(`projects/${m[1]}/regions/${m[2]}/subnetworks/${m[3]}`);
+      if (!s) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/regions/${m[2]}/subnetworks/${m[3]}' was not found`);
+      return { type: 'Subnetwork', body: s };
+    }
+    if ((m = new RegExp(`^${proj}/global/firewalls$`).exec(path)) && method === 'POST') {
+      const fw = body ?? {};
+      assertMatchesProto('Firewall', fw);
+      const name = String(fw.name ?? '');
+      if (!NAME_RE.test(name)) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.name': '${name}'`);
+      if (state.firewalls.has(name)) throw new ApiError(409, 'alreadyExists', `The resource 'projects/${p}/global/firewalls/${name}' already exists`);
+      validateFirewall(fw);
+      const target = selfLink(`projects/${p}/global/firewalls/${name}`);
+      state.firewalls.set(name, { ...fw, kind: 'compute#firewall', id: String(++idCounter), selfLink: target, creationTimestamp: new Date().toISOString() });
+      return { type: 'Operation', body: newOp('insert', target, {}, () => undefined) };
+    }
+    if ((m = new RegExp(`^${proj}/global/firewalls/([^/]+)$`).exec(path))) {
+      const name = m[2]!;
+      const fw = state.firewalls.get(name);
+      if (!fw) throw new ApiError(404, 'notFound', `The resource 'projects/${p}/global/firewalls/${name}' was not found`);
+      if (method === 'GET') return { type: 'Firewall', body: fw };
+      if (method === 'PUT' || method === 'PATCH') {
+        assertMatchesProto('Firewall', body ?? {});
+        validateFirewall(body ?? {});
+        state.firewalls.set(name, method === 'PUT' ? { ...body, kind: fw.kind, id: fw.id, selfLink: fw.selfLink, creationTimestamp: fw.creationTimestamp, name } : { ...fw, ...body });
+        return { type: 'Operation', body: newOp('update', String(fw.selfLink), {}, () => undefined) };
+      }
+      if (method === 'DELETE') {
+        state.firewalls.delete(name);
+        return { type: 'Operation', body: newOp('delete', String(fw.selfLink), {}, () => undefined) };
+      }
+    }
+    if ((m = new RegExp(`^${proj}/global/operations/([^/]+)(/wait)?$`).exec(path))) {
+      if ((m[3] && method === 'POST') || (!m[3] && method === 'GET')) return { type: 'Operation', body: finish(m[2]!) };
+    }
+    if ((m = new RegExp(`^${proj}/zones/([^/]+)/operations/([^/]+)(/wait)?$`).exec(path))) {
+      if ((m[4] && method === 'POST') || (!m[4] && method === 'GET')) return { type: 'Operation', body: finish(m[3]!) };
+    }
+    if ((m = new RegExp(`^${proj}/zones/([^/]+)/instances$`).exec(path))) {
+      const zone = m[2]!;
+      if (!state.zones[zone]) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${zone}' was not found`);
+      if (method === 'POST') return { type: 'Operation', body: insertInstance(zone, body ?? {}) };
+      if (method === 'GET') {
+        const items = [...state.instances.entries()].filter(([k, i]) => k.startsWith(`${zone}/`) && matchesFilter(i, query.get('filter'))).map(([, i]) => i);
+        const max = Number(query.get('maxResults') ?? 500);
+        const start = Number(query.get('pageToken') ?? 0);
+        const page = items.slice(start, start + max);
+        return {
+          type: 'InstanceList',
+          body: { kind: 'compute#instanceList', id: `projects/${m[1]}/zones/${zone}/instances`, items: page, ...(start + max < items.length ? { nextPageToken: String(start + max) } : {}), selfLink: selfLink(`projects/${m[1]}/zones/${zone}/instances`) },
+        };
+      }
+    }
+    if ((m = new RegExp(`^${proj}/zones/([^/]+)/instances/([^/]+)(/serialPort)?$`).exec(path))) {
+      const key = `${m[2]}/${m[3]}`;
+      const instance = state.instances.get(key);
+      if (!instance) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${m[2]}/instances/${m[3]}' was not found`);
+      if (m[4] && method === 'GET') {
+        const contents = serialPort.get(key) ?? '';
+        return { type: 'SerialPortOutput', body: { kind: 'compute#serialPortOutput', contents, start: '0', next: String(Buffer.byteLength(contents)), selfLink: `${String(instance.selfLink)}/serialPort?port=${query.get('port') ?? 1}` } };
+      }
+      if (!m[4] && method === 'GET') return { type: 'Instance', body: instance };
+      if (!m[4] && method === 'DELETE') {
+        instance.status = 'STOPPING';
+        const op = newOp('delete', String(instance.selfLink), { zone: m[2]! }, () => {
+          state.instances.delete(key);
+          serialPort.delete(key);
+          return undefined;
+        });
+        return { type: 'Operation', body: op };
+      }
+    }
+    throw new ApiError(404, 'notFound', `fake GCE: no route for ${method} ${path}`);
+  }
+
+  function validateFirewall(fw: Json): void {
+    for (const range of (fw.sourceRanges as string[] | undefined) ?? []) {
+      if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(range) && !range.includes(':')) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.sourceRanges': '${range}'`);
+    }
+    const network = String(fw.network ?? '');
+    if (!state.networks.has(network.replace(/^.*\/projects\//, 'projects/'))) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.network': '${network}'. The referenced network resource cannot be found.`);
+  }
+
+  function imageBody(i: FakeImage): Json {
+    return {
+      kind: 'compute#image',
+      id: String(1_000_000 + state.images.indexOf(i)),
+      name: i.name,
+      family: i.family,
+      status: i.status ?? 'READY',
+      diskSizeGb: String(i.diskSizeGb),
+      selfLink: selfLink(`projects/${i.project}/global/images/${i.name}`),
+      ...(i.windows
+        ? { guestOsFeatures: [{ type: 'WINDOWS' }, { type: 'UEFI_COMPATIBLE' }], licenses: [selfLink(`projects/windows-cloud/global/licenses/${i.family.replace(/-core$/, '')}-dc`)] }
+        : { guestOsFeatures: [{ type: 'UEFI_COMPATIBLE' }], licenses: [selfLink('projects/debian-cloud/global/licenses/debian-12-bookworm')] }),
+      architecture: 'X86_64',
+    };
+  }
+
+  function send(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+    res.end(text);
+  }
+
+  function sendError(res: ServerResponse, e: ApiError): void {
+    send(res, e.status, { error: { code: e.status, message: e.message, errors: [{ message: e.message, domain: e.status === 403 || e.status === 429 ? 'usageLimits' : 'global', reason: e.reason }] } });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    let body: Json | undefined;
+    try {
+      body = raw ? (JSON.parse(raw) as Json) : undefined;
+    } catch {
+      return sendError(res, new ApiError(400, 'parseError', 'This API does not support parsing form-encoded input.'));
+    }
+    requests.push({ method, path: `${url.pathname}${url.search}`, ...(body !== undefined ? { body } : {}) });
+    if (rateLimited && rateLimited.count > 0) {
+      rateLimited.count--;
+      return sendError(res, new ApiError(rateLimited.status, rateLimited.reason, rateLimited.reason === 'userRateLimitExceeded' ? 'User Rate Limit Exceeded' : 'Rate Limit Exceeded'));
+    }
+    if (serverErrors && serverErrors.count > 0) {
+      serverErrors.count--;
+      return sendError(res, new ApiError(serverErrors.status, 'backendError', 'Internal error. Please try again or contact Google Support.'));
+    }
+    let result: { type: string; body: Json };
+    // Like the real API, a mutation repeated with the same requestId returns the first one's operation.
+    const requestId = method === 'GET' ? null : url.searchParams.get('requestId');
+    try {
+      const seen = requestId ? state.requestIds.get(requestId) : undefined;
+      result = seen ? { type: 'Operation', body: seen } : route(method, url.pathname, url.searchParams, body);
+      if (requestId && !seen && result.type === 'Operation') state.requestIds.set(requestId, result.body as FakeOperation);
+    } catch (err) {
+      if (err instanceof ApiError) return sendError(res, err);
+      // A request the real API would reject for its shape (unknown field in what we were sent).
+      return sendError(res, new ApiError(400, 'invalid', `Invalid JSON payload received. ${(err as Error).message}`));
+    }
+    const out = structuredClone(result.body);
+    const mutate = mutations.get(result.type);
+    if (mutate) {
+      mutations.delete(result.type);
+      mutate(out);
+    }
+    try {
+      assertMatchesProto(result.type, out);
+    } catch (err) {
+      const text = `${method} ${url.pathname}: response is not a valid ${result.type}: ${(err as Error).message}`;
+      violations.push(text);
+      return send(res, 500, { error: { code: 500, message: `fake GCE: ${text}`, errors: [{ reason: 'fakeProtoViolation', message: text, domain: 'global' }] } });
+    }
+    samples.set(result.type, out);
+    send(res, 200, out);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      violations.push(`fake GCE crashed: ${String(err)}`);
+      if (!res.headersSent) send(res, 500, { error: { code: 500, message: String(err) } });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: base(),
+    port,
+    get instances() {
+      return state.instances;
+    },
+    get firewalls() {
+      return state.firewalls;
+    },
+    requests,
+    violations,
+    samples,
+    serialPort,
+    faults: {
+      rateLimit(count, status = 429, reason = 'rateLimitExceeded') {
+        rateLimited = { count, status, reason };
+      },
+      serverError(count, status = 503) {
+        serverErrors = { count, status };
+      },
+      operationError(instance, code, message) {
+        opErrors.set(instance, { code, message });
+      },
+      mutateNext(typeName, mutate) {
+        mutations.set(typeName, mutate);
+      },
+    },
+    metadataValue(zone, name, key) {
+      const items = ((state.instances.get(`${zone}/${name}`)?.metadata as Json | undefined)?.items as Array<{ key: string; value: string }> | undefined) ?? [];
+      return items.find((i) => i.key === key)?.value;
+    },
+    reset(next) {
+      state = freshState(next);
+      requests.length = 0;
+      violations.length = 0;
+      samples.clear();
+      serialPort.clear();
+      rateLimited = undefined;
+      serverErrors = undefined;
+      opErrors.clear();
+      mutations.clear();
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  function freshState(s: GceFakeSeed) {
+    const subnetworks = new Map<string, Json>();
+    const networks = new Map<string, Json>();
+    for (const n of s.networks) {
+      const network = selfLink(`projects/${s.project}/global/networks/${n.name}`);
+      networks.set(`projects/${s.project}/global/networks/${n.name}`, { name: n.name, selfLink: network });
+      for (const sub of n.subnetworks) {
+        const path = `projects/${s.project}/regions/${sub.region}/subnetworks/${sub.name}`;
+        subnetworks.set(path, { kind: 'compute#subnetwork', id: String(5000 + subnetworks.size), name: sub.name, region: selfLink(`projects/${s.project}/regions/${sub.region}`), network, ipCidrRange: sub.ipCidrRange, gatewayAddress: sub.ipCidrRange.replace(/\d+\/\d+$/, '1'), selfLink: selfLink(path), stackType: 'IPV4_ONLY' });
+      }
+    }
+    const instances = new Map<string, Json>();
+    for (const i of s.instances ?? []) {
+      const sub = subnetworks.get(i.subnetwork);
+      instances.set(`${i.zone}/${i.name}`, {
+        kind: 'compute#instance',
+        id: String(900 + instances.size),
+        name: i.name,
+        status: 'RUNNING',
+        zone: selfLink(`projects/${s.project}/zones/${i.zone}`),
+        machineType: selfLink(`projects/${s.project}/zones/${i.zone}/machineTypes/e2-standard-2`),
+        labels: i.labels ?? {},
+        networkInterfaces: [{ name: 'nic0', network: sub?.network, subnetwork: sub?.selfLink, networkIP: i.networkIP }],
+        selfLink: selfLink(`projects/${s.project}/zones/${i.zone}/instances/${i.name}`),
+      });
+    }
+    return {
+      project: s.project,
+      zones: s.zones,
+      images: s.images,
+      subnetworks,
+      networks,
+      instances,
+      firewalls: new Map<string, Json>(),
+      ops: new Map<string, PendingOp>(),
+      requestIds: new Map<string, FakeOperation>(),
+      nextIp: 10,
+    };
+  }
+}

@@ -1,0 +1,443 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ProtoMismatch,
+  assertMatchesProto,
+  readBootstrapScript,
+  startGceFake,
+  writeSerial,
+  type GceFake,
+  type GceFakeSeed,
+} from '../fakes/gce/index.js';
+import { createGcpProvider, type GcpProviderOptions } from '../../src/cloud/gcp/provider.js';
+import type { CloudProvider, CreateVmsRequest, PoolRef, ResolvedImage, ResolvedPlacement, VmResult } from '../../src/cloud/provider.js';
+import { parseProviderId } from '../../src/cluster/provider-id.js';
+import { isWinK8sError, type WinK8sError } from '../../src/errors.js';
+import type { OutputEvent } from '../../src/output/output.js';
+
+/** A kubeadm bootstrap token look-alike: it must never leave the metadata. */
+const SECRET = 'q7k2zp.h4x9s3cr3tv4lu3z';
+const REF: PoolRef = { cluster: 'demo', pool: 'win' };
+const PROJECT = 'demo-proj';
+const ZONE = 'europe-west1-b';
+const CP_PROVIDER_ID = `gce://${PROJECT}/${ZONE}/cp-1`;
+const NODES_SUBNET = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/regions/europe-west1/subnetworks/nodes`;
+const K8S_NETWORK = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/k8s`;
+
+const SEED: GceFakeSeed = {
+  project: PROJECT,
+  zones: { [ZONE]: ['n2-standard-4', 'n2-standard-8', 'e2-standard-2'], 'europe-west1-c': ['e2-standard-2'] },
+  images: [
+    { project: 'windows-cloud', name: 'windows-server-2022-dc-core-v20250101', family: 'windows-2022-core', diskSizeGb: 50, windows: true },
+    { project: 'windows-cloud', name: 'windows-server-2022-dc-core-v20260101', family: 'windows-2022-core', diskSizeGb: 50, windows: true },
+    { project: 'windows-cloud', name: 'windows-server-2022-dc-v20260101', family: 'windows-2022', diskSizeGb: 50, windows: true },
+    { project: 'windows-cloud', name: 'windows-server-2019-dc-core-v20260101', family: 'windows-2019-core', diskSizeGb: 32, windows: true },
+    { project: 'windows-cloud', name: 'windows-server-2025-dc-v20260101', family: 'windows-2025', diskSizeGb: 50, windows: true },
+    { project: 'debian-cloud', name: 'debian-12-bookworm-v20260101', family: 'debian-12', diskSizeGb: 10, windows: false },
+  ],
+  networks: [
+    { name: 'k8s', subnetworks: [{ name: 'nodes', region: 'europe-west1', ipCidrRange: '10.20.0.0/20' }] },
+    { name: 'admin', subnetworks: [{ name: 'admin-west', region: 'europe-west1', ipCidrRange: '10.99.0.0/24' }] },
+  ],
+  instances: [{ name: 'cp-1', zone: ZONE, subnetwork: `projects/${PROJECT}/regions/europe-west1/subnetworks/nodes`, networkIP: '10.20.0.2' }],
+};
+
+function script(node: string): string {
+  return ["$ErrorActionPreference = 'Stop'", `$joinToken = '${SECRET}'`, `Write-Output "win-k8s: preflight started ${node}"`].join('\n');
+}
+
+/** Over 256 KB but compressible, like a bootstrap carrying large manifests. */
+function largeScript(node: string): string {
+  const lines = [script(node)];
+  for (let i = 0; lines.join('\n').length < 300_000; i++) lines.push(`Write-Output "win-k8s: step ${i} of phase ${i % 8} on ${node}"`);
+  return lines.join('\n');
+}
+
+/** Over 256 KB even compressed: hashes do not compress. */
+function incompressibleScript(node: string): string {
+  const lines = [script(node)];
+  for (let i = 0; i < 6000; i++) lines.push(`# ${createHash('sha256').update(`${node}-${i}`).digest('base64')}`);
+  return lines.join('\n');
+}
+
+/** google-gax calls `fetch` on its auth client; this one adds no credentials. */
+const NO_AUTH = { universeDomain: 'googleapis.com', getRequestHeaders: async () => new Headers(), fetch: (url: string, init: unknown) => fetch(url, init as RequestInit) };
+
+describe('GCP provider (against the fake Compute API)', function () {
+  this.timeout(20_000);
+
+  let fake: GceFake;
+  const providers: Array<{ close(): Promise<void> }> = [];
+  const events: OutputEvent[] = [];
+  const failures: string[] = [];
+
+  before(async () => {
+    fake = await startGceFake(SEED);
+  });
+  after(async () => {
+    await Promise.all(providers.map((p) => p.close()));
+    await fake?.stop();
+  });
+  beforeEach(() => fake.reset(SEED));
+  afterEach(function () {
+    // Every response the fake sent must have matched the proto types, whatever the test checked.
+    if (this.currentTest?.state !== 'failed') assert.deepEqual(fake.violations, []);
+  });
+
+  function provider(options: Partial<GcpProviderOptions> = {}): CloudProvider {
+    const p = createGcpProvider({
+      sink: (e) => events.push(e),
+      project: PROJECT,
+      zone: ZONE,
+      diskSizeGb: 100,
+      edition: 'core',
+      authClient: NO_AUTH,
+      apiEndpoint: '127.0.0.1',
+      port: fake.port,
+      protocol: 'http',
+      env: {},
+      tuning: { baseDelayMs: 0, pollMs: 0, operationTimeoutMs: 5_000 },
+      ...options,
+    });
+    providers.push(p);
+    return p;
+  }
+
+  async function rejection(promise: Promise<unknown>): Promise<WinK8sError> {
+    try {
+      await promise;
+    } catch (err) {
+      assert.ok(isWinK8sError(err), `expected a WinK8sError, got ${String(err)}`);
+      failures.push(err.message, err.hint ?? '', String(err.cause ?? ''));
+      return err;
+    }
+    assert.fail('expected a rejection');
+  }
+
+  function record(results: VmResult[]): VmResult[] {
+    for (const r of results) if (r.error) failures.push(r.error);
+    return results;
+  }
+
+  const controlPlane = () => parseProviderId(CP_PROVIDER_ID);
+
+  async function prepare(p: CloudProvider) {
+    const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+    const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
+    const firewall = await p.ensureFirewall(REF, placement);
+    return { image, placement, firewall };
+  }
+
+  function request(prepared: { image: ResolvedImage; placement: ResolvedPlacement; firewall: { id: string; created: boolean } }, nodes: string[], extra: Partial<CreateVmsRequest> = {}): CreateVmsRequest {
+    return { ref: REF, ...prepared, vms: nodes.map((nodeName) => ({ nodeName, script: script(nodeName) })), concurrency: 3, signal: new AbortController().signal, ...extra };
+  }
+
+  const inserts = () => fake.requests.filter((r) => r.method === 'POST' && /\/instances\?/.test(r.path));
+
+  describe('resolveImage', () => {
+    it('takes the newest image of windows-<version>-core or windows-<version> in windows-cloud', async () => {
+      const p = provider();
+      const core = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      assert.equal(core.name, 'windows-server-2022-dc-core-v20260101');
+      assert.equal(core.id, 'https://www.googleapis.com/compute/v1/projects/windows-cloud/global/images/windows-server-2022-dc-core-v20260101');
+      assert.equal(core.containersPreinstalled, false);
+      const full = await p.resolveImage({ windowsVersion: '2022', edition: 'full' });
+      assert.equal(full.name, 'windows-server-2022-dc-v20260101');
+      assert.ok(fake.requests.some((r) => r.path.startsWith('/compute/v1/projects/windows-cloud/global/images/family/windows-2022-core')));
+      assert.ok(fake.requests.some((r) => r.path.startsWith('/compute/v1/projects/windows-cloud/global/images/family/windows-2022?')));
+      assert.equal((await p.resolveImage({ windowsVersion: '2025', edition: 'full' })).name, 'windows-server-2025-dc-v20260101');
+    });
+
+    it('uses --image as given (image or family path) and refuses a non-Windows or missing image', async () => {
+      const p = provider();
+      assert.equal((await p.resolveImage({ windowsVersion: '2022', edition: 'core', image: 'projects/windows-cloud/global/images/windows-server-2022-dc-core-v20250101' })).name, 'windows-server-2022-dc-core-v20250101');
+      assert.equal((await p.resolveImage({ windowsVersion: '2022', edition: 'core', image: 'https://www.googleapis.com/compute/v1/projects/windows-cloud/global/images/family/windows-2019-core' })).name, 'windows-server-2019-dc-core-v20260101');
+      const linux = await rejection(p.resolveImage({ windowsVersion: '2022', edition: 'core', image: 'projects/debian-cloud/global/images/debian-12-bookworm-v20260101' }));
+      assert.equal(linux.exitCode, 2);
+      assert.match(linux.message, /^--image: .*not a Windows image/);
+      const missing = await rejection(p.resolveImage({ windowsVersion: '2025', edition: 'core' }));
+      assert.equal(missing.exitCode, 2);
+      assert.match(missing.message, /windows-2025-core/);
+      const bad = await rejection(p.resolveImage({ windowsVersion: '2022', edition: 'core', image: 'ami-0123' }));
+      assert.match(bad.message, /^--image:/);
+    });
+  });
+
+  describe('resolvePlacement', () => {
+    it('follows the control plane providerID to its subnetwork and checks the machine type in the zone', async () => {
+      const p = provider({ project: undefined, zone: undefined });
+      const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
+      assert.deepEqual(placement, { region: 'europe-west1', zone: ZONE, networkId: K8S_NETWORK, subnetId: NODES_SUBNET, networkCidr: '10.20.0.0/20', extraFirewallIds: [] });
+      assert.ok(fake.requests.some((r) => r.path.startsWith(`/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/cp-1?`)));
+      assert.ok(fake.requests.some((r) => r.path.startsWith(`/compute/v1/projects/${PROJECT}/zones/${ZONE}/machineTypes/n2-standard-4?`)));
+    });
+
+    it('uses --subnetwork, and project and zone from the environment', async () => {
+      const p = provider({ project: undefined, zone: undefined, env: { CLOUDSDK_CORE_PROJECT: PROJECT, CLOUDSDK_COMPUTE_ZONE: ZONE }, subnetwork: `projects/${PROJECT}/regions/europe-west1/subnetworks/admin-west` });
+      const placement = await p.resolvePlacement({});
+      assert.equal(placement.networkCidr, '10.99.0.0/24');
+      assert.match(placement.networkId, /\/global\/networks\/admin$/);
+      assert.equal((await provider({ subnetwork: 'nodes' }).resolvePlacement({})).subnetId, NODES_SUBNET);
+    });
+
+    it('names the flag at fault: machine type, missing project or zone, subnetwork', async () => {
+      const mt = await rejection(provider({ machineType: 'n2-standard-4', zone: 'europe-west1-c', subnetwork: 'nodes' }).resolvePlacement({}));
+      assert.equal(mt.exitCode, 2);
+      assert.match(mt.message, /^--machine-type: machine type n2-standard-4 is not offered in europe-west1-c/);
+      const noProject = await rejection(provider({ project: undefined }).resolvePlacement({}));
+      assert.match(noProject.message, /^--project:/);
+      const noZone = await rejection(provider({ zone: undefined }).resolvePlacement({}));
+      assert.match(noZone.message, /^--zone:/);
+      const noSubnet = await rejection(provider().resolvePlacement({}));
+      assert.match(noSubnet.message, /^--subnetwork:/);
+      const missing = await rejection(provider({ subnetwork: 'nope' }).resolvePlacement({}));
+      assert.match(missing.message, /^--subnetwork: no subnetwork nope/);
+    });
+  });
+
+  describe('ensureFirewall', () => {
+    it('creates exactly the node-port rule from the subnetwork range to the pool tag, and is idempotent', async () => {
+      const p = provider();
+      const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
+      assert.deepEqual(await p.ensureFirewall(REF, placement), { id: 'win-k8s-demo-win', created: true });
+      assert.deepEqual([...fake.firewalls.keys()], ['win-k8s-demo-win']);
+      const fw = fake.firewalls.get('win-k8s-demo-win')!;
+      assert.deepEqual(fw.sourceRanges, ['10.20.0.0/20']);
+      assert.deepEqual(fw.targetTags, ['win-k8s-demo-win']);
+      assert.equal(fw.direction, 'INGRESS');
+      assert.equal(fw.network, K8S_NETWORK);
+      assert.deepEqual(fw.allowed, [
+        { IPProtocol: 'tcp', ports: ['10250', '10256'] },
+        { IPProtocol: 'udp', ports: ['4789'] },
+      ]);
+      const before = fake.requests.length;
+      assert.deepEqual(await p.ensureFirewall(REF, placement), { id: 'win-k8s-demo-win', created: false });
+      assert.deepEqual(fake.requests.slice(before).map((r) => r.method), ['GET', 'GET'], 'a re-run only reads');
+    });
+
+    it('opens RDP only from --allow-rdp-from, closes it when no longer asked, and never to 0.0.0.0/0', async () => {
+      const placement = await provider().resolvePlacement({ controlPlane: controlPlane() });
+      await provider({ allowRdpFrom: '203.0.113.0/24' }).ensureFirewall(REF, placement);
+      const rdp = fake.firewalls.get('win-k8s-demo-win-rdp')!;
+      assert.deepEqual(rdp.sourceRanges, ['203.0.113.0/24']);
+      assert.deepEqual(rdp.allowed, [{ IPProtocol: 'tcp', ports: ['3389'] }]);
+      assert.deepEqual(rdp.targetTags, ['win-k8s-demo-win']);
+      await provider().ensureFirewall(REF, placement);
+      assert.deepEqual([...fake.firewalls.keys()], ['win-k8s-demo-win']);
+      const open = await rejection(provider({ allowRdpFrom: '0.0.0.0/0' }).ensureFirewall(REF, placement));
+      assert.match(open.message, /^--allow-rdp-from: refusing/);
+      // A changed range is updated in place.
+      await provider().ensureFirewall(REF, { ...placement, networkCidr: '10.20.0.0/16' });
+      assert.deepEqual(fake.firewalls.get('win-k8s-demo-win')!.sourceRanges, ['10.20.0.0/16']);
+      assert.ok(fake.requests.some((r) => r.method === 'PUT'));
+    });
+  });
+
+  describe('createVms', () => {
+    it('creates three labelled Shielded VMs without external IPs, the script in windows-startup-script-ps1', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const results = record(await p.createVms(request(prepared, ['win-a', 'win-b', 'win-c'])));
+      assert.deepEqual(results.map((r) => [r.nodeName, r.instanceId, r.error]), [['win-a', 'win-a', undefined], ['win-b', 'win-b', undefined], ['win-c', 'win-c', undefined]]);
+      for (const r of results) assert.match(r.privateIp ?? '', /^10\.20\.0\.\d+$/);
+      for (const node of ['win-a', 'win-b', 'win-c']) {
+        const i = fake.instances.get(`${ZONE}/${node}`)!;
+        assert.equal(i.status, 'RUNNING');
+        assert.deepEqual(i.labels, { 'win-k8s-cluster': 'demo', 'win-k8s-pool': 'win', 'win-k8s-node-name': node });
+        assert.deepEqual(i.shieldedInstanceConfig, { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true });
+        assert.deepEqual(i.tags, { items: ['win-k8s-demo-win'] });
+        assert.match(String(i.machineType), /\/zones\/europe-west1-b\/machineTypes\/n2-standard-4$/);
+        const nic = (i.networkInterfaces as Array<Record<string, unknown>>)[0]!;
+        // The SDK leaves empty lists out of the request: no accessConfigs at all means no external IP.
+        assert.deepEqual(nic.accessConfigs ?? [], [], 'no external IP');
+        const disk = (i.disks as Array<{ initializeParams: Record<string, unknown> }>)[0]!;
+        assert.equal(disk.initializeParams.diskSizeGb, '100');
+        assert.match(String(disk.initializeParams.diskType), /diskTypes\/pd-balanced$/);
+        assert.equal(disk.initializeParams.sourceImage, prepared.image.id);
+        assert.deepEqual(readBootstrapScript(fake, ZONE, node), { script: script(node), compressed: false });
+      }
+      // Every insert carried a requestId, so a retried insert cannot create a second VM.
+      assert.ok(inserts().every((r) => /requestId=[0-9a-f-]{36}/.test(r.path)));
+      // Re-running finds the instances instead of creating more.
+      const again = record(await p.createVms(request(prepared, ['win-a'])));
+      assert.equal(again[0]!.instanceId, 'win-a');
+      assert.equal(inserts().length, 3);
+    });
+
+    it('adds an external IP only when asked', async () => {
+      const p = provider({ externalIp: true });
+      record(await p.createVms(request(await prepare(p), ['win-x'])));
+      const nic = (fake.instances.get(`${ZONE}/win-x`)!.networkInterfaces as Array<Record<string, unknown>>)[0]!;
+      assert.deepEqual(nic.accessConfigs, [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }]);
+    });
+
+    it('sends a script over 256 KB as the compressed stub, and refuses one that does not fit even then', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const big = largeScript('win-big');
+      record(await p.createVms({ ...request(prepared, []), vms: [{ nodeName: 'win-big', script: big }] }));
+      const read = readBootstrapScript(fake, ZONE, 'win-big')!;
+      assert.equal(read.compressed, true);
+      assert.equal(read.script, big);
+      assert.ok(Buffer.byteLength(fake.metadataValue(ZONE, 'win-big', 'windows-startup-script-ps1')!) <= 256 * 1024);
+      const before = inserts().length;
+      const err = await rejection(p.createVms({ ...request(prepared, ['win-ok']), vms: [{ nodeName: 'win-ok', script: script('win-ok') }, { nodeName: 'win-huge', script: incompressibleScript('win-huge') }] }));
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, /even compressed/);
+      assert.equal(inserts().length, before, 'nothing created when one script does not fit');
+    });
+
+    it('refuses node names that cannot be Windows instance names before creating anything', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const err = await rejection(p.createVms(request(prepared, ['win-a', 'Win_Node.example'])));
+      assert.equal(err.exitCode, 2);
+      const long = await rejection(p.createVms(request(prepared, ['win-node-number-16'])));
+      assert.match(long.message, /15 characters|cannot be/);
+      assert.equal(inserts().length, 0);
+    });
+
+    it('reports QUOTA_EXCEEDED inside a DONE operation for one VM while the others are created', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      fake.faults.operationError('win-b', 'QUOTA_EXCEEDED', "Quota 'N2_CPUS' exceeded.  Limit: 8.0 in region europe-west1.");
+      const results = record(await p.createVms(request(prepared, ['win-a', 'win-b', 'win-c'])));
+      assert.equal(results[0]!.error, undefined);
+      assert.equal(results[2]!.error, undefined);
+      assert.match(results[1]!.error ?? '', /quota exceeded.*N2_CPUS.*Ask for more quota/);
+      assert.equal(results[1]!.instanceId, undefined);
+      assert.ok(fake.instances.has(`${ZONE}/win-a`) && fake.instances.has(`${ZONE}/win-c`) && !fake.instances.has(`${ZONE}/win-b`));
+    });
+
+    it('explains ZONE_RESOURCE_POOL_EXHAUSTED with what to do', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      fake.faults.operationError('win-a', 'ZONE_RESOURCE_POOL_EXHAUSTED', 'The zone does not have enough resources available to fulfill the request.');
+      const [r] = record(await p.createVms(request(prepared, ['win-a'])));
+      assert.match(r!.error ?? '', /no capacity .*--zone.*--machine-type/);
+    });
+  });
+
+  describe('retries', () => {
+    it('retries rateLimitExceeded (429), userRateLimitExceeded (403) and 503 with backoff, and warns once', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const warnsBefore = events.filter((e) => e.level === 'warn' && /rate-limiting/.test(e.message)).length;
+      fake.faults.rateLimit(3, 429, 'rateLimitExceeded');
+      record(await p.createVms(request(prepared, ['win-a'])));
+      fake.faults.rateLimit(2, 403, 'userRateLimitExceeded');
+      assert.equal((await p.listVms(REF)).length, 1);
+      fake.faults.serverError(2, 503);
+      assert.equal((await p.listVms(REF)).length, 1);
+      assert.equal(inserts().filter((r) => !r.path.includes('rateLimit')).length >= 1, true);
+      assert.equal(fake.instances.size, 2, 'one node and the control plane: no duplicate from retried inserts');
+      assert.equal(events.filter((e) => e.level === 'warn' && /rate-limiting/.test(e.message)).length - warnsBefore, 1);
+    });
+
+    it('gives up after the last attempt with an exit-1 error naming --concurrency', async () => {
+      const p = provider({ tuning: { baseDelayMs: 0, pollMs: 0, maxAttempts: 3 } });
+      fake.faults.rateLimit(10, 429);
+      const err = await rejection(p.listVms(REF));
+      assert.equal(err.exitCode, 1);
+      assert.match(err.hint ?? '', /--concurrency/);
+    });
+  });
+
+  describe('console, list and delete', () => {
+    it('reads serial port 1', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-a'])));
+      writeSerial(fake, ZONE, 'win-a', 'win-k8s: preflight started\r\nwin-k8s: join done\r\n');
+      assert.equal(await p.consoleOutput('win-a'), 'win-k8s: preflight started\r\nwin-k8s: join done\r\n');
+      assert.ok(fake.requests.some((r) => /\/instances\/win-a\/serialPort\?port=1/.test(r.path)));
+      const err = await rejection(p.consoleOutput('win-zz'));
+      assert.match(err.message, /does not exist/);
+    });
+
+    it('lists by label, deletes VMs, keeps the firewall while VMs are left, then deletes it: nothing left behind', async () => {
+      const p = provider({ allowRdpFrom: '203.0.113.7/32' });
+      const prepared = await prepare(p);
+      record(await p.createVms(request(prepared, ['win-a', 'win-b', 'win-c'])));
+      record(await p.createVms({ ...request(prepared, ['lin-x']), ref: { cluster: 'demo', pool: 'other' } }));
+      const listed = await p.listVms(REF);
+      assert.deepEqual(listed.map((v) => [v.nodeName, v.pool, v.cluster, v.state]), [['win-a', 'win', 'demo', 'running'], ['win-b', 'win', 'demo', 'running'], ['win-c', 'win', 'demo', 'running']]);
+      assert.equal((await p.listVms({ cluster: 'demo' })).length, 4);
+      assert.match(fake.requests.find((r) => r.method === 'GET' && r.path.includes('filter='))!.path, /labels\.win-k8s-cluster/);
+      assert.deepEqual(await p.deletePoolResources(REF), []);
+      const foreign = await rejection(p.deleteVms(['cp-1']));
+      assert.match(foreign.message, /not created by win-k8s/);
+      await p.deleteVms(listed.map((v) => v.instanceId));
+      assert.deepEqual((await p.listVms(REF)).length, 0);
+      assert.deepEqual(await p.deletePoolResources(REF), ['win-k8s-demo-win', 'win-k8s-demo-win-rdp']);
+      assert.deepEqual([...fake.firewalls.keys()], []);
+      await p.deleteVms(['lin-x', 'already-gone']);
+      assert.deepEqual([...fake.instances.keys()], [`${ZONE}/cp-1`]);
+    });
+  });
+
+  describe('credentials', () => {
+    it('maps missing Application Default Credentials to exit 3', async () => {
+      const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      process.env.GOOGLE_APPLICATION_CREDENTIALS = join(tmpdir(), 'win-k8s-no-such-gcp-credentials.json');
+      try {
+        const err = await rejection(provider({ authClient: undefined }).resolveImage({ windowsVersion: '2022', edition: 'core' }));
+        assert.equal(err.exitCode, 3);
+        assert.match(err.hint ?? '', /gcloud auth application-default login/);
+      } finally {
+        if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+        else process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
+      }
+    });
+  });
+
+  describe('the fake checks its responses against compute.proto', () => {
+    it('rejects an unknown field or a bad enum in every response type it sends', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      await p.ensureFirewall(REF, prepared.placement);
+      record(await p.createVms(request(prepared, ['win-a'])));
+      writeSerial(fake, ZONE, 'win-a', 'x');
+      await p.consoleOutput('win-a');
+      await p.listVms(REF);
+      const types = [...fake.samples.keys()].sort();
+      assert.deepEqual(types, ['Firewall', 'Image', 'Instance', 'InstanceList', 'MachineType', 'Operation', 'SerialPortOutput', 'Subnetwork']);
+      for (const type of types) {
+        const sample = fake.samples.get(type) as Record<string, unknown>;
+        assertMatchesProto(type, sample);
+        assert.throws(() => assertMatchesProto(type, { ...sample, notAField: 1 }), ProtoMismatch, type);
+        assert.throws(() => assertMatchesProto(type, { ...sample, name: 42 }), ProtoMismatch, type);
+      }
+      assert.throws(() => assertMatchesProto('Operation', { ...(fake.samples.get('Operation') as object), status: 'FINISHED' }), /not a value of enum Status/);
+      assert.throws(() => assertMatchesProto('Instance', { ...(fake.samples.get('Instance') as object), networkInterfaces: [{ networkIp: '10.0.0.1' }] }), /networkIp: no such field/);
+    });
+
+    it('fails the request when a response it sends does not match', async () => {
+      const p = provider();
+      fake.faults.mutateNext('Image', (b) => {
+        b.familyName = 'windows-2022';
+      });
+      // The fake answers the bad response with a 500 and records it; the provider retries.
+      await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      assert.equal(fake.violations.length, 1);
+      assert.match(fake.violations[0]!, /familyName: no such field in google\.cloud\.compute\.v1\.Image/);
+      fake.faults.mutateNext('Operation', (b) => {
+        b.status = 'FINISHED';
+      });
+      await p.ensureFirewall(REF, await p.resolvePlacement({ controlPlane: controlPlane() }));
+      assert.equal(fake.violations.length, 2);
+      assert.match(fake.violations[1]!, /not a value of enum Status/);
+      fake.violations.length = 0;
+    });
+  });
+
+  // Last: it scans what every test above produced.
+  describe('secrets', () => {
+    it('never puts the join token in an event or an error', () => {
+      assert.ok(events.length > 20, 'the tests produced events');
+      for (const e of events) assert.ok(!JSON.stringify(e).includes(SECRET), `token in event: ${e.message}`);
+      for (const f of failures) assert.ok(!f.includes(SECRET), `token in error: ${f}`);
+    });
+  });
+});
