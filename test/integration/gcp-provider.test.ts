@@ -311,6 +311,30 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.ok(fake.instances.has(`${ZONE}/win-a`) && fake.instances.has(`${ZONE}/win-c`) && !fake.instances.has(`${ZONE}/win-b`));
     });
 
+    it('keeps waiting while an operation is still RUNNING, and reports one that never finishes', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      fake.faults.slowOperations(3);
+      const [ok] = record(await p.createVms(request(prepared, ['win-a'])));
+      assert.equal(ok!.error, undefined);
+      assert.equal(fake.instances.get(`${ZONE}/win-a`)!.status, 'RUNNING');
+      assert.equal(fake.requests.filter((r) => /\/zones\/[^/]+\/operations\/operation-\d+-insert\/wait/.test(r.path)).length, 4);
+      fake.faults.slowOperations(1_000_000);
+      const slow = provider({ tuning: { baseDelayMs: 0, pollMs: 5, operationTimeoutMs: 50 } });
+      const [late] = record(await slow.createVms(request(prepared, ['win-b'])));
+      assert.match(late!.error ?? '', /is not done after/);
+    });
+
+    it('starts nothing once the signal is aborted', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const controller = new AbortController();
+      controller.abort();
+      const results = record(await p.createVms(request(prepared, ['win-a', 'win-b'], { signal: controller.signal })));
+      assert.deepEqual(results.map((r) => r.error), ['not started: interrupted', 'not started: interrupted']);
+      assert.equal(inserts().length, 0);
+    });
+
     it('explains ZONE_RESOURCE_POOL_EXHAUSTED with what to do', async () => {
       const p = provider();
       const prepared = await prepare(p);

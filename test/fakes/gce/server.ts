@@ -22,6 +22,8 @@ interface PendingOp {
   scope: { zone?: string };
   /** Runs when the operation completes; returns the operation's errors, if any. */
   complete: () => Array<{ code: string; message: string }> | undefined;
+  /** Waits or gets still answered RUNNING before the operation completes. */
+  remaining: number;
 }
 
 export interface FakeImage {
@@ -60,6 +62,8 @@ export interface GceFake {
     serverError(count: number, status?: 500 | 503): void;
     /** The insert of this instance ends in a DONE operation carrying this error. */
     operationError(instance: string, code: string, message: string): void;
+    /** Operations created from now on answer `polls` waits or gets with RUNNING before DONE. */
+    slowOperations(polls: number): void;
     /** The next response of this proto type gets this change before it is checked and sent. */
     mutateNext(typeName: string, mutate: (body: Json) => void): void;
   };
@@ -97,6 +101,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   const opErrors = new Map<string, { code: string; message: string }>();
   const mutations = new Map<string, (body: Json) => void>();
   let opCounter = 0;
+  let slowPolls = 0;
   let idCounter = 1000;
 
   const base = () => `http://127.0.0.1:${port}/compute/v1`;
@@ -118,7 +123,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       ...(scope.zone ? { zone: selfLink(`projects/${state.project}/zones/${scope.zone}`) } : {}),
       selfLink: selfLink(`projects/${state.project}/${scope.zone ? `zones/${scope.zone}` : 'global'}/operations/${name}`),
     };
-    state.ops.set(name, { op, scope, complete });
+    state.ops.set(name, { op, scope, complete, remaining: slowPolls });
     return op;
   }
 
@@ -126,6 +131,11 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   function finish(name: string): FakeOperation {
     const pending = state.ops.get(name);
     if (!pending) throw new ApiError(404, 'notFound', `The resource 'operations/${name}' was not found`);
+    if (pending.op.status !== 'DONE' && pending.remaining > 0) {
+      pending.remaining--;
+      pending.op.progress = 50;
+      return pending.op;
+    }
     if (pending.op.status !== 'DONE') {
       const errors = pending.complete();
       pending.op.status = 'DONE';
@@ -421,6 +431,9 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       operationError(instance, code, message) {
         opErrors.set(instance, { code, message });
       },
+      slowOperations(polls) {
+        slowPolls = polls;
+      },
       mutateNext(typeName, mutate) {
         mutations.set(typeName, mutate);
       },
@@ -439,6 +452,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       serverErrors = undefined;
       opErrors.clear();
       mutations.clear();
+      slowPolls = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {
