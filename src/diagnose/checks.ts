@@ -1,0 +1,326 @@
+import type * as k8s from '@kubernetes/client-node';
+import { windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
+import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
+
+const DOCS = 'https://kubernetes.io/docs/tasks/debug/debug-cluster/windows/';
+const ROOT = 'cluster.windows-nodes';
+
+function minorOf(version: string | undefined): { major: number; minor: number } | undefined {
+  const m = /^v?(\d+)\.(\d+)/.exec(version ?? '');
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+}
+
+function podsOn(snap: Snapshot, node: string): k8s.V1Pod[] {
+  return snap.pods.filter((p) => p.spec?.nodeName === node);
+}
+
+function podRunning(p: k8s.V1Pod): boolean {
+  return p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready);
+}
+
+function waitingReasons(p: k8s.V1Pod): string[] {
+  return (p.status?.containerStatuses ?? []).flatMap((c) => (c.state?.waiting?.reason ? [c.state.waiting.reason] : []));
+}
+
+function ipv4ToInt(ip: string): number | undefined {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return undefined;
+  return parts.reduce((acc, n) => acc * 256 + n, 0);
+}
+
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const a = ipv4ToInt(ip);
+  const b = ipv4ToInt(base ?? '');
+  const bits = Number(bitsText);
+  if (a === undefined || b === undefined || !Number.isInteger(bits)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(a / size) === Math.floor(b / size);
+}
+
+const node = (n: k8s.V1Node | undefined): k8s.V1Node => {
+  if (!n) throw new Error('node check run without a node');
+  return n;
+};
+const nameOf = (n: k8s.V1Node): string => n.metadata?.name ?? '?';
+
+/** Known FailedCreatePodSandBox causes on Windows, each with its fix (diagnose catalogue A09). */
+export const SANDBOX_CAUSES: Array<{ pattern: RegExp; cause: string; hint: string }> = [
+  {
+    pattern: /does not match the host operating system/i,
+    cause: 'container image OS build does not match the node',
+    hint: "use an image (and pause image) whose tag matches the node's build (ltsc2019/ltsc2022/ltsc2025, see node.kubernetes.io/windows-build), or schedule by build with a RuntimeClass",
+  },
+  { pattern: /hnsCall failed/i, cause: 'the Host Networking Service refused the call', hint: 'restart the hns service (and then the CNI agent and kubelet) on the node, and check the CNI config in C:\\etc\\cni\\net.d' },
+  { pattern: /failed to allocate for range/i, cause: 'no pod IP left in the node range', hint: "the node's pod CIDR is exhausted or host-local IPAM holds stale reservations: delete the stale files under the IPAM data dir for pods that no longer exist, or give the node a larger podCIDR" },
+  { pattern: /vpc\.amazonaws\.com\/PrivateIPv4Address/i, cause: 'EKS Windows IPAM not enabled', hint: 'set enable-windows-ipam: "true" in the kube-system/amazon-vpc-cni ConfigMap' },
+  { pattern: /failed to reserve sandbox name/i, cause: 'a previous sandbox creation is still running (HCS slow)', hint: 'wait; if it repeats, check the node disk and restart containerd' },
+];
+
+export const CHECKS: CheckDefinition[] = [
+  {
+    id: ROOT,
+    category: 'cluster',
+    scope: 'cluster',
+    title: 'Windows nodes exist',
+    dependsOn: [],
+    fatal: true,
+    docs: `${DOCS}#windows-nodes`,
+    run(snap) {
+      if (snap.windowsNodes.length === 0) {
+        return { status: 'fail', message: 'no Windows node (label kubernetes.io/os=windows) matches the selection', hint: 'join one with `win-k8s join`, or check --node/--pool' };
+      }
+      return { status: 'pass', message: `${snap.windowsNodes.length} Windows node(s): ${snap.windowsNodes.map(nameOf).join(', ')}` };
+    },
+  },
+  {
+    id: 'node.ready',
+    category: 'node',
+    scope: 'node',
+    title: 'node is Ready without pressure',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#node-ready`,
+    run(_snap, n) {
+      const conds = node(n).status?.conditions ?? [];
+      const bad: string[] = [];
+      const ready = conds.find((c) => c.type === 'Ready');
+      if (ready?.status !== 'True') bad.push(`Ready=${ready?.status ?? 'missing'}${ready?.message ? ` (${ready.message})` : ''}`);
+      for (const type of ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable']) {
+        const c = conds.find((x) => x.type === type);
+        if (c?.status === 'True') bad.push(`${type}=True${c.message ? ` (${c.message})` : ''}`);
+      }
+      if (bad.length > 0) return { status: 'fail', message: bad.join('; '), hint: 'check the kubelet and containerd services on the node (Get-Service kubelet,containerd) and their logs', evidence: bad };
+      return { status: 'pass', message: 'Ready, no pressure' };
+    },
+  },
+  {
+    id: 'node.windows-build',
+    category: 'node',
+    scope: 'node',
+    title: 'Windows build is supported',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#windows-build`,
+    run(_snap, n) {
+      const label = node(n).metadata?.labels?.['node.kubernetes.io/windows-build'];
+      const supported = Object.values(WINDOWS_RELEASES).filter((r) => r.build !== 14393).map((r) => `${r.buildLabel} (${r.version})`).join(', ');
+      if (!label) return { status: 'fail', message: 'label node.kubernetes.io/windows-build is missing', hint: 'the kubelet sets it on Windows; a missing label means an old or misconfigured kubelet — workloads cannot select the matching build' };
+      const build = Number(/^\d+\.\d+\.(\d+)/.exec(label)?.[1]);
+      const release = windowsReleaseForBuild(build);
+      if (!release) return { status: 'fail', message: `build ${label} is not a Windows Server LTSC release Kubernetes supports`, hint: `use ${supported}` };
+      if (release.build === 14393) return { status: 'fail', message: `Windows Server 2016 (${label}) is not supported by Kubernetes`, hint: `reinstall with ${supported}` };
+      return { status: 'pass', message: `Windows Server ${release.version} (${label}); images must use the ${release.imageTag} tag` };
+    },
+  },
+  {
+    id: 'node.version-skew',
+    category: 'node',
+    scope: 'node',
+    title: 'kubelet and kube-proxy within the version skew policy',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: 'https://kubernetes.io/releases/version-skew-policy/',
+    run(snap, n) {
+      const info = node(n).status?.nodeInfo;
+      const server = minorOf(snap.serverVersion);
+      if (!server) return { status: 'skip', message: `cannot parse the API server version "${snap.serverVersion}"` };
+      const problems: string[] = [];
+      for (const [what, v] of [['kubelet', info?.kubeletVersion], ['kube-proxy', info?.kubeProxyVersion]] as const) {
+        if (!v) continue;
+        const m = minorOf(v);
+        if (!m) continue;
+        const diff = (server.major - m.major) * 1000 + server.minor - m.minor;
+        if (diff < 0) problems.push(`${what} ${v} is newer than the API server ${snap.serverVersion}`);
+        else if (diff > 3) problems.push(`${what} ${v} is ${diff} minors older than the API server ${snap.serverVersion} (at most 3)`);
+      }
+      if (problems.length > 0) return { status: 'fail', message: problems.join('; '), hint: 'upgrade (or replace) the node so its kubelet is at most 3 minors older and never newer than the API server', evidence: problems };
+      return { status: 'pass', message: `kubelet ${info?.kubeletVersion ?? '?'} against API server ${snap.serverVersion}` };
+    },
+  },
+  {
+    id: 'node.runtime',
+    category: 'node',
+    scope: 'node',
+    title: 'container runtime is supported',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#runtime`,
+    run(_snap, n) {
+      const info = node(n).status?.nodeInfo;
+      const runtime = info?.containerRuntimeVersion ?? '';
+      const kubelet = minorOf(info?.kubeletVersion);
+      const m = /^([a-z]+):\/\/v?(\d+)\.(\d+)/.exec(runtime);
+      if (!m) return { status: 'fail', message: `unrecognised container runtime "${runtime}"`, hint: 'install containerd 1.7 or newer' };
+      const [, kind, major, minor] = m;
+      if (kind === 'containerd') {
+        if (Number(major) < 1 || (Number(major) === 1 && Number(minor) < 7)) {
+          return { status: 'warn', message: `${runtime} is older than 1.7`, hint: 'upgrade containerd to 1.7 or newer (HostProcess containers and current Windows fixes need it)' };
+        }
+        return { status: 'pass', message: runtime };
+      }
+      if (kind === 'docker') {
+        // The kubelet reports docker:// after 1.24 only when it talks to cri-dockerd, so the node works.
+        if (kubelet && (kubelet.major > 1 || kubelet.minor >= 24)) {
+          return { status: 'pass', message: `${runtime} through cri-dockerd (dockershim was removed in 1.24)`, hint: 'consider moving to containerd; Docker on Windows nodes is not tested upstream' };
+        }
+        return { status: 'warn', message: `${runtime} through dockershim (kubelet ${info?.kubeletVersion ?? '?'})`, hint: 'dockershim is gone from 1.24: switch to containerd (or cri-dockerd) before upgrading the kubelet' };
+      }
+      return { status: 'warn', message: `runtime ${runtime} is not one win-k8s knows on Windows`, hint: 'containerd 1.7 or newer is the supported runtime' };
+    },
+  },
+  {
+    id: 'net.kube-proxy',
+    category: 'network',
+    scope: 'node',
+    title: 'kube-proxy runs on the node',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#kube-proxy`,
+    run(snap, n) {
+      const name = nameOf(node(n));
+      const pods = podsOn(snap, name).filter((p) => p.metadata?.namespace === 'kube-system' && /kube-proxy/.test(p.metadata?.name ?? ''));
+      const running = pods.filter(podRunning);
+      if (running.length > 0) return { status: 'pass', message: `${running.map((p) => p.metadata?.name).join(', ')} running` };
+      if (snap.facts.cni.type === 'aws-vpc-cni' || snap.facts.cni.type === 'unknown') {
+        // EKS and AKS Windows nodes run kube-proxy as a Windows service, invisible to the API.
+        if (pods.length === 0) return { status: 'skip', message: 'no kube-proxy pod on the node; it may run as a Windows service, which only an on-node check can see' };
+      }
+      return {
+        status: 'fail',
+        message: pods.length === 0 ? 'no kube-proxy pod on the node' : `kube-proxy pod(s) not running: ${pods.map((p) => `${p.metadata?.name} ${p.status?.phase ?? '?'} ${waitingReasons(p).join(',')}`.trim()).join('; ')}`,
+        hint: pods.length === 0 ? 'deploy a Windows kube-proxy DaemonSet (HostProcess, nodeSelector kubernetes.io/os=windows) or run kube-proxy as a service' : 'read the pod logs: kubectl logs -n kube-system <pod>',
+      };
+    },
+  },
+  {
+    id: 'net.cni',
+    category: 'network',
+    scope: 'node',
+    title: 'CNI agent runs on the node',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#cni`,
+    run(snap, n) {
+      const name = nameOf(node(n));
+      if (snap.facts.cni.type === 'aws-vpc-cni') return { status: 'pass', message: 'amazon-vpc-cni: Windows IPs come from the control plane vpc-resource-controller, no node pod expected' };
+      const pods = podsOn(snap, name).filter(
+        (p) => ['kube-system', 'kube-flannel', 'calico-system'].includes(p.metadata?.namespace ?? '') && /flannel|calico-node/.test(p.metadata?.name ?? '') && (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet'),
+      );
+      const running = pods.filter(podRunning);
+      if (running.length > 0) return { status: 'pass', message: `${running.map((p) => p.metadata?.name).join(', ')} running` };
+      return {
+        status: 'fail',
+        message: pods.length === 0 ? `no ${snap.facts.cni.type === 'unknown' ? 'CNI' : snap.facts.cni.type} pod on the node` : `CNI pod(s) not running: ${pods.map((p) => `${p.metadata?.name} ${waitingReasons(p).join(',') || p.status?.phase}`).join('; ')}`,
+        hint: pods.length === 0 ? 'deploy the Windows flavour of the CNI DaemonSet (kube-flannel-ds-windows or calico-node-windows) selecting kubernetes.io/os=windows' : 'read the pod logs and the node CNI config in C:\\etc\\cni\\net.d',
+      };
+    },
+  },
+  {
+    id: 'cluster.linux-daemonsets',
+    category: 'workloads',
+    scope: 'cluster',
+    title: 'no Linux-only DaemonSet pods stuck on Windows nodes',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#linux-daemonsets`,
+    run(snap) {
+      const windows = new Set(snap.windowsNodes.map(nameOf));
+      const stuck = new Set(['ContainerCreating', 'ImagePullBackOff', 'ErrImagePull', 'CrashLoopBackOff', 'CreateContainerError']);
+      const bad: string[] = [];
+      for (const p of snap.pods) {
+        if (!windows.has(p.spec?.nodeName ?? '') || !(p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet')) continue;
+        const reasons = waitingReasons(p).filter((r) => stuck.has(r));
+        const manifest = snap.events.some((e) => e.involvedObject.name === p.metadata?.name && e.involvedObject.namespace === p.metadata?.namespace && /no matching manifest for windows/i.test(e.message ?? ''));
+        if (reasons.length > 0 || manifest) {
+          const owner = p.metadata?.ownerReferences?.find((o) => o.kind === 'DaemonSet')?.name;
+          bad.push(`${p.metadata?.namespace}/${p.metadata?.name} (DaemonSet ${owner}) on ${p.spec?.nodeName}: ${[...reasons, ...(manifest ? ['no matching manifest for windows'] : [])].join(', ')}`);
+        }
+      }
+      if (bad.length > 0) {
+        return { status: 'fail', message: `${bad.length} DaemonSet pod(s) stuck on Windows nodes`, hint: 'add nodeSelector kubernetes.io/os: linux to Linux-only DaemonSets, or taint Windows nodes os=windows:NoSchedule', evidence: bad };
+      }
+      return { status: 'pass', message: 'no DaemonSet pod stuck on a Windows node' };
+    },
+  },
+  {
+    id: 'net.coredns',
+    category: 'network',
+    scope: 'cluster',
+    title: 'CoreDNS has ready endpoints',
+    dependsOn: [],
+    fatal: false,
+    docs: `${DOCS}#dns`,
+    run(snap) {
+      const endpoints = snap.dnsSlices.flatMap((s) => s.endpoints ?? []);
+      const ready = endpoints.filter((e) => e.conditions?.ready !== false);
+      if (ready.length === 0) return { status: 'fail', message: `kube-system/kube-dns has no ready endpoint (${endpoints.length} not ready)`, hint: 'fix CoreDNS first (kubectl -n kube-system get pods -l k8s-app=kube-dns): Windows pods cannot resolve names without it' };
+      return { status: 'pass', message: `${ready.length} ready endpoint(s): ${ready.flatMap((e) => e.addresses).join(', ')}` };
+    },
+  },
+  {
+    id: 'net.pod-cidr',
+    category: 'network',
+    scope: 'node',
+    title: "pod IPs inside the node's podCIDR",
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#pod-cidr`,
+    run(snap, n) {
+      if (snap.facts.cni.type !== 'flannel') return { status: 'skip', message: `only checked with flannel (CNI ${snap.facts.cni.type})` };
+      const nd = node(n);
+      const cidrs = nd.spec?.podCIDRs ?? (nd.spec?.podCIDR ? [nd.spec.podCIDR] : []);
+      if (cidrs.length === 0) return { status: 'fail', message: 'the node has no spec.podCIDR', hint: 'flannel needs the controller manager to allocate node CIDRs (--allocate-node-cidrs, --cluster-cidr)' };
+      const outside = podsOn(snap, nameOf(nd))
+        .filter((p) => !p.spec?.hostNetwork && p.status?.podIP)
+        .filter((p) => !cidrs.some((c) => inCidr(p.status?.podIP ?? '', c)))
+        .map((p) => `${p.metadata?.namespace}/${p.metadata?.name} ${p.status?.podIP}`);
+      if (outside.length > 0) {
+        return { status: 'fail', message: `${outside.length} pod(s) outside ${cidrs.join(',')}`, hint: 'the CNI config is missing on the node, so pods landed on the default "nat" network: check C:\\etc\\cni\\net.d and the flannel pod, then recreate the pods', evidence: outside };
+      }
+      return { status: 'pass', message: `pod IPs inside ${cidrs.join(',')}` };
+    },
+  },
+  {
+    id: 'events.sandbox',
+    category: 'events',
+    scope: 'node',
+    title: 'no FailedCreatePodSandBox events',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#sandbox`,
+    run(snap, n) {
+      const name = nameOf(node(n));
+      const onNode = new Set(podsOn(snap, name).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
+      const events = snap.events.filter(
+        (e) => e.reason === 'FailedCreatePodSandBox' && (e.source?.host === name || onNode.has(`${e.involvedObject.namespace}/${e.involvedObject.name}`)),
+      );
+      if (events.length === 0) return { status: 'pass', message: 'none' };
+      const matched = SANDBOX_CAUSES.filter((c) => events.some((e) => c.pattern.test(e.message ?? '')));
+      const evidence = events.slice(0, 5).map((e) => `${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message ?? ''}`);
+      if (matched.length === 0) return { status: 'fail', message: `${events.length} FailedCreatePodSandBox event(s), cause not recognised`, hint: 'read the kubelet and containerd logs on the node', evidence };
+      return { status: 'fail', message: `${events.length} FailedCreatePodSandBox event(s): ${matched.map((c) => c.cause).join('; ')}`, hint: matched.map((c) => c.hint).join(' | '), evidence };
+    },
+  },
+  {
+    id: 'net.flannel-config',
+    category: 'network',
+    scope: 'cluster',
+    title: 'flannel VXLAN settings usable by Windows',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: `${DOCS}#flannel`,
+    run(snap): CheckOutcome {
+      const f = snap.facts.cni.flannel;
+      if (snap.facts.cni.type !== 'flannel' || !f) return { status: 'skip', message: `CNI is ${snap.facts.cni.type}, not flannel` };
+      const problems: string[] = [];
+      if ((f.backendType ?? '').toLowerCase() !== 'vxlan') problems.push(`backend ${f.backendType ?? 'unset'} (Windows needs vxlan)`);
+      if ((f.vni ?? 1) < 4096) problems.push(`VNI ${f.vni ?? '1 (default)'} < 4096`);
+      if ((f.port ?? 8472) !== 4789) problems.push(`port ${f.port ?? '8472 (default)'} is not 4789`);
+      if (problems.length > 0) {
+        return { status: 'fail', message: problems.join('; '), hint: `set "Backend": {"Type": "vxlan", "VNI": 4096, "Port": 4789} in ${f.namespace}/kube-flannel-cfg net-conf.json and restart flannel`, evidence: problems };
+      }
+      return { status: 'pass', message: `vxlan VNI ${f.vni} port ${f.port}` };
+    },
+  },
+];

@@ -1,0 +1,96 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { CheckDefinition, CheckOutcome, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
+
+export function resultKey(r: { id: string; node?: string | undefined }): string {
+  return `${r.id}@${r.node ?? ''}`;
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function safeRun(check: CheckDefinition, snap: Snapshot, node: k8s.V1Node | undefined): CheckOutcome {
+  try {
+    return check.run(snap, node);
+  } catch (err) {
+    // One broken check must not hide the others' results.
+    return { status: 'fail', message: `check crashed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+function toResult(check: CheckDefinition, outcome: CheckOutcome, node?: string): CheckResult {
+  return { id: check.id, category: check.category, ...(node !== undefined ? { node } : {}), title: check.title, ...outcome, docs: check.docs };
+}
+
+export interface RunOptions {
+  concurrency?: number;
+  /** Only these result keys are evaluated; the others are taken from `previous`. */
+  only?: Set<string>;
+  previous?: CheckResult[];
+}
+
+/**
+ * Cluster checks run once, in registry order; node checks run per Windows node, nodes in
+ * parallel. A failed fatal check skips its dependents, saying which check they waited for.
+ */
+export async function runChecks(checks: readonly CheckDefinition[], snap: Snapshot, options: RunOptions = {}): Promise<CheckResult[]> {
+  const previous = new Map((options.previous ?? []).map((r) => [resultKey(r), r]));
+  const evaluate = (check: CheckDefinition, node: k8s.V1Node | undefined, done: Map<string, CheckResult>): CheckResult => {
+    const name = node?.metadata?.name;
+    const key = resultKey({ id: check.id, node: name });
+    if (options.only && !options.only.has(key)) {
+      const kept = previous.get(key);
+      if (kept) return kept;
+    }
+    for (const dep of check.dependsOn) {
+      const depResult = done.get(resultKey({ id: dep })) ?? done.get(resultKey({ id: dep, node: name }));
+      const depDef = checks.find((c) => c.id === dep);
+      if (depResult && depDef?.fatal && (depResult.status === 'fail' || depResult.status === 'skip')) {
+        return toResult(check, { status: 'skip', message: `skipped: ${dep} ${depResult.status === 'fail' ? 'failed' : 'was skipped'}` }, name);
+      }
+    }
+    return toResult(check, safeRun(check, snap, node), name);
+  };
+
+  const done = new Map<string, CheckResult>();
+  const clusterResults: CheckResult[] = [];
+  for (const check of checks.filter((c) => c.scope === 'cluster')) {
+    const r = evaluate(check, undefined, done);
+    done.set(resultKey(r), r);
+    clusterResults.push(r);
+  }
+  const nodeChecks = checks.filter((c) => c.scope === 'node');
+  const perNode = await mapBounded(snap.windowsNodes, options.concurrency ?? 8, async (node) => {
+    const local = new Map(done);
+    const results: CheckResult[] = [];
+    for (const check of nodeChecks) {
+      const r = evaluate(check, node, local);
+      local.set(resultKey(r), r);
+      results.push(r);
+    }
+    return results;
+  });
+  // A node check skipped for want of Windows nodes still appears once, so it is not silently absent.
+  const orphan = snap.windowsNodes.length === 0 ? nodeChecks.map((c) => evaluateNoNodes(c, done)) : [];
+  return [...clusterResults, ...perNode.flat(), ...orphan];
+}
+
+function evaluateNoNodes(check: CheckDefinition, done: Map<string, CheckResult>): CheckResult {
+  const failedDep = check.dependsOn.find((d) => done.get(resultKey({ id: d }))?.status === 'fail');
+  return toResult(check, { status: 'skip', message: failedDep ? `skipped: ${failedDep} failed` : 'skipped: no Windows node selected' });
+}
+
+export function summarize(checks: CheckResult[]): DiagnoseDocument {
+  const summary = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const c of checks) summary[c.status]++;
+  return { summary, checks };
+}
