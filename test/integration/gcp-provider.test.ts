@@ -235,7 +235,27 @@ describe('GCP provider (against the fake Compute API)', function () {
     });
   });
 
+  describe('operation errors outside createVms', () => {
+    it('turns an error inside the DONE firewall operation into an exit-1 error', async () => {
+      const p = provider();
+      const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
+      fake.faults.operationError('win-k8s-demo-win', 'QUOTA_EXCEEDED', "Quota 'FIREWALLS' exceeded.  Limit: 200.0 globally.");
+      const err = await rejection(p.ensureFirewall(REF, placement));
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, /compute\.firewalls\.insert failed: quota exceeded \(Quota 'FIREWALLS'/);
+      assert.deepEqual([...fake.firewalls.keys()], []);
+    });
+  });
+
   describe('createVms', () => {
+    it('does not take over a same-named instance that win-k8s did not create', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const [r] = record(await p.createVms(request(prepared, ['cp-1'])));
+      assert.match(r!.error ?? '', /already exists .* not a win-k8s node/);
+      assert.equal(inserts().length, 0);
+    });
+
     it('creates three labelled Shielded VMs without external IPs, the script in windows-startup-script-ps1', async () => {
       const p = provider();
       const prepared = await prepare(p);

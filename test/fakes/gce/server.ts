@@ -60,8 +60,8 @@ export interface GceFake {
     rateLimit(count: number, status?: 403 | 429, reason?: 'rateLimitExceeded' | 'userRateLimitExceeded'): void;
     /** The next calls fail with this 5xx. */
     serverError(count: number, status?: 500 | 503): void;
-    /** The insert of this instance ends in a DONE operation carrying this error. */
-    operationError(instance: string, code: string, message: string): void;
+    /** The insert of this instance (or firewall rule) ends in a DONE operation carrying this error. */
+    operationError(resource: string, code: string, message: string): void;
     /** Operations created from now on answer `polls` waits or gets with RUNNING before DONE. */
     slowOperations(polls: number): void;
     /** The next response of this proto type gets this change before it is checked and sent. */
@@ -253,6 +253,9 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       if (state.firewalls.has(name)) throw new ApiError(409, 'alreadyExists', `The resource 'projects/${p}/global/firewalls/${name}' already exists`);
       validateFirewall(fw);
       const target = selfLink(`projects/${p}/global/firewalls/${name}`);
+      const failure = opErrors.get(name);
+      opErrors.delete(name);
+      if (failure) return { type: 'Operation', body: newOp('insert', target, {}, () => [failure]) };
       state.firewalls.set(name, { ...fw, kind: 'compute#firewall', id: String(++idCounter), selfLink: target, creationTimestamp: new Date().toISOString() });
       return { type: 'Operation', body: newOp('insert', target, {}, () => undefined) };
     }
@@ -428,8 +431,8 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       serverError(count, status = 503) {
         serverErrors = { count, status };
       },
-      operationError(instance, code, message) {
-        opErrors.set(instance, { code, message });
+      operationError(resource, code, message) {
+        opErrors.set(resource, { code, message });
       },
       slowOperations(polls) {
         slowPolls = polls;
