@@ -197,6 +197,15 @@ describe('GCP provider (against the fake Compute API)', function () {
     });
   });
 
+  describe('wizardChoices', () => {
+    it('offers the region\'s subnetworks (the cluster\'s network first) and the zone\'s machine types (the default first)', async () => {
+      const p = provider({ project: undefined, zone: undefined });
+      const choices = await p.wizardChoices!({ controlPlane: controlPlane() });
+      assert.deepEqual(choices.subnets.map((n) => [n.id.split('/').pop(), n.cidr, n.zone]), [['nodes', '10.20.0.0/20', ZONE], ['admin-west', '10.99.0.0/24', ZONE]]);
+      assert.deepEqual(choices.instanceTypes, ['n2-standard-4', 'e2-standard-2', 'n2-standard-8']);
+    });
+  });
+
   describe('ensureFirewall', () => {
     it('creates exactly the node-port rule from the subnetwork range to the pool tag, and is idempotent', async () => {
       const p = provider();
@@ -445,8 +454,9 @@ describe('GCP provider (against the fake Compute API)', function () {
       writeSerial(fake, ZONE, 'win-a', 'x');
       await p.consoleOutput('win-a');
       await p.listVms(REF);
+      await p.wizardChoices!({});
       const types = [...fake.samples.keys()].sort();
-      assert.deepEqual(types, ['Firewall', 'Image', 'Instance', 'InstanceList', 'MachineType', 'Operation', 'SerialPortOutput', 'Subnetwork']);
+      assert.deepEqual(types, ['Firewall', 'Image', 'Instance', 'InstanceList', 'MachineType', 'MachineTypeList', 'Operation', 'SerialPortOutput', 'Subnetwork', 'SubnetworkList']);
       for (const type of types) {
         const sample = fake.samples.get(type) as Record<string, unknown>;
         assertMatchesProto(type, sample);

@@ -13,6 +13,7 @@ import type {
   ResolvedImage,
   ResolvedPlacement,
   VmResult,
+  WizardChoices,
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
@@ -305,6 +306,28 @@ class GcpProvider implements CloudProvider {
       }
       throw err;
     }
+  }
+
+  /** Subnetworks of the zone's region (the cluster's network first) and general-purpose machine types of the zone. */
+  wizardChoices(req: PlacementRequest): Promise<WizardChoices> {
+    if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
+    return this.run('list subnetworks and machine types', async (s) => {
+      const clusterNetwork = this.controlPlane?.cloud === 'gcp' ? (await this.resolvePlacement(req).catch(() => undefined))?.networkId : undefined;
+      const [subnets] = await this.call('compute.subnetworks.list', (c) => c.subnetworks.list({ project: s.project, region: s.region }, { autoPaginate: true }));
+      const [types] = await this.call('compute.machineTypes.list', (c) => c.machineTypes.list({ project: s.project, zone: s.zone }, { autoPaginate: true }));
+      const rank = (network: string) => (network === clusterNetwork ? 0 : 1);
+      return {
+        subnets: subnets
+          .filter((n) => n.selfLink && n.ipCidrRange && n.network)
+          .map((n) => ({ id: n.selfLink!, cidr: n.ipCidrRange!, zone: s.zone, network: n.network! }))
+          .sort((a, b) => rank(a.network) - rank(b.network) || a.id.localeCompare(b.id)),
+        // Windows nodes need at least 2 vCPUs and 8 GB; shared-core and special-purpose types are left out.
+        instanceTypes: types
+          .filter((t) => /^(n2|n2d|n4|e2|c3|c3d|t2d)-(standard|highmem)-\d+$/.test(t.name ?? '') && (t.guestCpus ?? 0) >= 2 && (t.memoryMb ?? 0) >= 8192)
+          .sort((a, b) => Number(b.name === DEFAULT_MACHINE_TYPE) - Number(a.name === DEFAULT_MACHINE_TYPE) || (a.guestCpus ?? 0) - (b.guestCpus ?? 0) || (a.name ?? '').localeCompare(b.name ?? ''))
+          .map((t) => t.name!),
+      };
+    });
   }
 
   // --- firewall -------------------------------------------------------------------------------

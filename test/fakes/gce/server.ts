@@ -232,13 +232,19 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       if (!image) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/global/images/${m[2]}' was not found`);
       return { type: 'Image', body: imageBody(image) };
     }
+    if ((m = new RegExp(`^${proj}/zones/([^/]+)/machineTypes$`).exec(path)) && method === 'GET') {
+      const zone = m[2]!;
+      if (!state.zones[zone]) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${zone}' was not found`);
+      return { type: 'MachineTypeList', body: { kind: 'compute#machineTypeList', id: `projects/${m[1]}/zones/${zone}/machineTypes`, items: state.zones[zone]!.map((t) => machineTypeBody(m![1]!, zone, t)), selfLink: selfLink(`projects/${m[1]}/zones/${zone}/machineTypes`) } };
+    }
+    if ((m = new RegExp(`^${proj}/regions/([^/]+)/subnetworks$`).exec(path)) && method === 'GET') {
+      const prefix = `projects/${m[1]}/regions/${m[2]}/subnetworks/`;
+      const items = [...state.subnetworks.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+      return { type: 'SubnetworkList', body: { kind: 'compute#subnetworkList', id: prefix.slice(0, -1), items, selfLink: selfLink(prefix.slice(0, -1)) } };
+    }
     if ((m = new RegExp(`^${proj}/zones/([^/]+)/machineTypes/([^/]+)$`).exec(path)) && method === 'GET') {
       if (!(state.zones[m[2]!] ?? []).includes(m[3]!)) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${m[2]}/machineTypes/${m[3]}' was not found`);
-      const cpus = Number(/-(\d+)$/.exec(m[3]!)?.[1] ?? 2);
-      return {
-        type: 'MachineType',
-        body: { kind: 'compute#machineType', id: String(++idCounter), name: m[3]!, zone: m[2]!, guestCpus: cpus, memoryMb: cpus * 4096, selfLink: selfLink(`projects/${m[1]}/zones/${m[2]}/machineTypes/${m[3]}`) },
-      };
+      return { type: 'MachineType', body: machineTypeBody(m[1]!, m[2]!, m[3]!) };
     }
     if ((m = new RegExp(`^${proj}/regions/([^/]+)/subnetworks/([^/]+)$`).exec(path)) && method === 'GET') {
       const s = state.subnetworks.get(`projects/${m[1]}/regions/${m[2]}/subnetworks/${m[3]}`);
@@ -324,6 +330,11 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
     }
     const network = String(fw.network ?? '');
     if (!state.networks.has(network.replace(/^.*\/projects\//, 'projects/'))) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.network': '${network}'. The referenced network resource cannot be found.`);
+  }
+
+  function machineTypeBody(project: string, zone: string, name: string): Json {
+    const cpus = Number(/-(\d+)$/.exec(name)?.[1] ?? 2);
+    return { kind: 'compute#machineType', id: String(2000 + cpus), name, zone, guestCpus: cpus, memoryMb: cpus * 4096, selfLink: selfLink(`projects/${project}/zones/${zone}/machineTypes/${name}`) };
   }
 
   function imageBody(i: FakeImage): Json {
