@@ -295,6 +295,25 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.equal(inserts().length, 3);
     });
 
+    it('reports a stopped (TERMINATED) instance of the node instead of creating another, and lists it as stopped', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      record(await p.createVms(request(prepared, ['win-a'])));
+      fake.instances.get(`${ZONE}/win-a`)!.status = 'TERMINATED';
+      const [r] = record(await p.createVms(request(prepared, ['win-a'])));
+      assert.match(r!.error ?? '', /already exists and is stopped .*Start it/);
+      assert.deepEqual((await p.listVms(REF)).map((v) => v.state), ['stopped']);
+      assert.equal(inserts().length, 1);
+    });
+
+    it('stops starting VMs once one fails for the environment (API unreachable)', async () => {
+      const p = provider({ port: 1, tuning: { baseDelayMs: 0, pollMs: 0, maxAttempts: 1 } });
+      const prepared = await prepare(provider());
+      const results = record(await p.createVms(request(prepared, ['win-a', 'win-b', 'win-c'], { concurrency: 1 })));
+      assert.match(results[0]!.error ?? '', /cannot reach the Compute Engine API at http:\/\/127\.0\.0\.1:1/);
+      assert.match(results[2]!.error ?? '', /^not started: cannot reach/);
+    });
+
     it('adds an external IP only when asked', async () => {
       const p = provider({ externalIp: true });
       record(await p.createVms(request(await prepare(p), ['win-x'])));

@@ -99,7 +99,25 @@ type Operation = protos.google.cloud.compute.v1.IOperation;
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Firewall = protos.google.cloud.compute.v1.IFirewall;
 
-const LIVE_STATUSES = ['PROVISIONING', 'STAGING', 'RUNNING', 'STOPPING', 'STOPPED', 'SUSPENDING', 'SUSPENDED', 'REPAIRING', 'TERMINATED'];
+/**
+ * Compute Engine statuses in the vocabulary list and the CLI share with EC2. TERMINATED on GCE
+ * is a stopped VM that still exists (EC2's "terminated" means gone), so it maps to "stopped".
+ */
+const STATES: Record<string, string> = {
+  PROVISIONING: 'pending',
+  STAGING: 'pending',
+  REPAIRING: 'pending',
+  RUNNING: 'running',
+  STOPPING: 'stopping',
+  SUSPENDING: 'stopping',
+  STOPPED: 'stopped',
+  SUSPENDED: 'stopped',
+  TERMINATED: 'stopped',
+};
+
+export function vmState(status: string | null | undefined): string {
+  return STATES[status ?? ''] ?? (status ?? 'unknown').toLowerCase();
+}
 
 class GcpProvider implements CloudProvider {
   readonly cloud = 'gcp' as const;
@@ -475,16 +493,19 @@ class GcpProvider implements CloudProvider {
         return { nodeName: vm.nodeName, resource: this.instanceResource(req, s, vm.nodeName, meta.value) };
       });
       const results: VmResult[] = req.vms.map((vm) => ({ nodeName: vm.nodeName }));
+      // Credentials, permissions or reachability failing for one VM fail for all: stop starting more.
+      let stopReason: string | undefined;
       await forEachBounded(prepared, req.concurrency, async ({ nodeName, resource }, i) => {
         const result = results[i]!;
-        if (req.signal.aborted) {
-          result.error = 'not started: interrupted';
+        if (req.signal.aborted || stopReason) {
+          result.error = `not started: ${req.signal.aborted ? 'interrupted' : stopReason}`;
           return;
         }
         try {
           Object.assign(result, await this.createOne(s, req, nodeName, resource));
         } catch (err) {
-          const e = toWinK8sError(err, { action: 'compute.instances.insert', project: s.project, zone: s.zone });
+          const e = toWinK8sError(err, { action: 'compute.instances.insert', project: s.project, zone: s.zone, endpoint: this.clients?.endpoint });
+          if (e.exitCode === 3) stopReason ??= e.message;
           result.error = e.message;
           this.sink({ level: 'warn', subject: nodeName, message: `not created: ${e.message}` });
         }
@@ -499,6 +520,9 @@ class GcpProvider implements CloudProvider {
     if (existing) {
       if (existing.labels?.[LABEL_CLUSTER] !== labelValue(req.ref.cluster) || existing.labels?.[LABEL_POOL] !== labelValue(req.ref.pool)) {
         return { error: `an instance named ${nodeName} already exists in ${s.zone} and is not a win-k8s node of pool ${req.ref.pool}. Choose another node name.` };
+      }
+      if (vmState(existing.status) === 'stopped' || vmState(existing.status) === 'stopping') {
+        return { instanceId: nodeName, error: `instance ${nodeName} of this node already exists and is ${vmState(existing.status)} (${existing.status ?? ''}). Start it, or remove the node and create it again.` };
       }
       this.sink({ level: 'info', subject: nodeName, message: `instance ${nodeName} already exists (${existing.status ?? 'unknown'}); not creating another` });
       const ip = existing.networkInterfaces?.[0]?.networkIP;
@@ -566,7 +590,6 @@ class GcpProvider implements CloudProvider {
     return this.run('compute.instances.list', async (s) => {
       const instances = await this.listInstances(s, ref);
       return instances
-        .filter((i) => LIVE_STATUSES.includes(i.status ?? ''))
         .map((i): ManagedVm => {
           const ip = i.networkInterfaces?.[0]?.networkIP;
           return {
@@ -574,7 +597,7 @@ class GcpProvider implements CloudProvider {
             nodeName: i.labels?.[LABEL_NODE] ?? i.name ?? '',
             pool: i.labels?.[LABEL_POOL] ?? '',
             cluster: i.labels?.[LABEL_CLUSTER] ?? ref.cluster,
-            state: (i.status ?? 'unknown').toLowerCase(),
+            state: vmState(i.status),
             ...(ip ? { privateIp: ip } : {}),
           };
         })
