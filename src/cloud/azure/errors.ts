@@ -1,0 +1,110 @@
+import { EnvironmentError, OperationError, isWinK8sError, type WinK8sError } from '../../errors.js';
+
+/**
+ * Maps Azure SDK failures (RestError: ARM's `{error:{code,message}}` as `code`/`statusCode`,
+ * identity errors by `name`) onto win-k8s's exit-code classes. ARM messages can echo request
+ * fields, so every message passes through scrub() first.
+ */
+
+interface RestErrorLike {
+  name?: unknown;
+  code?: unknown;
+  statusCode?: unknown;
+  message?: unknown;
+}
+
+export function azureErrorCode(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return 'Error';
+  const e = err as RestErrorLike;
+  if (typeof e.code === 'string' && e.code !== '') return e.code;
+  if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
+  return 'Error';
+}
+
+export function azureStatus(err: unknown): number | undefined {
+  const s = typeof err === 'object' && err !== null ? (err as RestErrorLike).statusCode : undefined;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** Token look-alikes and long base64 runs (customData carries the bootstrap and its token). */
+export function scrub(text: string): string {
+  return text
+    .replace(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '<redacted>')
+    .replace(/[A-Za-z0-9+/=]{120,}/g, '<redacted>')
+    .slice(0, 600);
+}
+
+export function azureMessage(err: unknown): string {
+  const raw = typeof err === 'object' && err !== null ? (err as RestErrorLike).message : undefined;
+  return scrub(typeof raw === 'string' ? raw : String(err));
+}
+
+const NETWORK_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'REQUEST_SEND_ERROR'];
+const CREDENTIAL_NAMES = ['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError'];
+const BAD_TOKEN = ['AuthenticationFailed', 'InvalidAuthenticationToken', 'InvalidAuthenticationTokenTenant', 'ExpiredAuthenticationToken'];
+const DENIED = ['AuthorizationFailed', 'LinkedAuthorizationFailed', 'RequestDisallowedByPolicy'];
+
+/** Per-VM capacity and policy failures, with what the user can do about each. */
+export const VM_FAILURE_HINTS: Record<string, string> = {
+  QuotaExceeded: 'the subscription\'s vCPU quota for this VM family or region is used up: request more (Portal > Subscriptions > Usage + quotas), lower --count, or choose a smaller --vm-size',
+  OperationNotAllowed: 'Azure refused the operation, usually a quota limit or a subscription restriction: read the message, then request more quota or choose another --vm-size or --location',
+  SkuNotAvailable: 'this --vm-size is not offered in the location (or is restricted for the subscription): choose another size (`az vm list-skus --location <loc> --resource-type virtualMachines`)',
+  AllocationFailed: 'Azure has no capacity for this size right now: retry later, or choose another --vm-size',
+  ZonalAllocationFailed: 'Azure has no capacity for this size in the zone right now: retry later, or choose another --vm-size',
+};
+
+export function isEnvironmentFailure(err: unknown): boolean {
+  if (isWinK8sError(err)) return err.exitCode === 3;
+  const code = azureErrorCode(err);
+  const status = azureStatus(err);
+  return CREDENTIAL_NAMES.includes(code) || BAD_TOKEN.includes(code) || DENIED.includes(code) || NETWORK_CODES.includes(code) || status === 401 || status === 403;
+}
+
+export interface AzureErrorContext {
+  action: string;
+  endpoint?: string | undefined;
+}
+
+export function toWinK8sError(err: unknown, ctx: AzureErrorContext): WinK8sError {
+  if (isWinK8sError(err)) return err;
+  const code = azureErrorCode(err);
+  const status = azureStatus(err);
+  const message = azureMessage(err);
+  if (CREDENTIAL_NAMES.includes(code)) {
+    return new EnvironmentError(`no usable Azure credentials (${code})`, {
+      cause: err,
+      hint: 'sign in with `az login`, or set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET (or a managed identity); `az account show` shows which identity is used',
+    });
+  }
+  if (BAD_TOKEN.includes(code) || status === 401) {
+    return new EnvironmentError(`Azure rejected the credentials (${code})`, { cause: err, hint: 'run `az login` again, and check the tenant (AZURE_TENANT_ID) and the subscription' });
+  }
+  if (DENIED.includes(code) || status === 403) {
+    return new EnvironmentError(`not allowed to ${ctx.action} (${code})`, {
+      cause: err,
+      hint: 'the identity needs Virtual Machine Contributor and Network Contributor on the resource group (or Contributor)',
+    });
+  }
+  if (NETWORK_CODES.includes(code)) {
+    return new EnvironmentError(`cannot reach the Azure API${ctx.endpoint ? ` at ${ctx.endpoint}` : ''} (${code})`, {
+      cause: err,
+      hint: 'check the network, HTTPS_PROXY, and AZURE_ARM_ENDPOINT if set',
+    });
+  }
+  if (code === 'SubscriptionNotFound' || code === 'ResourceGroupNotFound') {
+    return new EnvironmentError(`${ctx.action}: ${code}: ${message}`, { cause: err, hint: 'check --subscription (AZURE_SUBSCRIPTION_ID) and --resource-group' });
+  }
+  if (status === 429) {
+    return new OperationError(`Azure kept throttling the request to ${ctx.action} after every retry`, { cause: err, hint: 'lower --concurrency, or retry in a few minutes' });
+  }
+  const hint = VM_FAILURE_HINTS[code];
+  return new OperationError(`${ctx.action} failed: ${code}: ${message}`, hint ? { cause: err, hint } : { cause: err });
+}
+
+/** One VM's failure as the text of VmResult.error: the code, ARM's message and what to do. */
+export function vmFailureText(err: unknown): string {
+  if (isWinK8sError(err)) return err.hint ? `${err.message} (${err.hint})` : err.message;
+  const code = azureErrorCode(err);
+  const hint = VM_FAILURE_HINTS[code];
+  return `${code}: ${azureMessage(err)}${hint ? ` — ${hint}` : ''}`;
+}

@@ -1,0 +1,54 @@
+import { UsageError } from '../../errors.js';
+import type { WindowsVersion } from '../../compat/windows.js';
+import type { ImageRequest, ResolvedImage } from '../provider.js';
+
+/**
+ * Marketplace SKUs of MicrosoftWindowsServer:WindowsServer (`az vm image list-skus --location
+ * <loc> --publisher MicrosoftWindowsServer --offer WindowsServer`). Gen2 SKUs where Microsoft
+ * publishes them: the default sizes (Dsv5) run both generations, and gen2 is the current default.
+ * 2016 and 2019 keep their gen1 names: the gen2 variants use irregular names (-gensecond).
+ */
+const SKUS: Record<WindowsVersion, { full: string; core: string }> = {
+  '2016': { full: '2016-Datacenter', core: '2016-Datacenter-Server-Core' },
+  '2019': { full: '2019-Datacenter', core: '2019-Datacenter-Core' },
+  '2022': { full: '2022-datacenter-g2', core: '2022-datacenter-core-g2' },
+  '2025': { full: '2025-datacenter-g2', core: '2025-datacenter-core-g2' },
+};
+
+export type ImageReference =
+  | { kind: 'marketplace'; publisher: string; offer: string; sku: string; version: string }
+  | { kind: 'id'; id: string };
+
+const URN = /^([A-Za-z0-9][A-Za-z0-9._-]*):([A-Za-z0-9][A-Za-z0-9._-]*):([A-Za-z0-9][A-Za-z0-9._-]*):(latest|\d+\.\d+\.\d+)$/;
+const GALLERY = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+(\/versions\/[^/]+)?$/i;
+const MANAGED_IMAGE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/images\/[^/]+$/i;
+
+/** `id` of a ResolvedImage: a URN or an ARM id; parsed back when the VM is created. */
+export function parseImage(image: string): ImageReference | undefined {
+  const m = URN.exec(image);
+  if (m) return { kind: 'marketplace', publisher: m[1]!, offer: m[2]!, sku: m[3]!, version: m[4]! };
+  if (GALLERY.test(image) || MANAGED_IMAGE.test(image)) return { kind: 'id', id: image };
+  return undefined;
+}
+
+export function resolveImage(req: ImageRequest): ResolvedImage {
+  if (req.image !== undefined) {
+    if (!parseImage(req.image)) {
+      throw new UsageError(`"${req.image}" is neither an image URN nor a gallery or managed image id`, {
+        field: '--image',
+        hint: 'give publisher:offer:sku:version (e.g. MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest) or /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/galleries/<g>/images/<image>',
+      });
+    }
+    // A custom image may have anything installed; assuming the feature is missing costs one reboot at most.
+    return { id: req.image, name: req.image, containersPreinstalled: false };
+  }
+  const sku = SKUS[req.windowsVersion][req.edition];
+  const id = `MicrosoftWindowsServer:WindowsServer:${sku}:latest`;
+  return { id, name: `Windows Server ${req.windowsVersion} Datacenter${req.edition === 'core' ? ' Core' : ''} (${sku})`, containersPreinstalled: false };
+}
+
+export function imageReference(id: string): { publisher: string; offer: string; sku: string; version: string } | { id: string } {
+  const ref = parseImage(id);
+  if (!ref) throw new UsageError(`"${id}" is not an image URN or id`, { field: '--image' });
+  return ref.kind === 'id' ? { id: ref.id } : { publisher: ref.publisher, offer: ref.offer, sku: ref.sku, version: ref.version };
+}

@@ -1,0 +1,547 @@
+import { randomInt } from 'node:crypto';
+import { writeFile, chmod } from 'node:fs/promises';
+import type { TokenCredential } from '@azure/core-auth';
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
+import type { NetworkManagementClient, SecurityRule } from '@azure/arm-network';
+import { compressScript } from '../../bootstrap/compress.js';
+import { EnvironmentError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
+import type { Placement } from '../../cluster/provider-id.js';
+import type { EventSink } from '../../output/output.js';
+import {
+  TAG_CLUSTER,
+  TAG_NODE,
+  TAG_POOL,
+  type CloudProvider,
+  type CreateVmsRequest,
+  type FirewallResult,
+  type ImageRequest,
+  type ManagedVm,
+  type PlacementRequest,
+  type PoolRef,
+  type ResolvedImage,
+  type ResolvedPlacement,
+  type VmResult,
+} from '../provider.js';
+import { forEachBounded } from '../aws/concurrency.js';
+import { azureErrorCode, azureStatus, isEnvironmentFailure, toWinK8sError, vmFailureText } from './errors.js';
+import { imageReference, resolveImage } from './images.js';
+
+export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
+export const ADMIN_USER = 'winadmin';
+/** Azure places customData here on Windows, decoded, and never runs it. */
+export const CUSTOM_DATA_PATH = 'C:\\AzureData\\CustomData.bin';
+export const EXTENSION_NAME = 'win-k8s-bootstrap';
+/** osProfile.customData: at most 64 KB decoded (87380 base64 characters). */
+export const CUSTOM_DATA_LIMIT = 65535;
+
+/**
+ * Azure tag names may not contain <, >, %, &, \, ? or /, so the provider-neutral keys
+ * (win-k8s.io/cluster ...) cannot be used as is: '/' becomes '_' (win-k8s.io_cluster). The
+ * mapping is one-to-one, so list and remove find exactly what join tagged.
+ */
+export function azureTagKey(key: string): string {
+  return key.replace(/\//g, '_');
+}
+export const AZ_TAG_CLUSTER = azureTagKey(TAG_CLUSTER);
+export const AZ_TAG_POOL = azureTagKey(TAG_POOL);
+export const AZ_TAG_NODE = azureTagKey(TAG_NODE);
+
+export interface AzureTuning {
+  /** Retries of 5xx and network failures (429 is retried by the SDK's throttling policy on top). */
+  maxRetries: number;
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+}
+
+export const DEFAULT_TUNING: AzureTuning = { maxRetries: 6, retryDelayMs: 2_000, maxRetryDelayMs: 60_000 };
+
+export interface AzureProviderOptions {
+  sink: EventSink;
+  /** Else AZURE_SUBSCRIPTION_ID, else the control plane's providerID. */
+  subscription?: string | undefined;
+  /** Else the control plane's resource group. */
+  resourceGroup?: string | undefined;
+  /** Else the control plane VM's (or the subnet's VNet's) location. */
+  location?: string | undefined;
+  /** Default Standard_D4s_v5. */
+  vmSize?: string | undefined;
+  diskSizeGb: number;
+  /** Premium_LRS (default), StandardSSD_LRS, Standard_LRS ... */
+  diskType?: string | undefined;
+  subnetId?: string | undefined;
+  allowRdpFrom?: string | undefined;
+  image?: string | undefined;
+  edition: 'core' | 'full';
+  /** When set, the generated admin password is written there (mode 0600); otherwise it is never stored. */
+  adminPasswordFile?: string | undefined;
+  /** Default: DefaultAzureCredential (az login, environment, managed identity ...). */
+  credential?: TokenCredential | undefined;
+  /** ARM endpoint (sovereign clouds, tests); AZURE_ARM_ENDPOINT works too. */
+  endpoint?: string | undefined;
+  /** Tests route requests to a local fake through it. */
+  httpClient?: HttpClient | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  controlPlane?: Placement | undefined;
+  tuning?: Partial<AzureTuning> | undefined;
+}
+
+interface Session {
+  compute: ComputeManagementClient;
+  network: NetworkManagementClient;
+  subscription: string;
+  endpoint: string;
+}
+
+interface ArmId {
+  subscription: string;
+  resourceGroup: string;
+  name: string;
+}
+
+/** /subscriptions/<s>/resourceGroups/<rg>/providers/<ns>/<type>/<name>[/...]: the first level. */
+export function parseArmId(id: string, type: string): ArmId | undefined {
+  const m = new RegExp(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/${type.replace('.', '\\.')}/([^/]+)`, 'i').exec(id);
+  return m ? { subscription: m[1]!, resourceGroup: m[2]!, name: m[3]! } : undefined;
+}
+
+/**
+ * A password meeting Azure's rules (12-123 characters, 3 of the 4 classes) with all four classes,
+ * from the CSPRNG. Nobody needs it for the join; it exists because Windows VMs require one.
+ */
+export function generateAdminPassword(length = 24): string {
+  const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!#$%*+-=?@^_~'];
+  const all = classes.join('');
+  const chars = classes.map((c) => c[randomInt(c.length)]!);
+  while (chars.length < length) chars.push(all[randomInt(all.length)]!);
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+  }
+  return chars.join('');
+}
+
+/**
+ * Azure runs nothing from customData on Windows, so the bootstrap (the gzip stub, well under the
+ * 64 KB customData limit) rides in customData and a one-line Custom Script Extension command runs
+ * it. Chosen over Run Command because Run Command holds the whole script inline in the request
+ * (and in the VM's run-command history) and is limited to one run at a time and 90 minutes;
+ * the CSE command here is ~200 characters, far under its ~8 KB inline limit, needs no storage
+ * account or URL, and keeps the token out of the extension's settings. The extension's status
+ * (and its stderr on failure) shows in the VM's instance view; the bootstrap's own progress goes
+ * to the serial console read by consoleOutput.
+ */
+export function bootstrapCommand(): string {
+  const target = 'C:\\AzureData\\win-k8s-bootstrap.ps1';
+  return `powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "Copy-Item -Force '${CUSTOM_DATA_PATH}' '${target}'; & '${target}'; exit $LASTEXITCODE"`;
+}
+
+export function buildCustomData(nodeName: string, script: string): string {
+  const stub = compressScript(script);
+  const bytes = Buffer.byteLength(stub, 'utf8');
+  if (bytes > CUSTOM_DATA_LIMIT) {
+    throw new OperationError(`the bootstrap for ${nodeName} is ${(bytes / 1024).toFixed(1)} KB compressed; Azure customData holds at most 64 KB`, {
+      hint: 'fewer node labels, taints or proxy exceptions make it smaller; if it still does not fit, please report it as a win-k8s bug',
+    });
+  }
+  return Buffer.from(stub, 'utf8').toString('base64');
+}
+
+export function createAzureProvider(opts: AzureProviderOptions): CloudProvider {
+  return new AzureProvider(opts);
+}
+
+const NODE_PORTS: { name: string; protocol: 'Tcp' | 'Udp'; port: string }[] = [
+  { name: 'kubelet', protocol: 'Tcp', port: '10250' },
+  { name: 'kube-proxy-health', protocol: 'Tcp', port: '10256' },
+  { name: 'vxlan', protocol: 'Udp', port: '4789' },
+];
+
+class AzureProvider implements CloudProvider {
+  readonly cloud = 'azure' as const;
+  private readonly tuning: AzureTuning;
+  private session: Promise<Session> | undefined;
+  private controlPlane: Placement | undefined;
+  private location: string | undefined;
+  private resourceGroup: string | undefined;
+
+  constructor(private readonly opts: AzureProviderOptions) {
+    this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+    this.controlPlane = opts.controlPlane;
+    this.location = opts.location;
+    this.resourceGroup = opts.resourceGroup;
+  }
+
+  private get sink(): EventSink {
+    return this.opts.sink;
+  }
+
+  private get env(): NodeJS.ProcessEnv {
+    return this.opts.env ?? process.env;
+  }
+
+  private get vmSize(): string {
+    return this.opts.vmSize ?? DEFAULT_VM_SIZE;
+  }
+
+  private azureControlPlane(): Extract<Placement, { cloud: 'azure' }> | undefined {
+    return this.controlPlane?.cloud === 'azure' ? this.controlPlane : undefined;
+  }
+
+  private rg(): string {
+    const rg = this.resourceGroup ?? this.azureControlPlane()?.resourceGroup;
+    if (!rg) throw new UsageError('no Azure resource group given', { field: '--resource-group', hint: 'pass --resource-group; by default win-k8s uses the control plane VM\'s resource group' });
+    return rg;
+  }
+
+  private connect(): Promise<Session> {
+    this.session ??= (async () => {
+      const subscription = this.opts.subscription ?? this.env.AZURE_SUBSCRIPTION_ID ?? this.azureControlPlane()?.subscription;
+      if (!subscription) {
+        throw new UsageError('no Azure subscription given', { field: '--subscription', hint: 'pass --subscription or set AZURE_SUBSCRIPTION_ID; by default win-k8s uses the control plane\'s' });
+      }
+      const endpoint = (this.opts.endpoint ?? this.env.AZURE_ARM_ENDPOINT ?? 'https://management.azure.com').replace(/\/+$/, '');
+      const credential = this.opts.credential ?? (await defaultCredential());
+      // Loaded lazily: the Azure SDKs cost startup time that other clouds should not pay.
+      const [{ ComputeManagementClient }, { NetworkManagementClient }] = await Promise.all([import('@azure/arm-compute'), import('@azure/arm-network')]);
+      const retryOptions = { maxRetries: this.tuning.maxRetries, retryDelayInMs: this.tuning.retryDelayMs, maxRetryDelayInMs: this.tuning.maxRetryDelayMs };
+      const common = { retryOptions, credentialScopes: [`${endpoint}/.default`], ...(this.opts.httpClient ? { httpClient: this.opts.httpClient } : {}) };
+      const compute = new ComputeManagementClient(credential, subscription, { ...common, endpoint });
+      const network = new NetworkManagementClient(credential, subscription, { ...common, endpoint });
+      this.sink({ level: 'debug', message: `Azure subscription ${subscription}, endpoint ${endpoint}` });
+      return { compute, network, subscription, endpoint };
+    })().catch((err: unknown) => {
+      this.session = undefined;
+      throw err;
+    });
+    return this.session;
+  }
+
+  private async run<T>(action: string, fn: (s: Session) => Promise<T>): Promise<T> {
+    let session: Session | undefined;
+    try {
+      session = await this.connect();
+      return await fn(session);
+    } catch (err) {
+      throw toWinK8sError(err, { action, endpoint: session?.endpoint });
+    }
+  }
+
+  async resolveImage(req: ImageRequest): Promise<ResolvedImage> {
+    // Marketplace URNs with `latest` need no lookup; a wrong SKU fails the VM create with ARM's message.
+    return Promise.resolve(resolveImage({ ...req, edition: req.edition ?? this.opts.edition, image: req.image ?? this.opts.image }));
+  }
+
+  resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
+    if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
+    return this.run('resolve the placement', async (s) => {
+      let subnetId = this.opts.subnetId;
+      let vmLocation: string | undefined;
+      if (!subnetId) {
+        const cp = this.azureControlPlane();
+        if (!cp) {
+          throw new UsageError('no subnet given and the control plane does not run on Azure', { field: '--subnet-id', hint: 'pass --subnet-id /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>' });
+        }
+        if (cp.scaleSet) {
+          throw new UsageError(`the control plane runs in scale set ${cp.scaleSet}; win-k8s cannot read its network yet`, { field: '--subnet-id', hint: 'pass --subnet-id of the control plane\'s subnet' });
+        }
+        const vm = await s.compute.virtualMachines.get(cp.resourceGroup, cp.vmName);
+        vmLocation = vm.location;
+        const nicRef = vm.networkProfile?.networkInterfaces?.find((n) => n.primary) ?? vm.networkProfile?.networkInterfaces?.[0];
+        const nicId = nicRef?.id ? parseArmId(nicRef.id, 'Microsoft.Network/networkInterfaces') : undefined;
+        if (!nicId) throw new OperationError(`control plane VM ${cp.vmName} has no network interface win-k8s can read`, { hint: 'pass --subnet-id' });
+        const nic = await s.network.networkInterfaces.get(nicId.resourceGroup, nicId.name);
+        const ipc = nic.ipConfigurations?.find((c) => c.primary) ?? nic.ipConfigurations?.[0];
+        subnetId = ipc?.subnet?.id;
+        if (!subnetId) throw new OperationError(`network interface ${nicId.name} of the control plane has no subnet`, { hint: 'pass --subnet-id' });
+      }
+      const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+))\/subnets\/[^/]+$/i.exec(subnetId);
+      if (!m) {
+        throw new UsageError(`"${subnetId}" is not a subnet id`, { field: '--subnet-id', hint: 'the form is /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>' });
+      }
+      const vnet = await s.network.virtualNetworks.get(m[2]!, m[3]!);
+      const prefixes = vnet.addressSpace?.addressPrefixes ?? [];
+      if (prefixes.length === 0) throw new OperationError(`virtual network ${m[3]} has no address space`);
+      this.location ??= vmLocation ?? vnet.location;
+      if (!this.location) throw new UsageError('the Azure location is unknown', { field: '--location' });
+      await this.checkVmSize(s, this.location);
+      // NSG rules take several prefixes; the placement carries them comma-separated.
+      return { region: this.location, networkId: m[1]!, subnetId, networkCidr: prefixes.join(','), extraFirewallIds: [] };
+    });
+  }
+
+  private async checkVmSize(s: Session, location: string): Promise<void> {
+    const sizes: string[] = [];
+    for await (const size of s.compute.virtualMachineSizes.list(location)) if (size.name) sizes.push(size.name);
+    if (!sizes.some((n) => n.toLowerCase() === this.vmSize.toLowerCase())) {
+      throw new UsageError(`VM size ${this.vmSize} is not available in ${location}`, {
+        field: '--vm-size',
+        hint: `choose one of the sizes offered there (\`az vm list-sizes --location ${location}\`), e.g. ${sizes.filter((n) => /^Standard_D\d+s_v5$/.test(n)).slice(0, 3).join(', ') || sizes.slice(0, 3).join(', ')}`,
+      });
+    }
+  }
+
+  private nsgName(ref: PoolRef): string {
+    return `win-k8s-${ref.cluster}-${ref.pool}`.slice(0, 80);
+  }
+
+  private rules(placement: ResolvedPlacement): SecurityRule[] {
+    const sources = placement.networkCidr.split(',').filter(Boolean);
+    const rules: SecurityRule[] = NODE_PORTS.map((p, i) => ({
+      name: `win-k8s-${p.name}`,
+      priority: 1000 + i * 10,
+      direction: 'Inbound',
+      access: 'Allow',
+      protocol: p.protocol,
+      sourcePortRange: '*',
+      sourceAddressPrefixes: sources,
+      destinationAddressPrefix: '*',
+      destinationPortRange: p.port,
+    }));
+    const rdp = this.opts.allowRdpFrom;
+    if (rdp !== undefined) {
+      if (rdp === '*' || /^(internet|any)$/i.test(rdp) || /\/0$/.test(rdp)) {
+        throw new UsageError(`RDP may not be opened to the whole Internet (${rdp})`, { field: '--allow-rdp-from', hint: 'give your own address or range, e.g. 203.0.113.7/32' });
+      }
+      rules.push({ name: 'win-k8s-rdp', priority: 1100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', sourceAddressPrefix: rdp, destinationAddressPrefix: '*', destinationPortRange: '3389' });
+    }
+    return rules;
+  }
+
+  ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {
+    return this.run('create the network security group', async (s) => {
+      const rg = this.rg();
+      const name = this.nsgName(ref);
+      const wanted = this.rules(placement);
+      const existing = await s.network.networkSecurityGroups.get(rg, name).catch((err: unknown) => {
+        if (azureStatus(err) === 404) return undefined;
+        throw err;
+      });
+      if (existing?.id && sameRules(existing.securityRules ?? [], wanted)) {
+        this.sink({ level: 'debug', message: `network security group ${name} is up to date` });
+        return { id: existing.id, created: false };
+      }
+      const nsg = await s.network.networkSecurityGroups.beginCreateOrUpdateAndWait(rg, name, {
+        location: placement.region,
+        tags: { [AZ_TAG_CLUSTER]: ref.cluster, [AZ_TAG_POOL]: ref.pool },
+        securityRules: wanted,
+      });
+      this.sink({ level: 'info', message: `${existing ? 'updated' : 'created'} network security group ${name} (node ports from ${placement.networkCidr}${this.opts.allowRdpFrom ? `, RDP from ${this.opts.allowRdpFrom}` : ''})` });
+      return { id: nsg.id!, created: !existing };
+    });
+  }
+
+  createVms(req: CreateVmsRequest): Promise<VmResult[]> {
+    return this.run('create the VMs', async (s) => {
+      const rg = this.rg();
+      const results: VmResult[] = req.vms.map((v) => ({ nodeName: v.nodeName }));
+      const password = generateAdminPassword();
+      if (this.opts.adminPasswordFile) {
+        await writeFile(this.opts.adminPasswordFile, `${password}\n`, { mode: 0o600 });
+        await chmod(this.opts.adminPasswordFile, 0o600);
+        this.sink({ level: 'info', message: `the VMs' ${ADMIN_USER} password is in ${this.opts.adminPasswordFile}` });
+      }
+      let fatal: unknown;
+      await forEachBounded(req.vms, req.concurrency, async (vm, index) => {
+        const result = results[index]!;
+        if (req.signal.aborted) {
+          result.error = 'not created: interrupted';
+          return;
+        }
+        if (fatal !== undefined) {
+          result.error = 'not created: an earlier call failed for every VM';
+          return;
+        }
+        const started = Date.now();
+        try {
+          Object.assign(result, await this.createOne(s, rg, req, vm.nodeName, vm.script, password));
+          result.provisionSeconds = Math.round((Date.now() - started) / 100) / 10;
+          this.sink({ level: 'success', message: `VM created (${result.privateIp ?? 'no IP yet'})`, subject: vm.nodeName });
+        } catch (err) {
+          if (isEnvironmentFailure(err)) fatal ??= err;
+          result.error = vmFailureText(err);
+          this.sink({ level: 'error', message: result.error, subject: vm.nodeName });
+        }
+      });
+      if (fatal !== undefined && results.every((r) => r.error)) throw fatal;
+      return results;
+    });
+  }
+
+  private async createOne(s: Session, rg: string, req: CreateVmsRequest, nodeName: string, script: string, password: string): Promise<Partial<VmResult>> {
+    if (nodeName.length > 15 || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(nodeName) || /^\d+$/.test(nodeName)) {
+      throw new UsageError(`node name "${nodeName}" cannot be a Windows computer name (at most 15 letters, digits and hyphens, not only digits)`, { field: '--pool' });
+    }
+    const customData = buildCustomData(nodeName, script);
+    const tags = { [AZ_TAG_CLUSTER]: req.ref.cluster, [AZ_TAG_POOL]: req.ref.pool, [AZ_TAG_NODE]: nodeName };
+    const location = req.placement.region;
+    const nicName = `${nodeName}-nic`;
+    const diskName = `${nodeName}-osdisk`;
+    const nic = await s.network.networkInterfaces.beginCreateOrUpdateAndWait(rg, nicName, {
+      location,
+      tags,
+      networkSecurityGroup: { id: req.firewall.id },
+      // No publicIPAddress: nodes are reached from the VNet only.
+      ipConfigurations: [{ name: 'ipconfig1', primary: true, privateIPAllocationMethod: 'Dynamic', subnet: { id: req.placement.subnetId } }],
+    });
+    this.sink({ level: 'debug', message: `network interface ${nicName} created`, subject: nodeName });
+    const vmModel: VirtualMachine = {
+      location,
+      tags,
+      hardwareProfile: { vmSize: this.vmSize },
+      storageProfile: {
+        imageReference: imageReference(req.image.id),
+        osDisk: { name: diskName, createOption: 'FromImage', diskSizeGB: this.opts.diskSizeGb, managedDisk: { storageAccountType: this.opts.diskType ?? 'Premium_LRS' }, deleteOption: 'Delete' },
+      },
+      osProfile: {
+        computerName: nodeName,
+        adminUsername: ADMIN_USER,
+        adminPassword: password,
+        customData,
+        windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: false },
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id!, primary: true, deleteOption: 'Delete' }] },
+      // Managed boot diagnostics: no storage account, and the serial log is what consoleOutput reads.
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    };
+    let created: VirtualMachine;
+    try {
+      if (req.signal.aborted) throw new OperationError('not created: interrupted');
+      created = await s.compute.virtualMachines.createOrUpdate(rg, nodeName, vmModel);
+    } catch (err) {
+      // A VM refused at once (quota, validation) leaves the NIC orphaned, and the NIC would keep
+      // the pool's NSG in use. A VM that failed later exists (Failed) and remove deletes both.
+      const exists = await s.compute.virtualMachines.get(rg, nodeName).then(() => true, () => false);
+      if (!exists) {
+        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(rg, nicName)).catch((cleanup: unknown) => {
+          this.sink({ level: 'warn', message: `could not delete network interface ${nicName} (${azureErrorCode(cleanup)}); \`win-k8s remove\` retries it`, subject: nodeName });
+        });
+      }
+      throw err;
+    }
+    // The OS disk is created by the VM and does not inherit its tags: tag it so list/remove and
+    // cost reports find it. A failure here costs only the tag, so it warns.
+    try {
+      await s.compute.disks.update(rg, created.storageProfile?.osDisk?.name ?? diskName, { tags });
+    } catch (err) {
+      this.sink({ level: 'warn', message: `could not tag OS disk ${diskName}: ${azureErrorCode(err)}`, subject: nodeName });
+    }
+    const poller = s.compute.virtualMachineExtensions.createOrUpdate(rg, nodeName, EXTENSION_NAME, {
+      location,
+      tags,
+      publisher: 'Microsoft.Compute',
+      typePropertiesType: 'CustomScriptExtension',
+      typeHandlerVersion: '1.10',
+      autoUpgradeMinorVersion: true,
+      protectedSettings: { commandToExecute: bootstrapCommand() },
+    });
+    // The bootstrap runs for minutes and reboots: the join watches the node, not the extension.
+    await poller.submitted();
+    const privateIp = nic.ipConfigurations?.[0]?.privateIPAddress;
+    return { instanceId: created.id ?? nodeName, ...(privateIp ? { privateIp } : {}) };
+  }
+
+  consoleOutput(instanceId: string): Promise<string> {
+    return this.run('read the serial console', async (s) => {
+      const { rg, name } = this.vmRef(instanceId);
+      const data = await s.compute.virtualMachines.retrieveBootDiagnosticsData(rg, name, { sasUriExpirationTimeInMinutes: 5 });
+      if (!data.serialConsoleLogBlobUri) return '';
+      const res = await fetchBlob(data.serialConsoleLogBlobUri, this.opts.httpClient);
+      return res;
+    });
+  }
+
+  private vmRef(instanceId: string): { rg: string; name: string } {
+    const id = parseArmId(instanceId, 'Microsoft.Compute/virtualMachines');
+    return id ? { rg: id.resourceGroup, name: id.name } : { rg: this.rg(), name: instanceId };
+  }
+
+  listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]> {
+    return this.run('list the VMs', async (s) => {
+      const out: ManagedVm[] = [];
+      for await (const vm of s.compute.virtualMachines.list(this.rg())) {
+        const t = vm.tags ?? {};
+        if (t[AZ_TAG_CLUSTER] !== ref.cluster || (ref.pool !== undefined && t[AZ_TAG_POOL] !== ref.pool)) continue;
+        out.push({ instanceId: vm.id!, nodeName: t[AZ_TAG_NODE] ?? vm.name ?? '', pool: t[AZ_TAG_POOL] ?? '', cluster: ref.cluster, state: vm.provisioningState ?? 'Unknown' });
+      }
+      return out;
+    });
+  }
+
+  deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void> {
+    return this.run('delete the VMs', async (s) => {
+      const failures: string[] = [];
+      await forEachBounded(instanceIds, 10, async (instanceId) => {
+        if (signal?.aborted) return;
+        const { rg, name } = this.vmRef(instanceId);
+        try {
+          const vm = await s.compute.virtualMachines.get(rg, name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
+          if (vm) await s.compute.virtualMachines.delete(rg, name);
+          // deleteOption covers these on current API versions; deleting them again is the safety
+          // net for VMs whose deleteOption was not honoured (404 means already gone).
+          const nics = vm?.networkProfile?.networkInterfaces?.map((n) => parseArmId(n.id ?? '', 'Microsoft.Network/networkInterfaces')) ?? [];
+          for (const nic of nics.length ? nics : [{ resourceGroup: rg, name: `${name}-nic`, subscription: s.subscription }]) {
+            if (nic) await ignore404(s.network.networkInterfaces.beginDeleteAndWait(nic.resourceGroup, nic.name));
+          }
+          await ignore404(s.compute.disks.delete(rg, vm?.storageProfile?.osDisk?.name ?? `${name}-osdisk`));
+          this.sink({ level: 'info', message: 'VM, network interface and OS disk deleted', subject: name });
+        } catch (err) {
+          if (isEnvironmentFailure(err)) throw err;
+          failures.push(`${name}: ${vmFailureText(err)}`);
+        }
+      });
+      if (failures.length) throw new OperationError(`could not delete ${failures.length} VM${failures.length === 1 ? '' : 's'}:\n${failures.join('\n')}`, { hint: 'run the same remove again; it deletes what is left' });
+    });
+  }
+
+  deletePoolResources(ref: PoolRef): Promise<string[]> {
+    return this.run('delete the network security group', async (s) => {
+      const left = await this.listVms(ref);
+      if (left.length > 0) {
+        this.sink({ level: 'info', message: `keeping the network security group of pool ${ref.pool}: ${left.length} VM${left.length === 1 ? '' : 's'} left` });
+        return [];
+      }
+      const name = this.nsgName(ref);
+      const nsg = await s.network.networkSecurityGroups.get(this.rg(), name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
+      if (!nsg) return [];
+      await s.network.networkSecurityGroups.beginDeleteAndWait(this.rg(), name);
+      this.sink({ level: 'info', message: `deleted network security group ${name}` });
+      return [nsg.id ?? name];
+    });
+  }
+}
+
+function sameRules(have: SecurityRule[], want: SecurityRule[]): boolean {
+  const key = (r: SecurityRule) =>
+    JSON.stringify([r.name, r.priority, r.direction, r.access, r.protocol, r.destinationPortRange, [...(r.sourceAddressPrefixes ?? [])].sort(), r.sourceAddressPrefix ?? '']);
+  const a = have.map(key).sort();
+  const b = want.map(key).sort();
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+async function ignore404(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (azureStatus(err) !== 404) throw err;
+  }
+}
+
+async function defaultCredential(): Promise<TokenCredential> {
+  try {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    return new DefaultAzureCredential();
+  } catch (err) {
+    if (isWinK8sError(err)) throw err;
+    throw new EnvironmentError('cannot load the Azure identity library', { cause: err, hint: 'reinstall win-k8s (npm ci)' });
+  }
+}
+
+/** The serial log blob is a SAS URL on Azure Storage: no ARM token, same transport as the SDK. */
+async function fetchBlob(url: string, httpClient: HttpClient | undefined): Promise<string> {
+  const { createDefaultHttpClient, createPipelineRequest } = await import('@azure/core-rest-pipeline');
+  const client = httpClient ?? createDefaultHttpClient();
+  const res = await client.sendRequest(createPipelineRequest({ url, method: 'GET' }));
+  if (res.status !== 200) throw new OperationError(`reading the serial console log failed (HTTP ${res.status})`, { hint: 'boot diagnostics may still be starting; try again in a minute' });
+  return res.bodyAsText ?? '';
+}

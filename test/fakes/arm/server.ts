@@ -1,0 +1,398 @@
+/**
+ * A fake Azure Resource Manager over HTTPS: the operations the Azure provider uses, with ARM's
+ * long-running-operation protocol (201/202 + Azure-AsyncOperation, polled InProgress then
+ * Succeeded), ARM's error shape `{error:{code,message,target}}` and the validation rules that
+ * make real creates fail (names, computerName, adminPassword, customData size, required fields).
+ *
+ * The SDK is given `https://fake.arm` as its endpoint and an HttpClient (armHttpClient) that
+ * sends those requests here, trusting the test CA: the SDK's bearer-token policy refuses http.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { Agent } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
+import { getKubePki } from '../../helpers/kube-pki.js';
+import { scriptFromUserData } from '../node-agent/script.js';
+
+export const FAKE_ARM_ENDPOINT = 'https://fake.arm';
+
+type Json = Record<string, any>;
+
+export interface ArmCall {
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface ArmFaults {
+  /** The next N requests (any) answer 429 with Retry-After: 1. */
+  throttle: number;
+  /** VM name → ARM error code its create fails with (QuotaExceeded / OperationNotAllowed answer 409 at once; AllocationFailed fails the async operation). */
+  failVm: Map<string, string>;
+}
+
+export interface FakeArm {
+  /** The local https URL (https://127.0.0.1:port). */
+  readonly url: string;
+  /** Resources by lower-cased ARM id, in wire form ({id,name,type,location,tags,properties}). */
+  readonly resources: Map<string, Json>;
+  readonly calls: ArmCall[];
+  readonly faults: ArmFaults;
+  /** Serial console text per VM name (what the bootstrap writes to COM1). */
+  readonly serialLogs: Map<string, string>;
+  /** An HttpClient sending https://fake.arm/... here and trusting the fake's CA. */
+  readonly httpClient: HttpClient;
+  /** Adds a resource as if it existed before the test (control plane VM, VNet ...). */
+  seed(id: string, resource: Json): Json;
+  get(id: string): Json | undefined;
+  ofType(type: string): Json[];
+  close(): Promise<void>;
+}
+
+const NAME_RULE = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+const NAME_MAX: Record<string, number> = { virtualmachines: 64, networkinterfaces: 80, networksecuritygroups: 80, extensions: 80, disks: 80 };
+
+class ArmError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly target?: string) {
+    super(message);
+  }
+}
+
+function passwordClasses(p: string): number {
+  return [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length;
+}
+
+function validateVm(name: string, body: Json, resources: Map<string, Json>): void {
+  if (!body.location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+  const p = body.properties;
+  if (!p || typeof p !== 'object') throw new ArmError(400, 'InvalidRequestContent', 'The request content was invalid: properties is required.');
+  if (!p.hardwareProfile?.vmSize) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'hardwareProfile.vmSize\' is missing (null).', 'hardwareProfile.vmSize');
+  const image = p.storageProfile?.imageReference;
+  if (!image || !(image.id || (image.publisher && image.offer && image.sku && image.version))) {
+    throw new ArmError(400, 'InvalidParameter', 'Required parameter \'imageReference\' is missing (null).', 'imageReference');
+  }
+  const os = p.osProfile;
+  if (!os) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'osProfile\' is missing (null).', 'osProfile');
+  const computerName = os.computerName ?? name;
+  if (computerName.length > 15 || !/^[A-Za-z0-9-]+$/.test(computerName) || /^\d+$/.test(computerName)) {
+    throw new ArmError(400, 'InvalidParameter', 'Windows computer name cannot be more than 15 characters long, be entirely numeric, or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : . \' " , < > / ?.', 'computerName');
+  }
+  if (!os.adminUsername) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'adminUsername\' is missing (null).', 'adminUsername');
+  const pw: unknown = os.adminPassword;
+  if (typeof pw !== 'string' || pw.length < 12 || pw.length > 123 || passwordClasses(pw) < 3) {
+    throw new ArmError(400, 'InvalidParameter', 'The supplied password must be between 12-123 characters long and must satisfy at least 3 of password complexity requirements from the following: 1) Contains an uppercase character 2) Contains a lowercase character 3) Contains a numeric digit 4) Contains a special character 5) Control characters are not allowed', 'adminPassword');
+  }
+  if (os.customData !== undefined) {
+    if (typeof os.customData !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(os.customData) || os.customData.length % 4 !== 0) {
+      throw new ArmError(400, 'InvalidParameter', 'Custom data in OSProfile must be in Base64 encoding.', 'customData');
+    }
+    if (os.customData.length > 87380) {
+      throw new ArmError(400, 'InvalidParameter', `Custom data in OSProfile must be in Base64 encoding and with a maximum length of 87380 characters.`, 'customData');
+    }
+  }
+  const nics: Json[] = p.networkProfile?.networkInterfaces ?? [];
+  if (nics.length === 0) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'networkProfile\' is missing (null).', 'networkProfile');
+  for (const nic of nics) {
+    if (!resources.has(String(nic.id).toLowerCase())) throw new ArmError(404, 'NotFound', `Resource ${nic.id} not found.`);
+  }
+}
+
+export async function startFakeArm(options: { subscription: string; vmSizes?: Record<string, string[]> } = { subscription: 'sub' }): Promise<FakeArm> {
+  const pki = getKubePki();
+  const resources = new Map<string, Json>();
+  const operations = new Map<string, { polls: number; error?: { code: string; message: string } }>();
+  const calls: ArmCall[] = [];
+  const faults: ArmFaults = { throttle: 0, failVm: new Map() };
+  const serialLogs = new Map<string, string>();
+  const vmSizes = options.vmSizes ?? { eastus: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'] };
+
+  const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'x-ms-request-id': randomUUID(), ...headers });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  };
+  const asyncOp = (error?: { code: string; message: string }) => {
+    const id = randomUUID();
+    operations.set(id, { polls: 0, ...(error ? { error } : {}) });
+    return `${FAKE_ARM_ENDPOINT}/fake-operations/${id}`;
+  };
+
+  const put = (id: string, type: string, name: string, body: Json, extra: Json = {}) => {
+    const existing = resources.get(id.toLowerCase());
+    const resource: Json = {
+      id,
+      name,
+      type,
+      location: body.location,
+      ...(body.tags ? { tags: body.tags } : {}),
+      properties: { ...body.properties, ...extra, provisioningState: 'Succeeded' },
+    };
+    resources.set(id.toLowerCase(), resource);
+    return { resource, created: !existing };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, text: string) => {
+    const url = new URL(req.url ?? '/', 'https://fake.arm');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '');
+    const body: Json = text ? JSON.parse(text) : {};
+
+    if (!/^Bearer .+/.test(req.headers.authorization ?? '') && !path.startsWith('/fake-blob/')) {
+      throw new ArmError(401, 'AuthenticationFailed', 'Authentication failed. The \'Authorization\' header is missing.');
+    }
+    if (faults.throttle > 0) {
+      faults.throttle--;
+      send(res, 429, { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } }, { 'retry-after': '1' });
+      return 429;
+    }
+    let m = /^\/fake-operations\/([^/]+)$/.exec(path);
+    if (m) {
+      const op = operations.get(m[1]!);
+      if (!op) throw new ArmError(404, 'NotFound', 'operation not found');
+      op.polls++;
+      if (op.polls < 2) send(res, 200, { status: 'InProgress' });
+      else if (op.error) send(res, 200, { status: 'Failed', error: op.error });
+      else send(res, 200, { status: 'Succeeded' });
+      return 200;
+    }
+    m = /^\/fake-blob\/([^/]+)\/serial\.log$/.exec(path);
+    if (m) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(serialLogs.get(m[1]!) ?? '');
+      return 200;
+    }
+    m = /^\/subscriptions\/([^/]+)(.*)$/i.exec(path);
+    if (!m || m[1] !== options.subscription) throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${m?.[1] ?? ''}' could not be found.`);
+    const rest = m[2]!;
+    m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i.exec(rest);
+    if (m && method === 'GET') {
+      send(res, 200, { value: (vmSizes[m[1]!.toLowerCase()] ?? []).map((name) => ({ name, numberOfCores: 4, memoryInMB: 16384 })) });
+      return 200;
+    }
+    m = /^\/resourceGroups\/([^/]+)\/providers\/(Microsoft\.(?:Compute|Network))\/([A-Za-z]+)(?:\/([^/]+))?(?:\/([A-Za-z]+)(?:\/([^/]+))?)?$/i.exec(rest);
+    if (!m) throw new ArmError(400, 'InvalidResourceType', `The resource type could not be found for ${path}.`);
+    const [, , ns, typeName, name, subType, subName] = m;
+    const rtype = typeName!.toLowerCase();
+    const collectionPath = `/subscriptions/${options.subscription}${rest.split('/').slice(0, 6).join('/')}`;
+    const armType = `${ns}/${typeName}`;
+
+    if (!name) {
+      if (method !== 'GET') throw new ArmError(405, 'MethodNotAllowed', 'method not allowed');
+      const prefix = `${collectionPath}/`.toLowerCase();
+      send(res, 200, { value: [...resources.values()].filter((r) => String(r.id).toLowerCase().startsWith(prefix) && String(r.id).split('/').length === 9) });
+      return 200;
+    }
+    const id = `${collectionPath}/${name}`;
+    const key = id.toLowerCase();
+
+    if (subType) {
+      const parent = resources.get(key);
+      if (!parent) throw new ArmError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${name}' not found.`);
+      if (subType.toLowerCase() === 'retrievebootdiagnosticsdata' && method === 'POST') {
+        if (!parent.properties?.diagnosticsProfile?.bootDiagnostics?.enabled) throw new ArmError(409, 'OperationNotAllowed', 'Boot diagnostics are not enabled for this VM.');
+        send(res, 200, { serialConsoleLogBlobUri: `${FAKE_ARM_ENDPOINT}/fake-blob/${name}/serial.log?sig=fake` });
+        return 200;
+      }
+      if (subType.toLowerCase() === 'extensions' && subName && method === 'PUT') {
+        if (!NAME_RULE.test(subName)) throw new ArmError(400, 'InvalidResourceName', `Resource name ${subName} is invalid.`);
+        const s = body.properties ?? {};
+        if (!s.publisher || !s.type || !s.typeHandlerVersion) throw new ArmError(400, 'InvalidParameter', 'publisher, type and typeHandlerVersion are required.');
+        const cmd = s.protectedSettings?.commandToExecute ?? s.settings?.commandToExecute;
+        if (s.type === 'CustomScriptExtension' && (typeof cmd !== 'string' || cmd.length > 8192)) {
+          throw new ArmError(400, 'InvalidParameter', 'commandToExecute is required and limited to 8 KB.', 'commandToExecute');
+        }
+        const { resource } = put(`${id}/extensions/${subName}`, `${armType}/extensions`, subName, body);
+        send(res, 201, resource, { 'azure-asyncoperation': asyncOp() });
+        return 201;
+      }
+      throw new ArmError(400, 'InvalidResourceType', `unsupported ${method} ${subType}`);
+    }
+
+    if (method === 'GET') {
+      const r = resources.get(key);
+      if (!r) throw new ArmError(404, 'ResourceNotFound', `The Resource '${armType}/${name}' under resource group was not found.`);
+      send(res, 200, r);
+      return 200;
+    }
+    if (method === 'DELETE') {
+      const r = resources.get(key);
+      if (!r) {
+        send(res, 204);
+        return 204;
+      }
+      if (rtype === 'networksecuritygroups') {
+        const inUse = [...resources.values()].some((x) => String(x.type).toLowerCase() === 'microsoft.network/networkinterfaces' && String(x.properties?.networkSecurityGroup?.id ?? '').toLowerCase() === key);
+        if (inUse) throw new ArmError(400, 'InUseNetworkSecurityGroupCannotBeDeleted', `Network security group ${id} cannot be deleted because it is in use.`);
+      }
+      if (rtype === 'networkinterfaces' && r.properties?.virtualMachine) {
+        throw new ArmError(400, 'NicInUse', `Network Interface ${id} is used by existing resource ${r.properties.virtualMachine.id}.`);
+      }
+      resources.delete(key);
+      for (const k of [...resources.keys()]) if (k.startsWith(`${key}/`)) resources.delete(k);
+      if (rtype === 'virtualmachines') {
+        for (const nic of r.properties?.networkProfile?.networkInterfaces ?? []) {
+          const n = resources.get(String(nic.id).toLowerCase());
+          if (!n) continue;
+          delete n.properties.virtualMachine;
+          if (nic.properties?.deleteOption === 'Delete') resources.delete(String(nic.id).toLowerCase());
+        }
+        const disk = r.properties?.storageProfile?.osDisk;
+        if (disk?.deleteOption === 'Delete' && disk.managedDisk?.id) resources.delete(String(disk.managedDisk.id).toLowerCase());
+      }
+      send(res, 202, undefined, { 'azure-asyncoperation': asyncOp() });
+      return 202;
+    }
+    if (method === 'PATCH' && rtype === 'disks') {
+      const r = resources.get(key);
+      if (!r) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Compute/disks/${name}' was not found.`);
+      if (body.tags) r.tags = body.tags;
+      send(res, 200, r);
+      return 200;
+    }
+    if (method !== 'PUT') throw new ArmError(405, 'MethodNotAllowed', `${method} is not supported`);
+    if (name.length > (NAME_MAX[rtype] ?? 80) || !NAME_RULE.test(name)) {
+      throw new ArmError(400, 'InvalidResourceName', `Resource name ${name} is invalid. The name can be up to ${NAME_MAX[rtype] ?? 80} characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`);
+    }
+    if (!body.location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+
+    if (rtype === 'networksecuritygroups') {
+      for (const rule of body.properties?.securityRules ?? []) {
+        const p = rule.properties ?? {};
+        if (!rule.name || !p.priority || !p.direction || !p.access || !p.protocol) throw new ArmError(400, 'InvalidRequestFormat', `Security rule ${rule.name} is missing required properties.`);
+        if (p.priority < 100 || p.priority > 4096) throw new ArmError(400, 'SecurityRuleInvalidPriority', `Security rule ${rule.name} has invalid priority.`);
+      }
+      const rules = (body.properties?.securityRules ?? []).map((r: Json) => ({ ...r, id: `${id}/securityRules/${r.name}` }));
+      const { resource, created } = put(id, armType, name, { ...body, properties: { ...body.properties, securityRules: rules } });
+      send(res, created ? 201 : 200, resource, { 'azure-asyncoperation': asyncOp() });
+      return created ? 201 : 200;
+    }
+    if (rtype === 'networkinterfaces') {
+      const ipcs: Json[] = body.properties?.ipConfigurations ?? [];
+      if (ipcs.length === 0) throw new ArmError(400, 'InvalidRequestFormat', 'Network interface must have at least one IP configuration.');
+      const nsgId = body.properties?.networkSecurityGroup?.id;
+      if (nsgId && !resources.has(String(nsgId).toLowerCase())) throw new ArmError(400, 'InvalidResourceReference', `Resource ${nsgId} referenced by resource ${id} was not found.`);
+      let n = resources.size;
+      const ipConfigurations = ipcs.map((c) => {
+        const subnetId = c.properties?.subnet?.id;
+        const subnet = subnetId ? resources.get(String(subnetId).toLowerCase()) : undefined;
+        if (!subnet) throw new ArmError(400, 'InvalidResourceReference', `Resource ${subnetId} referenced by resource ${id} was not found.`);
+        const base = String(subnet.properties?.addressPrefix ?? '10.0.0.0/24').split('/')[0]!.split('.');
+        return { ...c, id: `${id}/ipConfigurations/${c.name}`, properties: { ...c.properties, privateIPAddress: `${base[0]}.${base[1]}.${base[2]}.${10 + (n++ % 200)}` } };
+      });
+      const { resource, created } = put(id, armType, name, { ...body, properties: { ...body.properties, ipConfigurations } });
+      send(res, created ? 201 : 200, resource, { 'azure-asyncoperation': asyncOp() });
+      return created ? 201 : 200;
+    }
+    if (rtype === 'virtualmachines') {
+      validateVm(name, body, resources);
+      const failure = faults.failVm.get(name);
+      if (failure && failure !== 'AllocationFailed') {
+        faults.failVm.delete(name);
+        throw new ArmError(409, failure, failure === 'QuotaExceeded' ? 'Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: eastus, Current Limit: 8, Current Usage: 8, Additional Required: 4.' : `${failure}: the request was refused.`);
+      }
+      const osDisk = body.properties.storageProfile.osDisk ?? {};
+      const diskName = osDisk.name ?? `${name}_OsDisk_1_${randomUUID().replace(/-/g, '')}`;
+      const diskId = `${collectionPath.replace(/virtualMachines$/i, 'disks')}/${diskName}`.replace('Microsoft.Compute/virtualMachines', 'Microsoft.Compute/disks');
+      const vmId = id;
+      // Azure creates the OS disk from the VM definition, without the VM's tags.
+      resources.set(diskId.toLowerCase(), { id: diskId, name: diskName, type: 'Microsoft.Compute/disks', location: body.location, properties: { diskSizeGB: osDisk.diskSizeGB ?? 127, osType: 'Windows', provisioningState: 'Succeeded', sku: osDisk.managedDisk?.storageAccountType } });
+      const storageProfile = { ...body.properties.storageProfile, osDisk: { ...osDisk, name: diskName, osType: 'Windows', managedDisk: { ...osDisk.managedDisk, id: diskId } } };
+      // ARM never returns customData or adminPassword on GET.
+      const { customData: _c, adminPassword: _p, ...osProfile } = body.properties.osProfile;
+      const { resource } = put(id, armType, name, body, { storageProfile, osProfile, vmId: randomUUID() });
+      resource.__secret = { customData: body.properties.osProfile.customData, adminPassword: body.properties.osProfile.adminPassword };
+      Object.defineProperty(resource, '__secret', { enumerable: false });
+      for (const nic of body.properties.networkProfile.networkInterfaces) {
+        const n = resources.get(String(nic.id).toLowerCase());
+        if (n) n.properties.virtualMachine = { id: vmId };
+      }
+      let error: { code: string; message: string } | undefined;
+      if (failure === 'AllocationFailed') {
+        faults.failVm.delete(name);
+        error = { code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' };
+        resource.properties.provisioningState = 'Failed';
+      }
+      send(res, 201, resource, { 'azure-asyncoperation': asyncOp(error) });
+      return 201;
+    }
+    throw new ArmError(400, 'InvalidResourceType', `unsupported PUT ${armType}`);
+  };
+
+  const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'https://fake.arm').pathname;
+      handle(req, res, Buffer.concat(chunks).toString('utf8'))
+        .then((status) => calls.push({ method: req.method ?? '', path, status }))
+        .catch((err: unknown) => {
+          const e = err instanceof ArmError ? err : new ArmError(500, 'InternalServerError', String(err));
+          calls.push({ method: req.method ?? '', path, status: e.status });
+          send(res, e.status, { error: { code: e.code, message: e.message, ...(e.target ? { target: e.target } : {}) } });
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const agent = new Agent({ ca: pki.ca.certPem, keepAlive: true });
+  const inner = createDefaultHttpClient();
+  const httpClient: HttpClient = {
+    sendRequest: (request) => {
+      if (request.url.startsWith(FAKE_ARM_ENDPOINT)) request.url = url + request.url.slice(FAKE_ARM_ENDPOINT.length);
+      request.agent = agent;
+      return inner.sendRequest(request);
+    },
+  };
+
+  return {
+    url,
+    resources,
+    calls,
+    faults,
+    serialLogs,
+    httpClient,
+    seed(id, resource) {
+      const r = { id, name: id.split('/').pop(), ...resource };
+      resources.set(id.toLowerCase(), r);
+      return r;
+    },
+    get: (id) => resources.get(id.toLowerCase()),
+    ofType: (type) => [...resources.values()].filter((r) => String(r.type).toLowerCase() === type.toLowerCase()),
+    close: async () => {
+      agent.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface DeliveredBootstrap {
+  /** C:\AzureData\CustomData.bin as the VM would see it (decoded). */
+  customDataBin: string;
+  /** The Custom Script Extension's commandToExecute. */
+  commandToExecute: string;
+  /** The full bootstrap script (the stub unpacked), what the node finally runs. */
+  script: string;
+}
+
+/**
+ * What a simulated node reads back, as a real one would: its customData file and the command
+ * the Custom Script Extension runs. Throws when the VM or its extension is missing.
+ */
+export function readBootstrap(fake: FakeArm, vmName: string): DeliveredBootstrap {
+  const vm = fake.ofType('Microsoft.Compute/virtualMachines').find((r) => r.name === vmName);
+  if (!vm) throw new Error(`no VM ${vmName} in the fake ARM`);
+  const secret = (vm as { __secret?: { customData?: string } }).__secret;
+  if (!secret?.customData) throw new Error(`VM ${vmName} has no customData`);
+  const ext = fake.ofType('Microsoft.Compute/virtualMachines/extensions').find((r) => String(r.id).toLowerCase().startsWith(`${String(vm.id).toLowerCase()}/extensions/`));
+  const cmd = ext?.properties?.protectedSettings?.commandToExecute ?? ext?.properties?.settings?.commandToExecute;
+  if (typeof cmd !== 'string') throw new Error(`VM ${vmName} has no Custom Script Extension command`);
+  const customDataBin = Buffer.from(secret.customData, 'base64').toString('utf8');
+  return { customDataBin, commandToExecute: cmd, script: scriptFromUserData(customDataBin) };
+}
+
+/** The admin password ARM received for a VM (never returned by ARM's GET). */
+export function adminPasswordOf(fake: FakeArm, vmName: string): string | undefined {
+  const vm = fake.ofType('Microsoft.Compute/virtualMachines').find((r) => r.name === vmName);
+  return (vm as { __secret?: { adminPassword?: string } } | undefined)?.__secret?.adminPassword;
+}

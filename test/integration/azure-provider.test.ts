@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
+import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL, createAzureProvider, generateAdminPassword, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import type { CloudProvider, PoolRef, ResolvedPlacement } from '../../src/cloud/provider.js';
+import { parseProviderId } from '../../src/cluster/provider-id.js';
+import { isWinK8sError } from '../../src/errors.js';
+import type { OutputEvent } from '../../src/output/output.js';
+
+const SUB = '00000000-1111-2222-3333-444444444444';
+const RG = 'k8s-rg';
+const SECRET = 'q7k2zp.h4x9s3cr3tv4lu3z';
+const REF: PoolRef = { cluster: 'demo', pool: 'win' };
+const VNET = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/k8s-vnet`;
+const SUBNET = `${VNET}/subnets/nodes`;
+const CP_VM = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/cp-0`;
+const CP_NIC = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkInterfaces/cp-0-nic`;
+const credential = { getToken: async () => ({ token: 'fake', expiresOnTimestamp: Date.now() + 3600e3 }) };
+
+function script(node: string): string {
+  return [`# win-k8s bootstrap for ${node}`, "$ErrorActionPreference = 'Stop'", `$joinToken = '${SECRET}'`, `Write-Output "win-k8s: preflight started ${node}"`, 'x'.repeat(20_000)].join('\n');
+}
+
+function seed(fake: FakeArm): void {
+  fake.seed(VNET, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16', '10.2.0.0/16'] } } });
+  fake.seed(SUBNET, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.1.0.0/24' } });
+  fake.seed(CP_NIC, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: SUBNET }, privateIPAddress: '10.1.0.4' } }] } });
+  fake.seed(CP_VM, { type: 'Microsoft.Compute/virtualMachines', location: 'eastus', properties: { networkProfile: { networkInterfaces: [{ id: CP_NIC, properties: { primary: true } }] } } });
+}
+
+describe('Azure provider against the fake ARM', function () {
+  this.timeout(30_000);
+  let fake: FakeArm;
+  let events: OutputEvent[];
+  let errors: unknown[];
+  let dir: string;
+
+  const provider = (extra: Partial<AzureProviderOptions> = {}): CloudProvider =>
+    createAzureProvider({
+      sink: (e) => events.push(e),
+      diskSizeGb: 128,
+      edition: 'core',
+      credential,
+      endpoint: FAKE_ARM_ENDPOINT,
+      httpClient: fake.httpClient,
+      env: {},
+      controlPlane: parseProviderId(`azure://${CP_VM}`),
+      tuning: { maxRetries: 3, retryDelayMs: 10, maxRetryDelayMs: 50 },
+      ...extra,
+    });
+
+  before(async () => {
+    fake = await startFakeArm({ subscription: SUB });
+    seed(fake);
+    dir = mkdtempSync(join(tmpdir(), 'azure-provider-'));
+  });
+  after(async () => {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    events = [];
+    errors = [];
+  });
+  afterEach(() => {
+    // Neither the token nor any admin password ever reaches an event or an error.
+    const passwords = fake.ofType('Microsoft.Compute/virtualMachines').map((vm) => adminPasswordOf(fake, String(vm.name))).filter((p): p is string => !!p);
+    const texts = [...events.map((e) => `${e.subject ?? ''} ${e.message}`), ...errors.map((e) => (isWinK8sError(e) ? `${e.message} ${e.hint ?? ''}` : String(e)))];
+    for (const t of texts) {
+      assert.ok(!t.includes(SECRET), `token leaked: ${t}`);
+      for (const p of passwords) assert.ok(!t.includes(p), `password leaked: ${t}`);
+    }
+  });
+
+  it('resolves marketplace SKUs and validates --image', async () => {
+    const p = provider();
+    assert.equal((await p.resolveImage({ windowsVersion: '2022', edition: 'core' })).id, 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-core-g2:latest');
+    assert.equal((await p.resolveImage({ windowsVersion: '2025', edition: 'full' })).id, 'MicrosoftWindowsServer:WindowsServer:2025-datacenter-g2:latest');
+    assert.equal((await p.resolveImage({ windowsVersion: '2019', edition: 'core' })).id, 'MicrosoftWindowsServer:WindowsServer:2019-Datacenter-Core:latest');
+    const gallery = `/subscriptions/${SUB}/resourceGroups/img/providers/Microsoft.Compute/galleries/g/images/win2022`;
+    assert.equal((await p.resolveImage({ windowsVersion: '2022', edition: 'core', image: gallery })).id, gallery);
+    await assert.rejects(p.resolveImage({ windowsVersion: '2022', edition: 'core', image: 'not-an-image' }), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--image/.test(e.message));
+  });
+
+  it('places nodes from the control plane providerID (VM → NIC → subnet → VNet) and from --subnet-id', async () => {
+    const fromCp = await provider().resolvePlacement({});
+    assert.deepEqual(fromCp, { region: 'eastus', networkId: VNET, subnetId: SUBNET, networkCidr: '10.1.0.0/16,10.2.0.0/16', extraFirewallIds: [] });
+    const fromSubnet = await provider({ controlPlane: undefined, resourceGroup: RG, subscription: SUB, subnetId: SUBNET }).resolvePlacement({});
+    assert.equal(fromSubnet.subnetId, SUBNET);
+    assert.equal(fromSubnet.region, 'eastus');
+    await assert.rejects(provider({ vmSize: 'Standard_Nope' }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--vm-size/.test(e.message));
+    await assert.rejects(provider({ controlPlane: undefined }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && e.exitCode === 2);
+  });
+
+  it('creates the NSG with node ports from the VNet only, RDP only from --allow-rdp-from, idempotently', async () => {
+    const p = provider({ allowRdpFrom: '203.0.113.7/32' });
+    const placement = await p.resolvePlacement({});
+    const first = await p.ensureFirewall(REF, placement);
+    assert.equal(first.created, true);
+    const nsg = fake.get(first.id)!;
+    assert.equal(nsg.name, 'win-k8s-demo-win');
+    assert.deepEqual(nsg.tags, { [AZ_TAG_CLUSTER]: 'demo', [AZ_TAG_POOL]: 'win' });
+    const rules = (nsg.properties.securityRules as { name: string; properties: Record<string, unknown> }[]).map((r) => ({
+      name: r.name,
+      proto: r.properties.protocol,
+      port: r.properties.destinationPortRange,
+      from: r.properties.sourceAddressPrefixes ?? r.properties.sourceAddressPrefix,
+      access: r.properties.access,
+      dir: r.properties.direction,
+    }));
+    assert.deepEqual(rules, [
+      { name: 'win-k8s-kubelet', proto: 'Tcp', port: '10250', from: ['10.1.0.0/16', '10.2.0.0/16'], access: 'Allow', dir: 'Inbound' },
+      { name: 'win-k8s-kube-proxy-health', proto: 'Tcp', port: '10256', from: ['10.1.0.0/16', '10.2.0.0/16'], access: 'Allow', dir: 'Inbound' },
+      { name: 'win-k8s-vxlan', proto: 'Udp', port: '4789', from: ['10.1.0.0/16', '10.2.0.0/16'], access: 'Allow', dir: 'Inbound' },
+      { name: 'win-k8s-rdp', proto: 'Tcp', port: '3389', from: '203.0.113.7/32', access: 'Allow', dir: 'Inbound' },
+    ]);
+    for (const r of rules) for (const src of [r.from].flat()) assert.ok(!['*', 'Internet', 'Any', '0.0.0.0/0'].includes(String(src)), `rule ${r.name} open to ${String(src)}`);
+    const puts = fake.calls.filter((c) => c.method === 'PUT' && /networkSecurityGroups/.test(c.path)).length;
+    const again = await p.ensureFirewall(REF, placement);
+    assert.deepEqual(again, { id: first.id, created: false });
+    assert.equal(fake.calls.filter((c) => c.method === 'PUT' && /networkSecurityGroups/.test(c.path)).length, puts, 'no second PUT');
+    await assert.rejects(provider({ allowRdpFrom: '*' }).ensureFirewall(REF, placement), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--allow-rdp-from/.test(e.message));
+    await assert.rejects(provider({ allowRdpFrom: '0.0.0.0/0' }).ensureFirewall(REF, placement), (e: unknown) => isWinK8sError(e) && e.exitCode === 2);
+  });
+
+  describe('VMs', () => {
+    let p: CloudProvider;
+    let placement: ResolvedPlacement;
+    const pwFile = () => join(dir, 'admin-password');
+
+    before(async () => {
+      events = [];
+      p = provider({ adminPasswordFile: join(dir, 'admin-password') });
+      placement = await p.resolvePlacement({});
+    });
+
+    it('creates three tagged VMs without public IPs, boot diagnostics on, computerName = node name, the bootstrap delivered', async () => {
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      const firewall = await p.ensureFirewall(REF, placement);
+      fake.faults.throttle = 1; // one 429 with Retry-After: 1, retried by the SDK
+      const names = ['win-demo-0001', 'win-demo-0002', 'win-demo-0003'];
+      const results = await p.createVms({ ref: REF, placement, image, firewall, vms: names.map((n) => ({ nodeName: n, script: script(n) })), concurrency: 2, signal: new AbortController().signal });
+      assert.ok(fake.calls.some((c) => c.status === 429), 'a 429 was served');
+      assert.deepEqual(results.map((r) => r.error), [undefined, undefined, undefined]);
+      for (const r of results) {
+        assert.match(r.instanceId!, /\/virtualMachines\/win-demo-000\d$/);
+        assert.match(r.privateIp!, /^10\.1\.0\.\d+$/);
+        const vm = fake.get(r.instanceId!)!;
+        assert.deepEqual(vm.tags, { [AZ_TAG_CLUSTER]: 'demo', [AZ_TAG_POOL]: 'win', [AZ_TAG_NODE]: r.nodeName });
+        assert.equal(vm.properties.osProfile.computerName, r.nodeName);
+        assert.equal(vm.properties.osProfile.adminUsername, 'winadmin');
+        assert.equal(vm.properties.hardwareProfile.vmSize, 'Standard_D4s_v5');
+        assert.deepEqual(vm.properties.diagnosticsProfile, { bootDiagnostics: { enabled: true } });
+        assert.equal(vm.properties.storageProfile.osDisk.diskSizeGB, 128);
+        assert.equal(vm.properties.storageProfile.imageReference.sku, '2022-datacenter-core-g2');
+        const nic = fake.get(vm.properties.networkProfile.networkInterfaces[0].id)!;
+        assert.equal(nic.properties.networkSecurityGroup.id, firewall.id);
+        assert.ok(nic.properties.ipConfigurations.every((c: { properties: Record<string, unknown> }) => c.properties.publicIPAddress === undefined));
+        assert.deepEqual(nic.tags, vm.tags);
+        assert.deepEqual(fake.get(vm.properties.storageProfile.osDisk.managedDisk.id)!.tags, vm.tags);
+        const pw = adminPasswordOf(fake, r.nodeName)!;
+        assert.ok(pw.length >= 12 && pw.length <= 123);
+        // As the node sees it: CustomData.bin, and the extension's command that runs it.
+        const delivered = readBootstrap(fake, r.nodeName);
+        assert.equal(delivered.script, script(r.nodeName));
+        assert.match(delivered.commandToExecute, /C:\\AzureData\\CustomData\.bin/);
+        assert.ok(!delivered.commandToExecute.includes(SECRET));
+      }
+      const pw = adminPasswordOf(fake, 'win-demo-0001')!;
+      assert.equal(statSync(pwFile()).mode & 0o777, 0o600);
+      assert.equal(readFileSync(pwFile(), 'utf8').trim(), pw);
+    });
+
+    it('reads the serial console from boot diagnostics', async () => {
+      const [vm] = await p.listVms({ cluster: 'demo', pool: 'win' });
+      fake.serialLogs.set(vm!.nodeName, 'win-k8s: preflight started\nwin-k8s: preflight done\n');
+      assert.match(await p.consoleOutput(vm!.instanceId), /preflight done/);
+    });
+
+    it('reports a quota error on one VM with a hint while the others are created', async () => {
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      const firewall = await p.ensureFirewall(REF, placement);
+      fake.faults.failVm.set('win-demo-0005', 'QuotaExceeded');
+      fake.faults.failVm.set('win-demo-0006', 'AllocationFailed');
+      const results = await provider().createVms({ ref: REF, placement, image, firewall, vms: ['win-demo-0004', 'win-demo-0005', 'win-demo-0006'].map((n) => ({ nodeName: n, script: script(n) })), concurrency: 3, signal: new AbortController().signal });
+      assert.equal(results[0]!.error, undefined);
+      assert.match(results[1]!.error!, /QuotaExceeded.*quota/s);
+      assert.match(results[1]!.error!, /request more/);
+      assert.match(results[2]!.error!, /AllocationFailed.*capacity/s);
+      errors.push(...results.map((r) => r.error));
+    });
+
+    it('rejects what ARM rejects: long computer names, before anything is created', async () => {
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      const firewall = await p.ensureFirewall(REF, placement);
+      const [r] = await provider().createVms({ ref: REF, placement, image, firewall, vms: [{ nodeName: 'win-demo-toolong1', script: script('x') }], concurrency: 1, signal: new AbortController().signal });
+      assert.match(r!.error!, /computer name/);
+      assert.equal(fake.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkInterfaces/win-demo-toolong1-nic`), undefined);
+    });
+
+    it('lists by tags, deletes VMs with NICs and disks, then the NSG, leaving nothing behind', async () => {
+      const vms = await p.listVms({ cluster: 'demo', pool: 'win' });
+      assert.deepEqual(vms.map((v) => v.nodeName).sort(), ['win-demo-0001', 'win-demo-0002', 'win-demo-0003', 'win-demo-0004', 'win-demo-0006']);
+      assert.deepEqual(await p.listVms({ cluster: 'other' }), []);
+      assert.deepEqual(await p.deletePoolResources(REF), [], 'NSG kept while VMs are left');
+      await p.deleteVms(vms.map((v) => v.instanceId));
+      assert.deepEqual(await p.listVms({ cluster: 'demo' }), []);
+      const deleted = await p.deletePoolResources(REF);
+      assert.equal(deleted.length, 1);
+      const left = [...fake.resources.values()].filter((r) => String(r.id).includes(`/resourceGroups/${RG}/`) && r.id !== CP_VM && r.id !== CP_NIC);
+      assert.deepEqual(left.map((r) => r.id), []);
+    });
+  });
+
+  it('generates passwords meeting Azure\'s rules', () => {
+    for (let i = 0; i < 200; i++) {
+      const pw = generateAdminPassword();
+      assert.ok(pw.length >= 12 && /[a-z]/.test(pw) && /[A-Z]/.test(pw) && /\d/.test(pw) && /[^A-Za-z0-9]/.test(pw));
+    }
+  });
+
+  it('does not write the password file unless asked', () => {
+    assert.ok(!existsSync(join(dir, 'nothing-here')));
+  });
+
+  it('maps a missing credential to exit 3', async () => {
+    const bad = { getToken: async () => { const e = new Error('no az login'); e.name = 'CredentialUnavailableError'; throw e; } };
+    await assert.rejects(provider({ credential: bad }).resolvePlacement({}), (e: unknown) => {
+      errors.push(e);
+      return isWinK8sError(e) && e.exitCode === 3 && !!e.hint;
+    });
+  });
+});
