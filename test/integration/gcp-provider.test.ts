@@ -408,6 +408,18 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.equal(events.filter((e) => e.level === 'warn' && /rate-limiting/.test(e.message)).length - warnsBefore, 1);
     });
 
+    it('retries an insert whose answer was lost with the same requestId: one VM, not two', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      fake.faults.loseResponse('POST', /\/zones\/[^/]+\/instances$/);
+      const [r] = record(await p.createVms(request(prepared, ['win-a'])));
+      assert.equal(r!.error, undefined);
+      const ids = inserts().map((q) => /requestId=([^&]+)/.exec(q.path)?.[1]);
+      assert.equal(ids.length, 2);
+      assert.equal(ids[0], ids[1]);
+      assert.deepEqual([...fake.instances.keys()].sort(), [`${ZONE}/cp-1`, `${ZONE}/win-a`]);
+    });
+
     it('gives up after the last attempt with an exit-1 error naming --concurrency', async () => {
       const p = provider({ tuning: { baseDelayMs: 0, pollMs: 0, maxAttempts: 3 } });
       fake.faults.rateLimit(10, 429);
@@ -444,6 +456,8 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.deepEqual((await p.listVms(REF)).length, 0);
       assert.deepEqual(await p.deletePoolResources(REF), ['win-k8s-demo-win', 'win-k8s-demo-win-rdp']);
       assert.deepEqual([...fake.firewalls.keys()], []);
+      const malformed = await rejection(p.deleteVms(['i-0123456789abcdef0', 'Win_A']));
+      assert.equal(malformed.exitCode, 2);
       await p.deleteVms(['lin-x', 'already-gone']);
       assert.deepEqual([...fake.instances.keys()], [`${ZONE}/cp-1`]);
     });

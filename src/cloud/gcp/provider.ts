@@ -614,6 +614,8 @@ class GcpProvider implements CloudProvider {
     return this.run('compute.instances.delete', async (s) => {
       const names = [...new Set(instanceIds)];
       if (names.length === 0) return;
+      const malformed = names.filter((n) => !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+      if (malformed.length > 0) throw new UsageError(`not Compute Engine instance names: ${malformed.join(', ')}`, { hint: 'win-k8s identifies GCP VMs by instance name (`win-k8s list` shows them)' });
       const found = new Map<string, Instance>();
       for (const name of names) {
         const i = await this.findInstance(s, name);

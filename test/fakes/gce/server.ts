@@ -62,6 +62,8 @@ export interface GceFake {
     serverError(count: number, status?: 500 | 503): void;
     /** The insert of this instance (or firewall rule) ends in a DONE operation carrying this error. */
     operationError(resource: string, code: string, message: string): void;
+    /** The next request matching is carried out, but its answer is lost: the client sees a 503. */
+    loseResponse(method: string, path: RegExp): void;
     /** Operations created from now on answer `polls` waits or gets with RUNNING before DONE. */
     slowOperations(polls: number): void;
     /** The next response of this proto type gets this change before it is checked and sent. */
@@ -102,6 +104,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   const mutations = new Map<string, (body: Json) => void>();
   let opCounter = 0;
   let slowPolls = 0;
+  let lose: { method: string; path: RegExp } | undefined;
   let idCounter = 1000;
 
   const base = () => `http://127.0.0.1:${port}/compute/v1`;
@@ -396,6 +399,10 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       // A request the real API would reject for its shape (unknown field in what we were sent).
       return sendError(res, new ApiError(400, 'invalid', `Invalid JSON payload received. ${(err as Error).message}`));
     }
+    if (lose && lose.method === method && lose.path.test(url.pathname)) {
+      lose = undefined;
+      return sendError(res, new ApiError(503, 'backendError', 'The service is currently unavailable.'));
+    }
     const out = structuredClone(result.body);
     const mutate = mutations.get(result.type);
     if (mutate) {
@@ -445,6 +452,9 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       operationError(resource, code, message) {
         opErrors.set(resource, { code, message });
       },
+      loseResponse(method, path) {
+        lose = { method, path };
+      },
       slowOperations(polls) {
         slowPolls = polls;
       },
@@ -467,6 +477,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       opErrors.clear();
       mutations.clear();
       slowPolls = 0;
+      lose = undefined;
     },
     stop: () =>
       new Promise<void>((resolve) => {
