@@ -192,6 +192,8 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.match(noZone.message, /^--zone:/);
       const noSubnet = await rejection(provider().resolvePlacement({}));
       assert.match(noSubnet.message, /^--subnetwork:/);
+      const otherRegion = await rejection(provider({ zone: 'us-central1-a' }).resolvePlacement({ controlPlane: controlPlane() }));
+      assert.match(otherRegion.message, /^--zone: subnetwork nodes is in europe-west1/);
       const missing = await rejection(provider({ subnetwork: 'nope' }).resolvePlacement({}));
       assert.match(missing.message, /^--subnetwork: no subnetwork nope/);
     });
@@ -224,6 +226,16 @@ describe('GCP provider (against the fake Compute API)', function () {
       const before = fake.requests.length;
       assert.deepEqual(await p.ensureFirewall(REF, placement), { id: 'win-k8s-demo-win', created: false });
       assert.deepEqual(fake.requests.slice(before).map((r) => r.method), ['GET', 'GET'], 'a re-run only reads');
+    });
+
+    it('leaves alone a same-named rule win-k8s did not create', async () => {
+      const placement = await provider().resolvePlacement({ controlPlane: controlPlane() });
+      fake.firewalls.set('win-k8s-demo-win', { name: 'win-k8s-demo-win', description: 'hand-made', network: K8S_NETWORK, sourceRanges: ['10.0.0.0/8'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
+      const err = await rejection(provider().ensureFirewall(REF, placement));
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, /not created by win-k8s/);
+      assert.deepEqual(await provider().deletePoolResources(REF), []);
+      assert.ok(fake.firewalls.has('win-k8s-demo-win'));
     });
 
     it('opens RDP only from --allow-rdp-from, closes it when no longer asked, and never to 0.0.0.0/0', async () => {
