@@ -95,6 +95,16 @@ export const cloudOptions = {
   region: { flags: '--region <region>', description: 'cloud region (default: the control plane\'s)', kind: 'string', path: 'pool.region' },
   subnetId: { flags: '--subnet-id <id>', description: 'subnet for the VMs (default: the control plane\'s)', kind: 'string', path: 'pool.subnetId' },
   allowRdpFrom: { flags: '--allow-rdp-from <cidr>', description: 'open RDP (TCP 3389) from this network; closed by default', kind: 'string', path: 'pool.allowRdpFrom' },
+  subscription: { flags: '--subscription <id>', description: 'Azure: subscription (default: AZURE_SUBSCRIPTION_ID, else the control plane\'s)', kind: 'string', path: 'azure.subscription' },
+  resourceGroup: { flags: '--resource-group <name>', description: 'Azure: resource group (default: the control plane\'s)', kind: 'string', path: 'azure.resourceGroup' },
+  location: { flags: '--location <location>', description: 'Azure: location (default: the control plane VM\'s)', kind: 'string', path: 'azure.location' },
+  adminPasswordFile: { flags: '--admin-password-file <path>', description: 'Azure: write the generated Windows admin password here (mode 0600); otherwise it is never stored', kind: 'string', path: 'azure.adminPasswordFile' },
+  azureDiskType: { flags: '--azure-disk-type <type>', description: 'Azure: OS disk type', kind: 'string', path: 'azure.diskType', defaultText: 'Premium_LRS' },
+  azureEndpoint: { flags: '--azure-endpoint <url>', description: 'Azure: ARM endpoint (sovereign clouds; also AZURE_ARM_ENDPOINT)', kind: 'string', path: 'azure.endpoint' },
+  project: { flags: '--project <id>', description: 'GCP: project (default: CLOUDSDK_CORE_PROJECT, else the control plane\'s)', kind: 'string', path: 'gcp.project' },
+  zone: { flags: '--zone <zone>', description: 'GCP: zone (default: the control plane\'s)', kind: 'string', path: 'gcp.zone' },
+  externalIp: { flags: '--external-ip', description: 'GCP: give the VMs an external IP (default: none)', kind: 'boolean', path: 'gcp.externalIp' },
+  gcpDiskType: { flags: '--gcp-disk-type <type>', description: 'GCP: boot disk type', kind: 'string', path: 'gcp.diskType', defaultText: 'pd-balanced' },
   instanceProfile: { flags: '--instance-profile <name>', description: 'AWS: IAM instance profile for the VMs (needed for SSM run-command)', kind: 'string', path: 'aws.instanceProfile' },
 } satisfies Record<string, OptionSpec>;
 

@@ -126,6 +126,26 @@ export const AwsSection = z
   })
   .strict();
 
+export const AzureSection = z
+  .object({
+    subscription: z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'expected a subscription id (a GUID)' }).optional(),
+    resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, { error: 'expected a resource group name (1-90 letters, digits, - _ . ( ))' }).optional(),
+    location: z.string().regex(/^[a-z0-9]+$/, { error: 'expected an Azure location such as westeurope' }).optional(),
+    adminPasswordFile: z.string().min(1).optional(),
+    diskType: z.enum(['Premium_LRS', 'StandardSSD_LRS', 'Standard_LRS', 'Premium_ZRS', 'StandardSSD_ZRS'], { error: 'expected Premium_LRS, StandardSSD_LRS, Standard_LRS, Premium_ZRS or StandardSSD_ZRS' }).optional(),
+    endpoint: z.string().regex(/^https:\/\//, { error: 'expected an https:// ARM endpoint' }).optional(),
+  })
+  .strict();
+
+export const GcpSection = z
+  .object({
+    project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: 'expected a GCP project id' }).optional(),
+    zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { error: 'expected a zone such as europe-west1-b' }).optional(),
+    externalIp: z.boolean({ error: 'expected true or false' }).default(false),
+    diskType: z.enum(['pd-balanced', 'pd-ssd', 'pd-standard', 'hyperdisk-balanced'], { error: 'expected pd-balanced, pd-ssd, pd-standard or hyperdisk-balanced' }).optional(),
+  })
+  .strict();
+
 export const ProxySection = z
   .object({
     http: z.string().superRefine(refine(checkProxyUrl)).optional(),
@@ -146,6 +166,8 @@ export const ConfigFile = z
     pool: PoolSection.default(PoolSection.parse({})),
     proxy: ProxySection.default({ noProxy: [] }),
     aws: AwsSection.prefault({}),
+    azure: AzureSection.prefault({}),
+    gcp: GcpSection.prefault({}),
   })
   .strict();
 

@@ -2,7 +2,6 @@ import type { CloudName, CloudProvider } from '../cloud/provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { Placement } from '../cluster/provider-id.js';
 import type { EventSink } from '../output/output.js';
-import { UsageError } from '../errors.js';
 
 /** Imports only the chosen cloud's SDK: each costs hundreds of milliseconds to load. */
 export async function loadProvider(cloud: CloudName, config: ConfigFile, controlPlane: Placement | undefined, sink: EventSink, env: NodeJS.ProcessEnv): Promise<CloudProvider> {
@@ -25,8 +24,45 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         edition: pool.edition,
       });
     }
-    default:
-      throw new UsageError(`${cloud} is not supported yet; supported: aws`, { field: '--cloud' });
+    case 'azure': {
+      const { createAzureProvider } = await import('../cloud/azure/provider.js');
+      return createAzureProvider({
+        sink,
+        subscription: config.azure.subscription,
+        resourceGroup: config.azure.resourceGroup,
+        location: config.azure.location ?? pool.region,
+        vmSize: pool.instanceType,
+        diskSizeGb: pool.diskSizeGb,
+        diskType: config.azure.diskType,
+        subnetId: pool.subnetId,
+        allowRdpFrom: pool.allowRdpFrom,
+        image: pool.image,
+        edition: pool.edition,
+        adminPasswordFile: config.azure.adminPasswordFile,
+        endpoint: config.azure.endpoint,
+        env,
+        controlPlane,
+      });
+    }
+    case 'gcp': {
+      const { createGcpProvider } = await import('../cloud/gcp/provider.js');
+      return createGcpProvider({
+        sink,
+        project: config.gcp.project,
+        zone: config.gcp.zone,
+        machineType: pool.instanceType,
+        diskSizeGb: pool.diskSizeGb,
+        diskType: config.gcp.diskType,
+        subnetwork: pool.subnetId,
+        allowRdpFrom: pool.allowRdpFrom,
+        image: pool.image,
+        edition: pool.edition,
+        externalIp: config.gcp.externalIp,
+        env,
+        controlPlane,
+        ...computeEndpoint(env),
+      });
+    }
   }
 }
 
@@ -38,4 +74,12 @@ function pollTuning(env: NodeJS.ProcessEnv): { tuning?: { pollMinMs: number; pol
   const ms = Number(env.WIN_K8S_POLL_INTERVAL);
   if (!env.WIN_K8S_POLL_INTERVAL || !Number.isFinite(ms) || ms <= 0) return {};
   return { tuning: { pollMinMs: ms, pollMaxMs: ms, dependencyRetryMs: ms } };
+}
+
+/** gcloud's own override, CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE (e.g. a Private Service Connect URL). */
+function computeEndpoint(env: NodeJS.ProcessEnv): { apiEndpoint?: string; port?: number; protocol?: 'http' | 'https' } {
+  const override = env.CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE;
+  if (!override) return {};
+  const url = new URL(override);
+  return { apiEndpoint: url.hostname, protocol: url.protocol === 'http:' ? 'http' : 'https', ...(url.port ? { port: Number(url.port) } : {}) };
 }

@@ -5,7 +5,7 @@ import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
 import type { Style } from '../../output/style.js';
 
-const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region];
+const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region, cloudOptions.subscription, cloudOptions.resourceGroup, cloudOptions.location, cloudOptions.azureEndpoint, cloudOptions.project, cloudOptions.zone];
 
 export function register(program: Command, run: RunCommand): Command {
   const cmd = program

@@ -4,7 +4,7 @@ import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
 
-const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region];
+const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region, cloudOptions.subscription, cloudOptions.resourceGroup, cloudOptions.location, cloudOptions.azureEndpoint, cloudOptions.project, cloudOptions.zone];
 
 export function register(program: Command, run: RunCommand): Command {
   const cmd = program
