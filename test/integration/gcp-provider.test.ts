@@ -11,7 +11,7 @@ import {
   type GceFake,
   type GceFakeSeed,
 } from '../fakes/gce/index.js';
-import { createGcpProvider, type GcpProviderOptions } from '../../src/cloud/gcp/provider.js';
+import { anonymousAuthClient, createGcpProvider, type GcpProviderOptions } from '../../src/cloud/gcp/provider.js';
 import type { CloudProvider, CreateVmsRequest, PoolRef, ResolvedImage, ResolvedPlacement, VmResult } from '../../src/cloud/provider.js';
 import { parseProviderId } from '../../src/cluster/provider-id.js';
 import { isWinK8sError, type WinK8sError } from '../../src/errors.js';
@@ -62,8 +62,6 @@ function incompressibleScript(node: string): string {
   return lines.join('\n');
 }
 
-/** google-gax calls `fetch` on its auth client; this one adds no credentials. */
-const NO_AUTH = { universeDomain: 'googleapis.com', getRequestHeaders: async () => new Headers(), fetch: (url: string, init: unknown) => fetch(url, init as RequestInit) };
 
 describe('GCP provider (against the fake Compute API)', function () {
   this.timeout(20_000);
@@ -93,7 +91,7 @@ describe('GCP provider (against the fake Compute API)', function () {
       zone: ZONE,
       diskSizeGb: 100,
       edition: 'core',
-      authClient: NO_AUTH,
+      authClient: anonymousAuthClient(),
       apiEndpoint: '127.0.0.1',
       port: fake.port,
       protocol: 'http',

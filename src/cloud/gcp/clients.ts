@@ -20,6 +20,18 @@ export interface GceAuthClient {
   universeDomain?: string;
 }
 
+/**
+ * An auth client that sends no credentials: for emulators and test fakes only (a custom
+ * apiEndpoint over http). google-gax sends every request through its `fetch`.
+ */
+export function anonymousAuthClient(): GceAuthClient {
+  return {
+    universeDomain: 'googleapis.com',
+    getRequestHeaders: async () => new Headers(),
+    fetch: (url: string, init: unknown) => fetch(url, init as RequestInit),
+  };
+}
+
 export interface GceClients {
   instances: InstancesClient;
   zoneOperations: ZoneOperationsClient;

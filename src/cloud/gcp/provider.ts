@@ -16,7 +16,7 @@ import type {
   WizardChoices,
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
-import { createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
+import { anonymousAuthClient, createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
 import { describeOperationError, isNetworkFailure, isNotFound, toWinK8sError, type OperationErrors } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
 import {
@@ -36,6 +36,7 @@ import {
 import { DEFAULT_RETRY, withRetry, type RetryOptions, type RetryNotice } from './retry.js';
 
 export { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, SCRIPT_KEY };
+export { anonymousAuthClient };
 export type { GceAuthClient };
 
 export const DEFAULT_MACHINE_TYPE = 'n2-standard-4';
