@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
@@ -189,6 +189,10 @@ describe('Azure provider against the fake ARM', function () {
       assert.match(results[1]!.error!, /QuotaExceeded.*quota/s);
       assert.match(results[1]!.error!, /request more/);
       assert.match(results[2]!.error!, /AllocationFailed.*capacity/s);
+      // This provider was not asked for a password file: the first batch's file is all there is, unchanged.
+      assert.deepEqual(readdirSync(dir), ['admin-password']);
+      assert.equal(readFileSync(pwFile(), 'utf8').trim(), adminPasswordOf(fake, 'win-demo-0001'));
+      assert.notEqual(adminPasswordOf(fake, 'win-demo-0004'), adminPasswordOf(fake, 'win-demo-0001'));
       errors.push(...results.map((r) => r.error));
     });
 
@@ -214,6 +218,51 @@ describe('Azure provider against the fake ARM', function () {
     });
   });
 
+  it('retries 5xx answers', async () => {
+    fake.faults.unavailable = 2;
+    const placement = await provider().resolvePlacement({});
+    assert.equal(placement.subnetId, SUBNET);
+    assert.equal(fake.faults.unavailable, 0);
+  });
+
+  it('creates nothing once the signal is aborted', async () => {
+    const p = provider();
+    const placement = await p.resolvePlacement({});
+    const before = fake.resources.size;
+    const ac = new AbortController();
+    ac.abort();
+    const results = await p.createVms({ ref: { cluster: 'demo', pool: 'stop' }, placement, image: await p.resolveImage({ windowsVersion: '2022', edition: 'core' }), firewall: { id: 'unused', created: false }, vms: [{ nodeName: 'win-stop-1', script: script('a') }], concurrency: 1, signal: ac.signal });
+    assert.match(results[0]!.error!, /interrupted/);
+    assert.equal(fake.resources.size, before);
+  });
+
+  it('the fake enforces ARM\'s rules (so the provider is tested against them)', async () => {
+    const { createPipelineRequest, createHttpHeaders } = await import('@azure/core-rest-pipeline');
+    const put = async (path: string, body: unknown) => {
+      const res = await fake.httpClient.sendRequest(
+        createPipelineRequest({ url: `${FAKE_ARM_ENDPOINT}/subscriptions/${SUB}/resourceGroups/${RG}/providers/${path}?api-version=2024-07-01`, method: 'PUT', body: JSON.stringify(body), headers: createHttpHeaders({ authorization: 'Bearer x', 'content-type': 'application/json' }) }),
+      );
+      return { status: res.status, error: (JSON.parse(res.bodyAsText ?? '{}') as { error?: { code: string; target?: string } }).error };
+    };
+    const vm = (os: Record<string, unknown>) => ({
+      location: 'eastus',
+      properties: {
+        hardwareProfile: { vmSize: 'Standard_D4s_v5' },
+        storageProfile: { imageReference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku: '2022-datacenter-g2', version: 'latest' } },
+        osProfile: { computerName: 'ok-name', adminUsername: 'winadmin', adminPassword: 'Abcdefgh1234!', ...os },
+        networkProfile: { networkInterfaces: [{ id: CP_NIC }] },
+      },
+    });
+    assert.equal((await put('Microsoft.Compute/virtualMachines/v1', vm({ computerName: 'sixteen-chars-xx' }))).error?.target, 'computerName');
+    assert.equal((await put('Microsoft.Compute/virtualMachines/v1', vm({ adminPassword: 'abcdefghijkl' }))).error?.target, 'adminPassword');
+    assert.equal((await put('Microsoft.Compute/virtualMachines/v1', vm({ adminPassword: 'Ab1!' }))).error?.target, 'adminPassword');
+    assert.equal((await put('Microsoft.Compute/virtualMachines/v1', vm({ customData: 'A'.repeat(87384) }))).error?.target, 'customData');
+    assert.equal((await put('Microsoft.Compute/virtualMachines/v1', { ...vm({}), location: undefined })).error?.code, 'LocationRequired');
+    assert.equal((await put('Microsoft.Network/networkSecurityGroups/bad%20name', { location: 'eastus' })).error?.code, 'InvalidResourceName');
+    assert.equal((await put(`Microsoft.Network/networkInterfaces/${'n'.repeat(81)}`, { location: 'eastus' })).error?.code, 'InvalidResourceName');
+    assert.equal(fake.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/v1`), undefined);
+  });
+
   it('generates passwords meeting Azure\'s rules', () => {
     for (let i = 0; i < 200; i++) {
       const pw = generateAdminPassword();
@@ -221,9 +270,6 @@ describe('Azure provider against the fake ARM', function () {
     }
   });
 
-  it('does not write the password file unless asked', () => {
-    assert.ok(!existsSync(join(dir, 'nothing-here')));
-  });
 
   it('maps a missing credential to exit 3', async () => {
     const bad = { getToken: async () => { const e = new Error('no az login'); e.name = 'CredentialUnavailableError'; throw e; } };
