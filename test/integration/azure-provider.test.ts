@@ -225,6 +225,21 @@ describe('Azure provider against the fake ARM', function () {
     assert.equal(fake.faults.unavailable, 0);
   });
 
+  it('honours Retry-After on 429', async () => {
+    fake.faults.throttle = 1;
+    const started = Date.now();
+    assert.deepEqual(await provider().listVms({ cluster: 'nobody' }), []);
+    assert.ok(Date.now() - started >= 900, 'waited for Retry-After: 1');
+  });
+
+  it('maps AuthorizationFailed to exit 3 with the roles needed', async () => {
+    fake.faults.deny = 1;
+    await assert.rejects(provider().listVms({ cluster: 'demo' }), (e: unknown) => {
+      errors.push(e);
+      return isWinK8sError(e) && e.exitCode === 3 && /AuthorizationFailed/.test(e.message) && /Contributor/.test(e.hint ?? '');
+    });
+  });
+
   it('creates nothing once the signal is aborted', async () => {
     const p = provider();
     const placement = await p.resolvePlacement({});

@@ -29,6 +29,8 @@ export interface ArmCall {
 export interface ArmFaults {
   /** The next N requests (any) answer 429 with Retry-After: 1. */
   throttle: number;
+  /** The next N requests (any) answer 403 AuthorizationFailed. */
+  deny: number;
   /** The next N requests (any) answer 503 ServiceUnavailable. */
   unavailable: number;
   /** VM name → ARM error code its create fails with (QuotaExceeded / OperationNotAllowed answer 409 at once; AllocationFailed fails the async operation). */
@@ -106,7 +108,7 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
   const resources = new Map<string, Json>();
   const operations = new Map<string, { polls: number; error?: { code: string; message: string } }>();
   const calls: ArmCall[] = [];
-  const faults: ArmFaults = { throttle: 0, unavailable: 0, failVm: new Map() };
+  const faults: ArmFaults = { throttle: 0, deny: 0, unavailable: 0, failVm: new Map() };
   const serialLogs = new Map<string, string>();
   const vmSizes = options.vmSizes ?? { eastus: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'] };
 
@@ -147,6 +149,10 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
       faults.throttle--;
       send(res, 429, { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } }, { 'retry-after': '1' });
       return 429;
+    }
+    if (faults.deny > 0) {
+      faults.deny--;
+      throw new ArmError(403, 'AuthorizationFailed', `The client 'test' does not have authorization to perform action over scope '${path}' or the scope is invalid.`);
     }
     if (faults.unavailable > 0) {
       faults.unavailable--;
