@@ -278,6 +278,17 @@ describe('Azure provider against the fake ARM', function () {
     assert.equal(fake.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/v1`), undefined);
   });
 
+  it('deletePoolResources also removes NICs left without their VM, which would keep the NSG in use', async () => {
+    const p = provider();
+    const ref = { cluster: 'demo', pool: 'orph' };
+    const fw = await p.ensureFirewall(ref, await p.resolvePlacement({}));
+    const nicId = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkInterfaces/win-orph-1-nic`;
+    fake.seed(nicId, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', tags: { [AZ_TAG_CLUSTER]: 'demo', [AZ_TAG_POOL]: 'orph' }, properties: { networkSecurityGroup: { id: fw.id }, ipConfigurations: [] } });
+    assert.deepEqual(await p.deletePoolResources(ref), [nicId, fw.id]);
+    assert.equal(fake.get(nicId), undefined);
+    assert.equal(fake.get(fw.id), undefined);
+  });
+
   it('generates passwords meeting Azure\'s rules', () => {
     for (let i = 0; i < 200; i++) {
       const pw = generateAdminPassword();

@@ -501,12 +501,21 @@ class AzureProvider implements CloudProvider {
         this.sink({ level: 'info', message: `keeping the network security group of pool ${ref.pool}: ${left.length} VM${left.length === 1 ? '' : 's'} left` });
         return [];
       }
+      const deleted: string[] = [];
+      // A run killed between the NIC and the VM create leaves a NIC that keeps the NSG in use.
+      for await (const nic of s.network.networkInterfaces.list(this.rg())) {
+        const t = nic.tags ?? {};
+        if (t[AZ_TAG_CLUSTER] !== ref.cluster || t[AZ_TAG_POOL] !== ref.pool || nic.virtualMachine || !nic.name) continue;
+        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(this.rg(), nic.name));
+        this.sink({ level: 'info', message: `deleted network interface ${nic.name} (left without its VM)` });
+        deleted.push(nic.id ?? nic.name);
+      }
       const name = this.nsgName(ref);
       const nsg = await s.network.networkSecurityGroups.get(this.rg(), name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
-      if (!nsg) return [];
+      if (!nsg) return deleted;
       await s.network.networkSecurityGroups.beginDeleteAndWait(this.rg(), name);
       this.sink({ level: 'info', message: `deleted network security group ${name}` });
-      return [nsg.id ?? name];
+      return [...deleted, nsg.id ?? name];
     });
   }
 }
