@@ -177,6 +177,17 @@ describe('Azure provider against the fake ARM', function () {
       const [vm] = await p.listVms({ cluster: 'demo', pool: 'win' });
       fake.serialLogs.set(vm!.nodeName, 'win-k8s: preflight started\nwin-k8s: preflight done\n');
       assert.match(await p.consoleOutput(vm!.instanceId), /preflight done/);
+      assert.doesNotMatch(await p.consoleOutput(vm!.instanceId), /extension failed/);
+      const ext = fake.get(`${vm!.instanceId}/extensions/win-k8s-bootstrap`)!;
+      ext.properties.instanceView = {
+        statuses: [{ code: 'ProvisioningState/failed/1', level: 'Error', message: 'Command execution finished, but failed because it returned a non-zero exit code of: 1' }],
+        substatuses: [{ code: 'ComponentStatus/StdErr/succeeded', message: `Copy-Item : Cannot find path 'C:\\AzureData\\CustomData.bin'\n$joinToken = '${SECRET}'` }],
+      };
+      const text = await p.consoleOutput(vm!.instanceId);
+      assert.match(text, /win-k8s: extension failed/);
+      assert.match(text, /Cannot find path/);
+      assert.ok(!text.includes(SECRET), 'the token is scrubbed from the extension output');
+      delete ext.properties.instanceView;
     });
 
     it('reports a quota error on one VM with a hint while the others are created', async () => {

@@ -24,7 +24,7 @@ import {
   type VmResult,
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
-import { azureErrorCode, azureStatus, isEnvironmentFailure, toWinK8sError, vmFailureText } from './errors.js';
+import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError, vmFailureText } from './errors.js';
 import { imageReference, resolveImage } from './images.js';
 
 export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
@@ -445,10 +445,25 @@ class AzureProvider implements CloudProvider {
     return this.run('read the serial console', async (s) => {
       const { rg, name } = this.vmRef(instanceId);
       const data = await s.compute.virtualMachines.retrieveBootDiagnosticsData(rg, name, { sasUriExpirationTimeInMinutes: 5 });
-      if (!data.serialConsoleLogBlobUri) return '';
-      const res = await fetchBlob(data.serialConsoleLogBlobUri, this.opts.httpClient);
-      return res;
+      const serial = data.serialConsoleLogBlobUri ? await fetchBlob(data.serialConsoleLogBlobUri, this.opts.httpClient) : '';
+      return serial + (await this.extensionFailure(s, rg, name));
     });
+  }
+
+  /**
+   * A bootstrap that failed before it could write to COM1 (PowerShell refused to start, the
+   * customData file missing) shows only in the extension's status: appended in the console's
+   * own line format so the join's TimedOut report carries it.
+   */
+  private async extensionFailure(s: Session, rg: string, vmName: string): Promise<string> {
+    const ext = await s.compute.virtualMachineExtensions.get(rg, vmName, EXTENSION_NAME, { expand: 'instanceView' }).catch(() => undefined);
+    const view = ext?.instanceView;
+    const failed = view?.statuses?.some((st) => /failed/i.test(st.code ?? '') || st.level === 'Error');
+    if (!failed) return '';
+    const stderr = view?.substatuses?.find((st) => /StdErr/i.test(st.code ?? ''))?.message ?? '';
+    const status = view?.statuses?.find((st) => st.level === 'Error')?.message ?? '';
+    const lines = [status, stderr].join('\n').split('\n').map((l) => l.trim()).filter(Boolean).slice(-20);
+    return `\nwin-k8s: extension failed ${EXTENSION_NAME}\n${lines.map((l) => scrub(l)).join('\n')}\n`;
   }
 
   private vmRef(instanceId: string): { rg: string; name: string } {

@@ -207,6 +207,13 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
         send(res, 200, { serialConsoleLogBlobUri: `${FAKE_ARM_ENDPOINT}/fake-blob/${name}/serial.log?sig=fake` });
         return 200;
       }
+      if (subType.toLowerCase() === 'extensions' && subName && method === 'GET') {
+        const ext = resources.get(`${key}/extensions/${subName.toLowerCase()}`);
+        if (!ext) throw new ArmError(404, 'NotFound', `The entity was not found in this Azure location.`);
+        const { protectedSettings: _hidden, ...properties } = ext.properties;
+        send(res, 200, { ...ext, properties: url.searchParams.get('$expand') === 'instanceView' ? properties : { ...properties, instanceView: undefined } });
+        return 200;
+      }
       if (subType.toLowerCase() === 'extensions' && subName && method === 'PUT') {
         if (!NAME_RULE.test(subName)) throw new ArmError(400, 'InvalidResourceName', `Resource name ${subName} is invalid.`);
         const s = body.properties ?? {};
