@@ -206,7 +206,9 @@ class AzureProvider implements CloudProvider {
       const [{ ComputeManagementClient }, { NetworkManagementClient }] = await Promise.all([import('@azure/arm-compute'), import('@azure/arm-network')]);
       const retryOptions = { maxRetries: this.tuning.maxRetries, retryDelayInMs: this.tuning.retryDelayMs, maxRetryDelayInMs: this.tuning.maxRetryDelayMs };
       const common = { retryOptions, credentialScopes: [`${endpoint}/.default`], ...(this.opts.httpClient ? { httpClient: this.opts.httpClient } : {}) };
-      const compute = new ComputeManagementClient(credential, subscription, { ...common, endpoint });
+      // arm-compute 24 takes its token scope from credentials.scopes, arm-network from credentialScopes:
+      // both must follow the endpoint, or sovereign clouds get tokens for the public cloud.
+      const compute = new ComputeManagementClient(credential, subscription, { ...common, endpoint, credentials: { scopes: [`${endpoint}/.default`] } });
       const network = new NetworkManagementClient(credential, subscription, { ...common, endpoint });
       this.sink({ level: 'debug', message: `Azure subscription ${subscription}, endpoint ${endpoint}` });
       return { compute, network, subscription, endpoint };
