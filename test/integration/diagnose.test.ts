@@ -1,0 +1,388 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import {
+  ADMIN_TOKEN,
+  FakeKubeApiServer,
+  healthyKubeadmFlannel,
+  flannelLinuxDefaults,
+  makeEndpointSlice,
+  makeNode,
+  makePod,
+  writeKubeconfigFor,
+  type FakeClusterFixture,
+} from '../fakes/kube-apiserver/index.js';
+import { globalOptions } from '../../src/config/options.js';
+import { addOptions } from '../../src/cli/options.js';
+import { makeRunner } from '../../src/cli/run.js';
+import { register } from '../../src/cli/commands/diagnose.js';
+import type { DiagnoseDocument, CheckResult } from '../../src/diagnose/types.js';
+import { selectChecks } from '../../src/diagnose/registry.js';
+
+class Capture extends PassThrough {
+  isTTY = false;
+  text = '';
+  constructor() {
+    super();
+    this.on('data', (c: Buffer) => (this.text += c.toString('utf8')));
+  }
+}
+
+/** The same wiring as src/cli/main.ts, with only the diagnose command (main.ts is not ours to edit). */
+async function runDiagnose(args: string[]) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const state = { exitCode: 0 };
+  const program = new Command('win-k8s').exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
+  addOptions(program, Object.values(globalOptions));
+  const run = makeRunner({ env: {}, cwd: process.cwd(), streams: { stdin: { isTTY: false }, stdout, stderr }, toolVersion: '0.0.0-test', signal: new AbortController().signal }, state);
+  register(program, run).exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
+  let code: number;
+  try {
+    await program.parseAsync(['node', 'win-k8s', 'diagnose', ...args]);
+    code = state.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) code = 2;
+    else throw err;
+  }
+  await new Promise((r) => setImmediate(r));
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const DS_OWNER = (name: string) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, uid: `uid-${name}` });
+const tpl = (app: string, image: string) => ({ labels: { app }, containers: [{ name: app, image }] });
+
+/** A Windows node with its kube-proxy and flannel pods running and one workload pod in range. */
+function putHealthyWindowsNode(fake: FakeKubeApiServer, name: string, opts: { octet: number; build?: string; kubelet?: string; runtime?: string; pool?: string }) {
+  const ip = `10.0.2.${opts.octet}`;
+  fake.store.put(
+    makeNode({
+      name,
+      os: 'windows',
+      internalIP: ip,
+      podCIDR: `10.244.${opts.octet}.0/24`,
+      ...(opts.build ? { windowsBuild: opts.build } : {}),
+      ...(opts.kubelet ? { kubeletVersion: opts.kubelet } : {}),
+      ...(opts.runtime ? { containerRuntimeVersion: opts.runtime } : {}),
+      ...(opts.pool ? { labels: { 'win-k8s.io/pool': opts.pool } } : {}),
+    }),
+  );
+  fake.store.put(makePod({ namespace: 'kube-system', name: `kube-proxy-windows-${name}`, nodeName: name, hostIP: ip, template: { ...tpl('kube-proxy', 'sigwindowstools/kube-proxy:v1.33.2'), hostNetwork: true }, owner: DS_OWNER('kube-proxy-windows') }));
+  fake.store.put(makePod({ namespace: 'kube-flannel', name: `kube-flannel-ds-windows-${name}`, nodeName: name, hostIP: ip, template: { ...tpl('flannel', 'sigwindowstools/flannel:v0.26'), hostNetwork: true }, owner: DS_OWNER('kube-flannel-ds-windows') }));
+  fake.store.put(makePod({ namespace: 'default', name: `web-${name}`, nodeName: name, hostIP: ip, podIP: `10.244.${opts.octet}.10`, template: tpl('web', 'mcr.microsoft.com/windows/servercore/iis:ltsc2022') }));
+}
+
+async function withFake<T>(fixture: FakeClusterFixture, fn: (fake: FakeKubeApiServer, kubeconfig: string) => Promise<T>): Promise<T> {
+  const fake = new FakeKubeApiServer({ ...fixture, latencyMs: 0 });
+  await fake.start();
+  try {
+    return await fn(fake, writeKubeconfigFor(fake, { token: ADMIN_TOKEN }));
+  } finally {
+    await fake.stop();
+  }
+}
+
+const healthy = () => healthyKubeadmFlannel({ linuxOnlyDaemonSet: false });
+
+async function diag(kubeconfig: string, args: string[] = []) {
+  const r = await runDiagnose(['--kubeconfig', kubeconfig, '-o', 'json', ...args]);
+  let doc: DiagnoseDocument;
+  try {
+    doc = JSON.parse(r.stdout) as DiagnoseDocument;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+  const check = (id: string, node?: string): CheckResult => {
+    const c = doc.checks.find((x) => x.id === id && (node === undefined || x.node === node));
+    assert.ok(c, `no result for ${id} ${node ?? ''}: ${JSON.stringify(doc.checks.map((x) => `${x.id}@${x.node ?? ''}`))}`);
+    return c;
+  };
+  return { ...r, doc, check };
+}
+
+describe('diagnose (API checks against the fake kube-apiserver)', function () {
+  this.timeout(60_000);
+
+  it('passes on a healthy cluster with one Windows node: JSON contract, exit 0', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      const r = await diag(kc);
+      assert.equal(r.code, 0, r.stdout);
+      for (const c of r.doc.checks) {
+        assert.ok(['pass', 'warn', 'fail', 'skip'].includes(c.status));
+        assert.equal(typeof c.id, 'string');
+        assert.equal(typeof c.category, 'string');
+        assert.equal(typeof c.title, 'string');
+        assert.equal(typeof c.message, 'string');
+      }
+      assert.equal(r.doc.summary.fail, 0, JSON.stringify(r.doc.checks.filter((c) => c.status !== 'pass'), null, 1));
+      assert.equal(r.doc.summary.pass + r.doc.summary.warn + r.doc.summary.fail + r.doc.summary.skip, r.doc.checks.length);
+      for (const id of ['cluster.windows-nodes', 'cluster.linux-daemonsets', 'net.coredns', 'net.flannel-config']) assert.equal(r.check(id).status, 'pass', id);
+      for (const id of ['node.ready', 'node.windows-build', 'node.version-skew', 'node.runtime', 'net.kube-proxy', 'net.cni', 'net.pod-cidr', 'events.sandbox']) assert.equal(r.check(id, 'win-1').status, 'pass', id);
+    });
+  });
+
+  it('no Windows node: the fatal check fails and skips its dependents, exit 1', async () => {
+    await withFake(healthy(), async (_fake, kc) => {
+      const r = await diag(kc);
+      assert.equal(r.code, 1);
+      assert.equal(r.check('cluster.windows-nodes').status, 'fail');
+      assert.match(r.check('cluster.windows-nodes').hint ?? '', /win-k8s join/);
+      for (const id of ['node.ready', 'cluster.linux-daemonsets', 'net.flannel-config']) {
+        assert.equal(r.check(id).status, 'skip', id);
+        assert.match(r.check(id).message, /cluster\.windows-nodes failed/);
+      }
+      // CoreDNS does not depend on Windows nodes.
+      assert.equal(r.check('net.coredns').status, 'pass');
+    });
+  });
+
+  it('node.ready fails on NotReady and on DiskPressure', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      fake.store.put(makeNode({ name: 'win-2', os: 'windows', internalIP: '10.0.2.22', podCIDR: '10.244.22.0/24', ready: false }));
+      const pressured = makeNode({ name: 'win-3', os: 'windows', internalIP: '10.0.2.23', podCIDR: '10.244.23.0/24' }) as { status: { conditions: Array<{ type: string; status: string }> } };
+      pressured.status.conditions.find((c) => c.type === 'DiskPressure')!.status = 'True';
+      fake.store.put(pressured as never);
+      const r = await diag(kc, ['--checks', 'node.ready']);
+      assert.equal(r.check('node.ready', 'win-1').status, 'pass');
+      assert.equal(r.check('node.ready', 'win-2').status, 'fail');
+      assert.match(r.check('node.ready', 'win-2').message, /Ready=Unknown/);
+      assert.match(r.check('node.ready', 'win-3').message, /DiskPressure=True/);
+      assert.match(r.check('node.ready', 'win-3').hint ?? '', /kubelet/);
+    });
+  });
+
+  it('node.windows-build: 2016 and a missing label fail, 2019 passes', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-2016', { octet: 21, build: '10.0.14393' });
+      putHealthyWindowsNode(fake, 'win-2019', { octet: 22, build: '10.0.17763' });
+      const unlabelled = makeNode({ name: 'win-nolabel', os: 'windows', internalIP: '10.0.2.23' }) as { metadata: { labels: Record<string, string> } };
+      delete unlabelled.metadata.labels['node.kubernetes.io/windows-build'];
+      fake.store.put(unlabelled as never);
+      const r = await diag(kc, ['--checks', 'node.windows-build']);
+      assert.equal(r.check('node.windows-build', 'win-2016').status, 'fail');
+      assert.match(r.check('node.windows-build', 'win-2016').hint ?? '', /10\.0\.20348/);
+      assert.equal(r.check('node.windows-build', 'win-2019').status, 'pass');
+      assert.match(r.check('node.windows-build', 'win-2019').message, /ltsc2019/);
+      assert.match(r.check('node.windows-build', 'win-nolabel').message, /missing/);
+    });
+  });
+
+  it('node.version-skew: newer kubelet fails, 4 minors older fails, 3 older passes', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-new', { octet: 21, kubelet: 'v1.34.0' });
+      putHealthyWindowsNode(fake, 'win-old4', { octet: 22, kubelet: 'v1.29.9' });
+      putHealthyWindowsNode(fake, 'win-old3', { octet: 23, kubelet: 'v1.30.4' });
+      const r = await diag(kc, ['--checks', 'node.version-skew']);
+      assert.equal(r.check('node.version-skew', 'win-new').status, 'fail');
+      assert.match(r.check('node.version-skew', 'win-new').message, /newer than the API server/);
+      assert.equal(r.check('node.version-skew', 'win-old4').status, 'fail');
+      assert.match(r.check('node.version-skew', 'win-old4').hint ?? '', /at most 3 minors older/);
+      assert.equal(r.check('node.version-skew', 'win-old3').status, 'pass');
+    });
+  });
+
+  it('node.runtime: containerd 1.6 warns (exit 1 only with --fail-on warn), docker via cri-dockerd passes, unknown fails', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-c16', { octet: 21, runtime: 'containerd://1.6.28' });
+      putHealthyWindowsNode(fake, 'win-docker', { octet: 22, runtime: 'docker://24.0.7' });
+      let r = await diag(kc, ['--checks', 'node.runtime']);
+      assert.equal(r.check('node.runtime', 'win-c16').status, 'warn');
+      assert.match(r.check('node.runtime', 'win-c16').hint ?? '', /1\.7/);
+      assert.equal(r.check('node.runtime', 'win-docker').status, 'pass');
+      assert.match(r.check('node.runtime', 'win-docker').message, /cri-dockerd/);
+      assert.equal(r.code, 0);
+      r = await diag(kc, ['--checks', 'node.runtime', '--fail-on', 'warn']);
+      assert.equal(r.code, 1);
+      putHealthyWindowsNode(fake, 'win-odd', { octet: 23, runtime: 'unknown' });
+      r = await diag(kc, ['--checks', 'node.runtime', '--node', 'win-odd']);
+      assert.equal(r.check('node.runtime', 'win-odd').status, 'fail');
+      assert.equal(r.code, 1);
+    });
+  });
+
+  it('net.kube-proxy and net.cni fail when their pods are missing or crash-looping', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      fake.store.put(makeNode({ name: 'win-bare', os: 'windows', internalIP: '10.0.2.22', podCIDR: '10.244.22.0/24' }));
+      fake.store.put(makePod({ namespace: 'kube-flannel', name: 'kube-flannel-ds-windows-bare', nodeName: 'win-bare', hostIP: '10.0.2.22', phase: 'Pending', template: { ...tpl('flannel', 'sigwindowstools/flannel:v0.26'), hostNetwork: true }, owner: DS_OWNER('kube-flannel-ds-windows') }));
+      const r = await diag(kc, ['--checks', 'net.kube-proxy,net.cni']);
+      assert.equal(r.check('net.kube-proxy', 'win-1').status, 'pass');
+      assert.equal(r.check('net.cni', 'win-1').status, 'pass');
+      assert.equal(r.check('net.kube-proxy', 'win-bare').status, 'fail');
+      assert.match(r.check('net.kube-proxy', 'win-bare').hint ?? '', /kube-proxy DaemonSet/);
+      assert.equal(r.check('net.cni', 'win-bare').status, 'fail');
+      assert.match(r.check('net.cni', 'win-bare').message, /ContainerCreating/);
+    });
+  });
+
+  it('cluster.linux-daemonsets fails on a Linux-only DaemonSet pod stuck on a Windows node', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      let r = await diag(kc, ['--checks', 'cluster.*']);
+      assert.equal(r.check('cluster.linux-daemonsets').status, 'pass');
+      fake.store.put(makePod({ namespace: 'monitoring', name: 'node-exporter-win', nodeName: 'win-1', hostIP: '10.0.2.21', phase: 'Pending', template: tpl('node-exporter', 'quay.io/prometheus/node-exporter:v1.9.1'), owner: DS_OWNER('node-exporter') }));
+      fake.store.put({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'node-exporter-win.1', namespace: 'monitoring' },
+        involvedObject: { kind: 'Pod', name: 'node-exporter-win', namespace: 'monitoring' },
+        reason: 'Failed',
+        type: 'Warning',
+        message: 'Failed to pull image "quay.io/prometheus/node-exporter:v1.9.1": no matching manifest for windows/amd64 10.0.20348 in the manifest list entries',
+        source: { component: 'kubelet', host: 'win-1' },
+      });
+      r = await diag(kc, ['--checks', 'cluster.*']);
+      const c = r.check('cluster.linux-daemonsets');
+      assert.equal(c.status, 'fail');
+      assert.match(c.hint ?? '', /nodeSelector kubernetes\.io\/os: linux/);
+      assert.match((c.evidence ?? []).join('\n'), /monitoring\/node-exporter-win \(DaemonSet node-exporter\) on win-1: ContainerCreating, no matching manifest/);
+    });
+  });
+
+  it('net.coredns fails without ready kube-dns endpoints', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      for (const s of fake.store.list('EndpointSlice', { namespace: 'kube-system' })) {
+        const meta = (s as { metadata: { name: string; labels?: Record<string, string> } }).metadata;
+        if (meta.labels?.['kubernetes.io/service-name'] === 'kube-dns') fake.store.remove('EndpointSlice', 'kube-system', meta.name);
+      }
+      const slice = makeEndpointSlice({ namespace: 'kube-system', service: 'kube-dns', addresses: [{ ip: '10.244.0.5' }], ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }) as { endpoints: Array<{ conditions: { ready: boolean } }> };
+      slice.endpoints[0]!.conditions.ready = false;
+      fake.store.put(slice as never);
+      const r = await diag(kc, ['--checks', 'net.coredns']);
+      assert.equal(r.check('net.coredns').status, 'fail');
+      assert.match(r.check('net.coredns').hint ?? '', /CoreDNS/);
+      assert.equal(r.code, 1);
+    });
+  });
+
+  it('net.pod-cidr fails for a pod on the default nat network', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      fake.store.put(makePod({ namespace: 'default', name: 'nat-pod', nodeName: 'win-1', hostIP: '10.0.2.21', podIP: '172.27.16.5', template: tpl('web', 'mcr.microsoft.com/windows/nanoserver:ltsc2022') }));
+      const r = await diag(kc, ['--checks', 'net.pod-cidr']);
+      const c = r.check('net.pod-cidr', 'win-1');
+      assert.equal(c.status, 'fail');
+      assert.deepEqual(c.evidence, ['default/nat-pod 172.27.16.5']);
+      assert.match(c.hint ?? '', /nat/);
+    });
+  });
+
+  it('events.sandbox maps each known FailedCreatePodSandBox message to its fix', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['hcs::CreateComputeSystem: The container operating system does not match the host operating system.', /RuntimeClass/],
+      ['failed to setup network for sandbox: hnsCall failed in Win32: The object already exists', /restart the hns service/],
+      ['plugin type="win-overlay" failed (add): failed to allocate for range 0: no IP addresses available in range set', /stale/],
+      ['pod does not have label vpc.amazonaws.com/PrivateIPv4Address', /enable-windows-ipam/],
+    ];
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      let r = await diag(kc, ['--checks', 'events.*']);
+      assert.equal(r.check('events.sandbox', 'win-1').status, 'pass');
+      for (const [i, [message, hint]] of cases.entries()) {
+        fake.store.put({ apiVersion: 'v1', kind: 'Event', metadata: { name: `web-win-1.sb${i}`, namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web-win-1', namespace: 'default' }, reason: 'FailedCreatePodSandBox', type: 'Warning', message: `Failed to create pod sandbox: rpc error: ${message}`, source: { component: 'kubelet', host: 'win-1' } });
+        r = await diag(kc, ['--checks', 'events.*']);
+        const c = r.check('events.sandbox', 'win-1');
+        assert.equal(c.status, 'fail');
+        assert.match(c.hint ?? '', hint, message);
+        fake.store.remove('Event', 'default', `web-win-1.sb${i}`);
+      }
+    });
+  });
+
+  it('net.flannel-config fails on the Linux VXLAN defaults (VNI 1, port 8472)', async () => {
+    await withFake(flannelLinuxDefaults(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      const r = await diag(kc, ['--checks', 'net.flannel-config']);
+      const c = r.check('net.flannel-config');
+      assert.equal(c.status, 'fail');
+      assert.match(c.message, /VNI .*< 4096/);
+      assert.match(c.hint ?? '', /"VNI": 4096, "Port": 4789/);
+    });
+  });
+
+  it('--checks include/exclude and --node / --pool filters', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21, pool: 'a' });
+      putHealthyWindowsNode(fake, 'win-2', { octet: 22, pool: 'b' });
+      let r = await diag(kc, ['--checks', 'node.*,!node.version-skew']);
+      assert.deepEqual([...new Set(r.doc.checks.map((c) => c.id))].sort(), ['node.ready', 'node.runtime', 'node.windows-build']);
+      r = await diag(kc, ['--checks', 'node.ready', '--node', 'win-2']);
+      assert.deepEqual(r.doc.checks.map((c) => c.node), ['win-2']);
+      r = await diag(kc, ['--checks', 'node.ready', '--pool', 'a']);
+      assert.deepEqual(r.doc.checks.map((c) => c.node), ['win-1']);
+      const bad = await runDiagnose(['--kubeconfig', kc, '--checks', 'nope.*']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /no check matches "nope\.\*"/);
+      assert.equal((await runDiagnose(['--kubeconfig', kc, '--fail-on', 'maybe'])).code, 2);
+    });
+  });
+
+  it('human output groups by category with marks, hints and totals; --junit-file parses back', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21, build: '10.0.14393' });
+      const junit = join(mkdtempSync(join(tmpdir(), 'win-k8s-diag-')), 'report.xml');
+      const r = await runDiagnose(['--kubeconfig', kc, '--junit-file', junit]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^node$/m);
+      assert.match(r.stdout, /^network$/m);
+      assert.match(r.stdout, /✖ node\.windows-build \[win-1\]: Windows Server 2016/);
+      assert.match(r.stdout, /✔ node\.ready \[win-1\]/);
+      assert.match(r.stdout, /hint: reinstall with/);
+      assert.match(r.stdout, /\d+ passed, \d+ warnings?, 1 failed, \d+ skipped\s*$/);
+      const xml = readFileSync(junit, 'utf8');
+      const suite = /<testsuite name="win-k8s diagnose" tests="(\d+)" failures="(\d+)" errors="0" skipped="(\d+)">/.exec(xml);
+      assert.ok(suite, xml);
+      const cases = [...xml.matchAll(/<testcase classname="([^"]+)" name="([^"]+)" time="0"(\/>|>([\s\S]*?)<\/testcase>)/g)];
+      assert.equal(cases.length, Number(suite[1]));
+      const failures = cases.filter((c) => /<failure /.test(c[4] ?? ''));
+      assert.equal(failures.length, Number(suite[2]));
+      assert.equal(failures.length, 1);
+      assert.equal(failures[0]![2], 'node.windows-build [win-1]');
+      assert.equal(cases.filter((c) => /<skipped /.test(c[4] ?? '')).length, Number(suite[3]));
+      assert.ok(cases.some((c) => c[2] === 'net.coredns' && c[3] === '/>'));
+    });
+  });
+
+  it('exit 3 when the cluster is unreachable', async () => {
+    let kc = '';
+    await withFake(healthy(), async (_fake, k) => {
+      kc = k;
+    });
+    const r = await runDiagnose(['--kubeconfig', kc, '-o', 'json']);
+    assert.equal(r.code, 3, r.stderr);
+  });
+
+  it('--wait re-runs a failing check until the state is fixed', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      fake.store.remove('Pod', 'kube-system', 'kube-proxy-windows-win-1');
+      const timer = setTimeout(() => {
+        fake.store.put(makePod({ namespace: 'kube-system', name: 'kube-proxy-windows-win-1', nodeName: 'win-1', hostIP: '10.0.2.21', template: { ...tpl('kube-proxy', 'sigwindowstools/kube-proxy:v1.33.2'), hostNetwork: true }, owner: DS_OWNER('kube-proxy-windows') }));
+      }, 1500);
+      try {
+        const started = Date.now();
+        const r = await diag(kc, ['--checks', 'net.*', '--wait', '20s']);
+        assert.equal(r.check('net.kube-proxy', 'win-1').status, 'pass');
+        assert.equal(r.code, 0);
+        assert.ok(Date.now() - started < 15_000);
+        assert.match(r.stderr, /check\(s\) failing; waiting/);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  });
+});
+
+describe('diagnose check selection', () => {
+  it('matches globs and exclusions against stable ids', () => {
+    assert.deepEqual(selectChecks('net.c*').selected.map((c) => c.id), ['net.cni', 'net.coredns']);
+    assert.ok(!selectChecks('!events.*').selected.some((c) => c.id === 'events.sandbox'));
+    assert.deepEqual(selectChecks('bogus').unknown, ['bogus']);
+  });
+});
