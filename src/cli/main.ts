@@ -5,6 +5,7 @@ import type { Env, Streams } from '../output/terminal.js';
 import { addOptions } from './options.js';
 import { makeRunner } from './run.js';
 import { toolVersion } from './version.js';
+import * as diagnose from './commands/diagnose.js';
 import * as init from './commands/init.js';
 import * as join from './commands/join.js';
 import * as list from './commands/list.js';
@@ -22,7 +23,7 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-const COMMANDS = [init, render, plan, join, provision, list, remove, schema];
+const COMMANDS = [init, render, plan, join, provision, list, remove, diagnose, schema];
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;

@@ -21,7 +21,7 @@ describe('the built CLI (bin/win-k8s.js over dist/)', () => {
   it('registers only commands that work', () => {
     const help = run(['--help']).stdout;
     const commands = [...help.split('Commands:')[1]!.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]);
-    assert.deepEqual(commands.filter((c) => c !== 'help').sort(), ['init', 'join', 'list', 'plan', 'provision', 'remove', 'render', 'schema']);
+    assert.deepEqual(commands.filter((c) => c !== 'help').sort(), ['diagnose', 'init', 'join', 'list', 'plan', 'provision', 'remove', 'render', 'schema']);
   });
 
   it('an unknown command or flag is exit 2', () => {
