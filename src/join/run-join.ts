@@ -52,7 +52,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
 
   const outcomes: NodeOutcome[] = live.map((vm) => existingOutcome(vm, facts));
   if (missing === 0) {
-    return finish(input, outcomes, started, []);
+    return finish(input, outcomes, started);
   }
 
   out.info(`resolving image, network and firewall on ${provider.cloud}`);
@@ -111,7 +111,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
     const fresh = await waitForBootstrap(input, created, createStarted);
     outcomes.push(...fresh);
     if (ctx.signal.aborted) throw interrupted(created, ref.pool);
-    return await finish(input, outcomes, started, created);
+    return await finish(input, outcomes, started);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await releaseToken();
@@ -230,7 +230,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number, created: VmResult[]): Promise<{ result: JoinResult; exitCode: number }> {
+async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number): Promise<{ result: JoinResult; exitCode: number }> {
   const { ctx, cluster, config, facts, provider, mode } = input;
   const out = ctx.output;
   const ready = outcomes.filter((o) => o.status === 'Ready').map((o) => o.name);
@@ -257,7 +257,6 @@ async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number
       out.warn(`kept the failed VM(s) for inspection; remove them with: win-k8s remove ${withVm.map((o) => o.name).join(' ')} --cloud ${provider.cloud} --yes`);
     }
   }
-  void created;
   const result: JoinResult = { pool: config.pool.name, cluster: facts.name, nodes: outcomes, durationSeconds: Math.round((Date.now() - started) / 1000) };
   return { result, exitCode: failed.length > 0 ? 1 : 0 };
 }
