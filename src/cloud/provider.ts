@@ -110,6 +110,23 @@ export interface CloudProvider {
   deletePoolResources(ref: PoolRef): Promise<string[]>;
   /** Subnets and instance types to offer in `init` (the cluster's network first). */
   wizardChoices?(req: PlacementRequest): Promise<WizardChoices>;
+  /**
+   * Runs a PowerShell script on a VM this tool created, through the cloud's own agent (AWS
+   * SSM Run Command, Azure Run Command): `diagnose` uses it for nodes where a HostProcess pod
+   * cannot run (Docker nodes). Absent where the cloud offers no such agent.
+   */
+  runPowerShell?(instanceId: string, script: string, opts: RunPowerShellOptions): Promise<RunPowerShellResult>;
+}
+
+export interface RunPowerShellOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface RunPowerShellResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface ProviderDeps {
