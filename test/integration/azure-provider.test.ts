@@ -266,7 +266,7 @@ describe('Azure provider against the fake ARM', function () {
     const { createPipelineRequest, createHttpHeaders } = await import('@azure/core-rest-pipeline');
     const put = async (path: string, body: unknown) => {
       const res = await fake.httpClient.sendRequest(
-        createPipelineRequest({ url: `${FAKE_ARM_ENDPOINT}/subscriptions/${SUB}/resourceGroups/${RG}/providers/${path}?api-version=2024-07-01`, method: 'PUT', body: JSON.stringify(body), headers: createHttpHeaders({ authorization: 'Bearer x', 'content-type': 'application/json' }) }),
+        createPipelineRequest({ url: `${FAKE_ARM_ENDPOINT}/subscriptions/${SUB}/resourceGroups/${RG}/providers/${path}?api-version=2024-07-01`, method: 'PUT', body: JSON.stringify(body), headers: createHttpHeaders({ authorization: 'Bearer fake', 'content-type': 'application/json' }) }),
       );
       return { status: res.status, error: (JSON.parse(res.bodyAsText ?? '{}') as { error?: { code: string; target?: string } }).error };
     };

@@ -4,14 +4,22 @@
  * Succeeded), ARM's error shape `{error:{code,message,target}}` and the validation rules that
  * make real creates fail (names, computerName, adminPassword, customData size, required fields).
  *
- * The SDK is given `https://fake.arm` as its endpoint and an HttpClient (armHttpClient) that
- * sends those requests here, trusting the test CA: the SDK's bearer-token policy refuses http.
+ * Two ways in: in-process tests give the SDK `https://fake.arm` and the HttpClient below, which
+ * sends those requests here trusting the test CA; a spawned CLI uses the real URL
+ * (https://127.0.0.1:<port>, a certificate with IP SAN 127.0.0.1) with NODE_EXTRA_CA_CERTS. The
+ * SDK's bearer-token policy refuses http, hence HTTPS either way. Every URL the fake hands out
+ * (Azure-AsyncOperation, Location, the serial log blob) is built from the base URL the request
+ * came in on, so both ways keep working.
+ *
+ * Authentication: ARM accepts a bearer token the fake's App Service managed identity endpoint
+ * (IDENTITY_ENDPOINT + IDENTITY_HEADER, plain http like the real one) issued for the audience of
+ * the URL being called, or one of `staticTokens` (in-process tests with a fixed credential).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
 import { getKubePki } from '../../helpers/kube-pki.js';
 import { scriptFromUserData } from '../node-agent/script.js';
@@ -37,9 +45,18 @@ export interface ArmFaults {
   failVm: Map<string, string>;
 }
 
+/** What a Run Command produces on the simulated VM (the test computes it from the script). */
+export type RunCommandHandler = (vmName: string, script: string) => { stdout: string; stderr: string } | Promise<{ stdout: string; stderr: string }>;
+
 export interface FakeArm {
   /** The local https URL (https://127.0.0.1:port). */
   readonly url: string;
+  /** PEM of the CA that signed the fake's certificate (for NODE_EXTRA_CA_CERTS). */
+  readonly caPem: string;
+  /** App Service managed identity endpoint (http) and the secret header value it requires. */
+  readonly identity: { endpoint: string; header: string; issued: number };
+  /** Answers Run Command (RunPowerShellScript); unset, the VM answers as if the agent were gone. */
+  runCommand: RunCommandHandler | undefined;
   /** Resources by lower-cased ARM id, in wire form ({id,name,type,location,tags,properties}). */
   readonly resources: Map<string, Json>;
   readonly calls: ArmCall[];
@@ -103,10 +120,50 @@ function validateVm(name: string, body: Json, resources: Map<string, Json>): voi
   }
 }
 
-export async function startFakeArm(options: { subscription: string; vmSizes?: Record<string, string[]> } = { subscription: 'sub' }): Promise<FakeArm> {
+/** Cores and memory of the sizes the fake knows (as virtualMachineSizes reports them). */
+const SIZE_SPECS: Record<string, { cores: number; memoryMb: number }> = {
+  Standard_B1s: { cores: 1, memoryMb: 1024 },
+  Standard_B2s: { cores: 2, memoryMb: 4096 },
+  Standard_D2s_v5: { cores: 2, memoryMb: 8192 },
+  Standard_D4s_v5: { cores: 4, memoryMb: 16384 },
+  Standard_D8s_v5: { cores: 8, memoryMb: 32768 },
+  Standard_E4s_v5: { cores: 4, memoryMb: 32768 },
+  Standard_F4s_v2: { cores: 4, memoryMb: 8192 },
+};
+
+/** Azure keeps the last 4096 bytes of each Run Command stream. */
+const RUN_COMMAND_OUTPUT_LIMIT = 4096;
+
+function lastBytes(text: string, limit: number): string {
+  const b = Buffer.from(text, 'utf8');
+  return b.length <= limit ? text : b.subarray(b.length - limit).toString('utf8');
+}
+
+interface Operation {
+  polls: number;
+  error?: { code: string; message: string } | undefined;
+  /** Runs when the operation completes (Run Command computes its output then). */
+  complete?: (() => Promise<Json>) | undefined;
+  result?: Json;
+}
+
+export interface FakeArmOptions {
+  subscription: string;
+  /** Location → VM size names offered there. */
+  vmSizes?: Record<string, string[]>;
+  /** Bearer tokens accepted without the identity endpoint (fixed credentials of in-process tests). */
+  staticTokens?: string[];
+}
+
+export async function startFakeArm(options: FakeArmOptions = { subscription: 'sub' }): Promise<FakeArm> {
   const pki = getKubePki();
   const resources = new Map<string, Json>();
-  const operations = new Map<string, { polls: number; error?: { code: string; message: string } }>();
+  const operations = new Map<string, Operation>();
+  const staticTokens = new Set(options.staticTokens ?? ['fake']);
+  /** token → the resource (audience) it was issued for. */
+  const issuedTokens = new Map<string, string>();
+  const identityHeader = randomBytes(16).toString('hex');
+  const runningCommands = new Set<string>();
   const calls: ArmCall[] = [];
   const faults: ArmFaults = { throttle: 0, deny: 0, unavailable: 0, failVm: new Map() };
   const serialLogs = new Map<string, string>();
@@ -116,10 +173,10 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
     res.writeHead(status, { 'content-type': 'application/json', 'x-ms-request-id': randomUUID(), ...headers });
     res.end(body === undefined ? undefined : JSON.stringify(body));
   };
-  const asyncOp = (error?: { code: string; message: string }) => {
+  const asyncOp = (base: string, error?: { code: string; message: string }, complete?: () => Promise<Json>) => {
     const id = randomUUID();
-    operations.set(id, { polls: 0, ...(error ? { error } : {}) });
-    return `${FAKE_ARM_ENDPOINT}/fake-operations/${id}`;
+    operations.set(id, { polls: 0, error, complete });
+    return { id, url: `${base}/fake-operations/${id}` };
   };
 
   const put = (id: string, type: string, name: string, body: Json, extra: Json = {}) => {
@@ -137,13 +194,23 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, text: string) => {
-    const url = new URL(req.url ?? '/', 'https://fake.arm');
+    // Whatever host the client used (fake.arm through the HttpClient arrives as 127.0.0.1).
+    const base = `https://${req.headers.host ?? '127.0.0.1'}`;
+    const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '');
     const body: Json = text ? JSON.parse(text) : {};
 
-    if (!/^Bearer .+/.test(req.headers.authorization ?? '') && !path.startsWith('/fake-blob/')) {
-      throw new ArmError(401, 'AuthenticationFailed', 'Authentication failed. The \'Authorization\' header is missing.');
+    // The serial log blob is a SAS URL on storage: the signature authorizes, not a bearer token.
+    if (!path.startsWith('/fake-blob/')) {
+      const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+      if (!auth) throw new ArmError(401, 'AuthenticationFailed', 'Authentication failed. The \'Authorization\' header is missing.');
+      const token = auth[1]!;
+      const audience = issuedTokens.get(token);
+      if (audience === undefined && !staticTokens.has(token)) throw new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+      if (audience !== undefined && audience.replace(/\/+$/, '') !== base) {
+        throw new ArmError(401, 'InvalidAuthenticationTokenAudience', `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences '${base}', '${base}/'.`);
+      }
     }
     if (faults.throttle > 0) {
       faults.throttle--;
@@ -164,9 +231,31 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
       const op = operations.get(m[1]!);
       if (!op) throw new ArmError(404, 'NotFound', 'operation not found');
       op.polls++;
-      if (op.polls < 2) send(res, 200, { status: 'InProgress' });
-      else if (op.error) send(res, 200, { status: 'Failed', error: op.error });
+      if (op.polls < 2) {
+        send(res, 200, { status: 'InProgress' });
+        return 200;
+      }
+      if (op.complete && !op.result && !op.error) {
+        try {
+          op.result = await op.complete();
+        } catch (err) {
+          op.error = { code: 'VMAgentStatusCommunicationError', message: String(err) };
+        }
+      }
+      if (op.error) send(res, 200, { status: 'Failed', error: op.error });
       else send(res, 200, { status: 'Succeeded' });
+      return 200;
+    }
+    m = /^\/fake-operations\/([^/]+)\/result$/.exec(path);
+    if (m) {
+      const op = operations.get(m[1]!);
+      if (!op) throw new ArmError(404, 'NotFound', 'operation not found');
+      // Before completion ARM answers the Location URL with 202 (still running).
+      if (!op.result) {
+        send(res, 202, undefined, { location: `${base}/fake-operations/${m[1]}/result` });
+        return 202;
+      }
+      send(res, 200, op.result);
       return 200;
     }
     m = /^\/fake-blob\/([^/]+)\/serial\.log$/.exec(path);
@@ -180,7 +269,17 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
     const rest = m[2]!;
     m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i.exec(rest);
     if (m && method === 'GET') {
-      send(res, 200, { value: (vmSizes[m[1]!.toLowerCase()] ?? []).map((name) => ({ name, numberOfCores: 4, memoryInMB: 16384 })) });
+      send(res, 200, {
+        value: (vmSizes[m[1]!.toLowerCase()] ?? []).map((name) => {
+          const spec = SIZE_SPECS[name] ?? { cores: 4, memoryMb: 16384 };
+          return { name, numberOfCores: spec.cores, memoryInMB: spec.memoryMb, maxDataDiskCount: spec.cores * 2, osDiskSizeInMB: 1047552, resourceDiskSizeInMB: 0 };
+        }),
+      });
+      return 200;
+    }
+    if (/^\/providers\/Microsoft\.Network\/virtualNetworks$/i.test(rest) && method === 'GET') {
+      const vnets = [...resources.values()].filter((r) => String(r.type).toLowerCase() === 'microsoft.network/virtualnetworks');
+      send(res, 200, { value: vnets.map(withSubnets) });
       return 200;
     }
     m = /^\/resourceGroups\/([^/]+)\/providers\/(Microsoft\.(?:Compute|Network))\/([A-Za-z]+)(?:\/([^/]+))?(?:\/([A-Za-z]+)(?:\/([^/]+))?)?$/i.exec(rest);
@@ -193,7 +292,8 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
     if (!name) {
       if (method !== 'GET') throw new ArmError(405, 'MethodNotAllowed', 'method not allowed');
       const prefix = `${collectionPath}/`.toLowerCase();
-      send(res, 200, { value: [...resources.values()].filter((r) => String(r.id).toLowerCase().startsWith(prefix) && String(r.id).split('/').length === 9) });
+      const items = [...resources.values()].filter((r) => String(r.id).toLowerCase().startsWith(prefix) && String(r.id).split('/').length === 9);
+      send(res, 200, { value: rtype === 'virtualnetworks' ? items.map(withSubnets) : items });
       return 200;
     }
     const id = `${collectionPath}/${name}`;
@@ -204,8 +304,44 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
       if (!parent) throw new ArmError(404, 'ParentResourceNotFound', `Can not perform requested operation on nested resource. Parent resource '${name}' not found.`);
       if (subType.toLowerCase() === 'retrievebootdiagnosticsdata' && method === 'POST') {
         if (!parent.properties?.diagnosticsProfile?.bootDiagnostics?.enabled) throw new ArmError(409, 'OperationNotAllowed', 'Boot diagnostics are not enabled for this VM.');
-        send(res, 200, { serialConsoleLogBlobUri: `${FAKE_ARM_ENDPOINT}/fake-blob/${name}/serial.log?sig=fake` });
+        send(res, 200, { serialConsoleLogBlobUri: `${base}/fake-blob/${name}/serial.log?sig=fake` });
         return 200;
+      }
+      if (subType.toLowerCase() === 'instanceview' && method === 'GET') {
+        const power = (parent as { __power?: string }).__power;
+        const state = String(parent.properties?.provisioningState ?? 'Succeeded');
+        send(res, 200, {
+          computerName: parent.properties?.osProfile?.computerName,
+          statuses: [
+            { code: `ProvisioningState/${state.toLowerCase()}`, level: state === 'Failed' ? 'Error' : 'Info', displayStatus: `Provisioning ${state.toLowerCase()}` },
+            ...(power ? [{ code: `PowerState/${power}`, level: 'Info', displayStatus: `VM ${power}` }] : []),
+          ],
+        });
+        return 200;
+      }
+      if (subType.toLowerCase() === 'runcommand' && method === 'POST') {
+        if (body.commandId !== 'RunPowerShellScript') throw new ArmError(400, 'InvalidParameter', `The value ${String(body.commandId)} of parameter 'commandId' is not allowed. Allowed values are RunPowerShellScript, EnableRemotePS, IPConfig, RDPSettings, ResetRDPCert, SetRDPPort, DisableNLA, EnableAdminAccount, DisableWindowsUpdate, EnableWindowsUpdate.`, 'commandId');
+        if (!Array.isArray(body.script) || body.script.length === 0) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'script\' is missing (null).', 'script');
+        if ((parent as { __power?: string }).__power !== 'running') throw new ArmError(409, 'OperationNotAllowed', 'Cannot perform operation since the VM is not running.');
+        if (runningCommands.has(key)) throw new ArmError(409, 'Conflict', 'Run command extension execution is in progress. Please wait for completion before invoking a run command.');
+        runningCommands.add(key);
+        const script = (body.script as string[]).join('\n');
+        const op = asyncOp(base, undefined, async () => {
+          try {
+            if (!fakeArm.runCommand) throw new Error('the VM agent did not respond');
+            const out = await fakeArm.runCommand(name, script);
+            return {
+              value: [
+                { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: lastBytes(out.stdout, RUN_COMMAND_OUTPUT_LIMIT) },
+                { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: lastBytes(out.stderr, RUN_COMMAND_OUTPUT_LIMIT) },
+              ],
+            };
+          } finally {
+            runningCommands.delete(key);
+          }
+        });
+        send(res, 202, undefined, { 'azure-asyncoperation': op.url, location: `${op.url}/result` });
+        return 202;
       }
       if (subType.toLowerCase() === 'extensions' && subName && method === 'GET') {
         const ext = resources.get(`${key}/extensions/${subName.toLowerCase()}`);
@@ -223,7 +359,7 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
           throw new ArmError(400, 'InvalidParameter', 'commandToExecute is required and limited to 8 KB.', 'commandToExecute');
         }
         const { resource } = put(`${id}/extensions/${subName}`, `${armType}/extensions`, subName, body);
-        send(res, 201, resource, { 'azure-asyncoperation': asyncOp() });
+        send(res, 201, resource, { 'azure-asyncoperation': asyncOp(base).url });
         return 201;
       }
       throw new ArmError(400, 'InvalidResourceType', `unsupported ${method} ${subType}`);
@@ -232,7 +368,7 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
     if (method === 'GET') {
       const r = resources.get(key);
       if (!r) throw new ArmError(404, 'ResourceNotFound', `The Resource '${armType}/${name}' under resource group was not found.`);
-      send(res, 200, r);
+      send(res, 200, rtype === 'virtualnetworks' ? withSubnets(r) : r);
       return 200;
     }
     if (method === 'DELETE') {
@@ -260,7 +396,7 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
         const disk = r.properties?.storageProfile?.osDisk;
         if (disk?.deleteOption === 'Delete' && disk.managedDisk?.id) resources.delete(String(disk.managedDisk.id).toLowerCase());
       }
-      send(res, 202, undefined, { 'azure-asyncoperation': asyncOp() });
+      send(res, 202, undefined, { 'azure-asyncoperation': asyncOp(base).url });
       return 202;
     }
     if (method === 'PATCH' && rtype === 'disks') {
@@ -284,7 +420,7 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
       }
       const rules = (body.properties?.securityRules ?? []).map((r: Json) => ({ ...r, id: `${id}/securityRules/${r.name}` }));
       const { resource, created } = put(id, armType, name, { ...body, properties: { ...body.properties, securityRules: rules } });
-      send(res, created ? 201 : 200, resource, { 'azure-asyncoperation': asyncOp() });
+      send(res, created ? 201 : 200, resource, { 'azure-asyncoperation': asyncOp(base).url });
       return created ? 201 : 200;
     }
     if (rtype === 'networkinterfaces') {
@@ -301,7 +437,7 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
         return { ...c, id: `${id}/ipConfigurations/${c.name}`, properties: { ...c.properties, privateIPAddress: `${base[0]}.${base[1]}.${base[2]}.${10 + (n++ % 200)}` } };
       });
       const { resource, created } = put(id, armType, name, { ...body, properties: { ...body.properties, ipConfigurations } });
-      send(res, created ? 201 : 200, resource, { 'azure-asyncoperation': asyncOp() });
+      send(res, created ? 201 : 200, resource, { 'azure-asyncoperation': asyncOp(base).url });
       return created ? 201 : 200;
     }
     if (rtype === 'virtualmachines') {
@@ -309,7 +445,11 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
       const failure = faults.failVm.get(name);
       if (failure && failure !== 'AllocationFailed') {
         faults.failVm.delete(name);
-        throw new ArmError(409, failure, failure === 'QuotaExceeded' ? 'Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: eastus, Current Limit: 8, Current Usage: 8, Additional Required: 4.' : `${failure}: the request was refused.`);
+        throw new ArmError(409, failure, failure === 'QuotaExceeded'
+            ? 'Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: eastus, Current Limit: 8, Current Usage: 8, Additional Required: 4.'
+            : failure === 'SkuNotAvailable'
+              ? `The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: ${String(body.properties.hardwareProfile.vmSize)}' is currently not available in location '${String(body.location)}'. Please try another size or deploy to a different location or different zone.`
+              : `${failure}: the request was refused.`);
       }
       const osDisk = body.properties.storageProfile.osDisk ?? {};
       const diskName = osDisk.name ?? `${name}_OsDisk_1_${randomUUID().replace(/-/g, '')}`;
@@ -323,6 +463,8 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
       const { resource } = put(id, armType, name, body, { storageProfile, osProfile, vmId: randomUUID() });
       resource.__secret = { customData: body.properties.osProfile.customData, adminPassword: body.properties.osProfile.adminPassword };
       Object.defineProperty(resource, '__secret', { enumerable: false });
+      // The power state lives in the instance view, not in the resource.
+      Object.defineProperty(resource, '__power', { value: 'running', enumerable: false, writable: true });
       for (const nic of body.properties.networkProfile.networkInterfaces) {
         const n = resources.get(String(nic.id).toLowerCase());
         if (n) n.properties.virtualMachine = { id: vmId };
@@ -332,8 +474,9 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
         faults.failVm.delete(name);
         error = { code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' };
         resource.properties.provisioningState = 'Failed';
+        (resource as { __power?: string }).__power = undefined;
       }
-      send(res, 201, resource, { 'azure-asyncoperation': asyncOp(error) });
+      send(res, 201, resource, { 'azure-asyncoperation': asyncOp(base, error).url });
       return 201;
     }
     throw new ArmError(400, 'InvalidResourceType', `unsupported PUT ${armType}`);
@@ -355,6 +498,27 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // App Service's managed identity protocol (api-version 2019-08-01), which MSAL's
+  // ManagedIdentityApplication uses when IDENTITY_ENDPOINT and IDENTITY_HEADER are set.
+  let identityCalls = 0;
+  const identityServer = createHttpServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const reply = (status: number, body: Json) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET' || u.pathname !== '/msi/token') return reply(404, { error: 'not_found' });
+    if (req.headers['x-identity-header'] !== identityHeader) return reply(401, { error: 'unauthorized', error_description: 'X-IDENTITY-HEADER is missing or wrong' });
+    const resource = u.searchParams.get('resource');
+    if (u.searchParams.get('api-version') !== '2019-08-01' || !resource) return reply(400, { error: 'invalid_request', error_description: 'api-version 2019-08-01 and resource are required' });
+    identityCalls++;
+    const token = `mi-${randomBytes(24).toString('hex')}`;
+    issuedTokens.set(token, resource);
+    reply(200, { access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource, token_type: 'Bearer' });
+  });
+  await new Promise<void>((resolve) => identityServer.listen(0, '127.0.0.1', resolve));
+  const identityEndpoint = `http://127.0.0.1:${(identityServer.address() as AddressInfo).port}/msi/token`;
   const agent = new Agent({ ca: pki.ca.certPem, keepAlive: true });
   const inner = createDefaultHttpClient();
   const httpClient: HttpClient = {
@@ -365,8 +529,17 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
     },
   };
 
-  return {
+  const fakeArm: FakeArm = {
     url,
+    caPem: pki.ca.certPem,
+    identity: {
+      endpoint: identityEndpoint,
+      header: identityHeader,
+      get issued() {
+        return identityCalls;
+      },
+    },
+    runCommand: undefined,
     resources,
     calls,
     faults,
@@ -381,9 +554,18 @@ export async function startFakeArm(options: { subscription: string; vmSizes?: Re
     ofType: (type) => [...resources.values()].filter((r) => String(r.type).toLowerCase() === type.toLowerCase()),
     close: async () => {
       agent.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), new Promise<void>((resolve) => identityServer.close(() => resolve()))]);
     },
   };
+  return fakeArm;
+
+  /** ARM returns a VNet with its subnets inline. */
+  function withSubnets(vnet: Json): Json {
+    const prefix = `${String(vnet.id).toLowerCase()}/subnets/`;
+    const subnets = [...resources.values()].filter((r) => String(r.id).toLowerCase().startsWith(prefix)).map((r) => ({ id: r.id, name: r.name, properties: r.properties ?? {} }));
+    return { ...vnet, properties: { ...vnet.properties, subnets } };
+  }
 }
 
 export interface DeliveredBootstrap {
