@@ -42,6 +42,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         endpoint: config.azure.endpoint,
         env,
         controlPlane,
+        ...azurePollTuning(env),
       });
     }
     case 'gcp': {
@@ -74,6 +75,12 @@ function pollTuning(env: NodeJS.ProcessEnv): { tuning?: { pollMinMs: number; pol
   const ms = Number(env.WIN_K8S_POLL_INTERVAL);
   if (!env.WIN_K8S_POLL_INTERVAL || !Number.isFinite(ms) || ms <= 0) return {};
   return { tuning: { pollMinMs: ms, pollMaxMs: ms, dependencyRetryMs: ms } };
+}
+
+/** WIN_K8S_POLL_INTERVAL as the Azure SDK's long-running-operation poll interval. */
+function azurePollTuning(env: NodeJS.ProcessEnv): { tuning?: { pollIntervalMs: number } } {
+  const ms = pollTuning(env).tuning?.pollMinMs;
+  return ms === undefined ? {} : { tuning: { pollIntervalMs: ms } };
 }
 
 /** gcloud's own override, CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE (e.g. a Private Service Connect URL). */

@@ -5,7 +5,7 @@ import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
 import type { NetworkManagementClient, SecurityRule } from '@azure/arm-network';
 import { compressScript } from '../../bootstrap/compress.js';
-import { EnvironmentError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
+import { EnvironmentError, InterruptedError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
 import type { Placement } from '../../cluster/provider-id.js';
 import type { EventSink } from '../../output/output.js';
 import {
@@ -21,11 +21,15 @@ import {
   type PoolRef,
   type ResolvedImage,
   type ResolvedPlacement,
+  type RunPowerShellOptions,
+  type RunPowerShellResult,
   type VmResult,
+  type WizardChoices,
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError, vmFailureText } from './errors.js';
 import { imageReference, resolveImage } from './images.js';
+import { RUN_COMMAND_MAX_MS, checkScriptSize, parseRunCommandOutput, runCommandScript } from './run-command.js';
 
 export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
 export const ADMIN_USER = 'winadmin';
@@ -52,6 +56,11 @@ export interface AzureTuning {
   maxRetries: number;
   retryDelayMs: number;
   maxRetryDelayMs: number;
+  /**
+   * How often long-running operations are polled when ARM sends no Retry-After. Undefined keeps
+   * the SDK's own pacing (2 s), which suits ARM; emulators answer at once and tests set it low.
+   */
+  pollIntervalMs?: number | undefined;
 }
 
 export const DEFAULT_TUNING: AzureTuning = { maxRetries: 6, retryDelayMs: 2_000, maxRetryDelayMs: 60_000 };
@@ -147,6 +156,29 @@ export function buildCustomData(nodeName: string, script: string): string {
   return Buffer.from(stub, 'utf8').toString('base64');
 }
 
+/** Azure's provisioning and power states in the words the join engine and `list` use (EC2's). */
+export function vmState(provisioningState: string | undefined, power: string | undefined): string {
+  if (provisioningState === 'Deleting') return 'shutting-down';
+  if (provisioningState === 'Failed') return 'failed';
+  switch (power) {
+    case 'running':
+      return 'running';
+    case 'starting':
+      return 'pending';
+    case 'stopping':
+    case 'deallocating':
+      return 'stopping';
+    case 'stopped':
+    case 'deallocated':
+      return 'stopped';
+    default:
+      return provisioningState === 'Creating' || provisioningState === 'Updating' ? 'pending' : (power ?? provisioningState ?? 'unknown').toLowerCase();
+  }
+}
+
+/** Sizes `init` offers: general purpose, memory and compute optimised, at least 2 vCPUs and 8 GB. */
+const WIZARD_SIZE = /^Standard_[DEF]\d+/;
+
 export function createAzureProvider(opts: AzureProviderOptions): CloudProvider {
   return new AzureProvider(opts);
 }
@@ -182,6 +214,11 @@ class AzureProvider implements CloudProvider {
 
   private get vmSize(): string {
     return this.opts.vmSize ?? DEFAULT_VM_SIZE;
+  }
+
+  /** Options for every long-running operation: the poll interval, and the caller's signal. */
+  private lro(abortSignal?: AbortSignal): { updateIntervalInMs?: number; abortSignal?: AbortSignal } {
+    return { ...(this.tuning.pollIntervalMs !== undefined ? { updateIntervalInMs: this.tuning.pollIntervalMs } : {}), ...(abortSignal ? { abortSignal } : {}) };
   }
 
   private azureControlPlane(): Extract<Placement, { cloud: 'azure' }> | undefined {
@@ -323,11 +360,12 @@ class AzureProvider implements CloudProvider {
         this.sink({ level: 'debug', message: `network security group ${name} is up to date` });
         return { id: existing.id, created: false };
       }
-      const nsg = await s.network.networkSecurityGroups.beginCreateOrUpdateAndWait(rg, name, {
-        location: placement.region,
-        tags: { [AZ_TAG_CLUSTER]: ref.cluster, [AZ_TAG_POOL]: ref.pool },
-        securityRules: wanted,
-      });
+      const nsg = await s.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
+        rg,
+        name,
+        { location: placement.region, tags: { [AZ_TAG_CLUSTER]: ref.cluster, [AZ_TAG_POOL]: ref.pool }, securityRules: wanted },
+        this.lro(),
+      );
       this.sink({ level: 'info', message: `${existing ? 'updated' : 'created'} network security group ${name} (node ports from ${placement.networkCidr}${this.opts.allowRdpFrom ? `, RDP from ${this.opts.allowRdpFrom}` : ''})` });
       return { id: nsg.id!, created: !existing };
     });
@@ -356,7 +394,7 @@ class AzureProvider implements CloudProvider {
         }
         const started = Date.now();
         try {
-          Object.assign(result, await this.createOne(s, rg, req, vm.nodeName, vm.script, password));
+          await this.createOne(s, rg, req, vm.nodeName, vm.script, password, result);
           result.provisionSeconds = Math.round((Date.now() - started) / 100) / 10;
           this.sink({ level: 'success', message: `VM created (${result.privateIp ?? 'no IP yet'})`, subject: vm.nodeName });
         } catch (err) {
@@ -370,7 +408,8 @@ class AzureProvider implements CloudProvider {
     });
   }
 
-  private async createOne(s: Session, rg: string, req: CreateVmsRequest, nodeName: string, script: string, password: string): Promise<Partial<VmResult>> {
+  /** Fills `result` as it goes: a VM that exists but failed keeps its instanceId for --on-failure. */
+  private async createOne(s: Session, rg: string, req: CreateVmsRequest, nodeName: string, script: string, password: string, result: VmResult): Promise<void> {
     if (nodeName.length > 15 || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(nodeName) || /^\d+$/.test(nodeName)) {
       throw new UsageError(`node name "${nodeName}" cannot be a Windows computer name (at most 15 letters, digits and hyphens, not only digits)`, { field: '--pool' });
     }
@@ -379,13 +418,18 @@ class AzureProvider implements CloudProvider {
     const location = req.placement.region;
     const nicName = `${nodeName}-nic`;
     const diskName = `${nodeName}-osdisk`;
-    const nic = await s.network.networkInterfaces.beginCreateOrUpdateAndWait(rg, nicName, {
-      location,
-      tags,
-      networkSecurityGroup: { id: req.firewall.id },
-      // No publicIPAddress: nodes are reached from the VNet only.
-      ipConfigurations: [{ name: 'ipconfig1', primary: true, privateIPAllocationMethod: 'Dynamic', subnet: { id: req.placement.subnetId } }],
-    });
+    const nic = await s.network.networkInterfaces.beginCreateOrUpdateAndWait(
+      rg,
+      nicName,
+      {
+        location,
+        tags,
+        networkSecurityGroup: { id: req.firewall.id },
+        // No publicIPAddress: nodes are reached from the VNet only.
+        ipConfigurations: [{ name: 'ipconfig1', primary: true, privateIPAllocationMethod: 'Dynamic', subnet: { id: req.placement.subnetId } }],
+      },
+      this.lro(),
+    );
     this.sink({ level: 'debug', message: `network interface ${nicName} created`, subject: nodeName });
     const vmModel: VirtualMachine = {
       location,
@@ -409,13 +453,16 @@ class AzureProvider implements CloudProvider {
     let created: VirtualMachine;
     try {
       if (req.signal.aborted) throw new OperationError('not created: interrupted');
-      created = await s.compute.virtualMachines.createOrUpdate(rg, nodeName, vmModel);
+      created = await s.compute.virtualMachines.createOrUpdate(rg, nodeName, vmModel, this.lro());
     } catch (err) {
       // A VM refused at once (quota, validation) leaves the NIC orphaned, and the NIC would keep
-      // the pool's NSG in use. A VM that failed later exists (Failed) and remove deletes both.
-      const exists = await s.compute.virtualMachines.get(rg, nodeName).then(() => true, () => false);
-      if (!exists) {
-        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(rg, nicName)).catch((cleanup: unknown) => {
+      // the pool's NSG in use. A VM that failed later (AllocationFailed) exists in state Failed
+      // with its NIC and disk: its id goes back with the error, so --on-failure applies to it and
+      // remove finds it by its tags.
+      const failed = await s.compute.virtualMachines.get(rg, nodeName).catch(() => undefined);
+      if (failed?.id) result.instanceId = failed.id;
+      else {
+        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(rg, nicName, this.lro())).catch((cleanup: unknown) => {
           this.sink({ level: 'warn', message: `could not delete network interface ${nicName} (${azureErrorCode(cleanup)}); \`win-k8s remove\` retries it`, subject: nodeName });
         });
       }
@@ -424,7 +471,7 @@ class AzureProvider implements CloudProvider {
     // The OS disk is created by the VM and does not inherit its tags: tag it so list/remove and
     // cost reports find it. A failure here costs only the tag, so it warns.
     try {
-      await s.compute.disks.update(rg, created.storageProfile?.osDisk?.name ?? diskName, { tags });
+      await s.compute.disks.update(rg, created.storageProfile?.osDisk?.name ?? diskName, { tags }, this.lro());
     } catch (err) {
       this.sink({ level: 'warn', message: `could not tag OS disk ${diskName}: ${azureErrorCode(err)}`, subject: nodeName });
     }
@@ -436,11 +483,12 @@ class AzureProvider implements CloudProvider {
       typeHandlerVersion: '1.10',
       autoUpgradeMinorVersion: true,
       protectedSettings: { commandToExecute: bootstrapCommand() },
-    });
+    }, this.lro());
     // The bootstrap runs for minutes and reboots: the join watches the node, not the extension.
     await poller.submitted();
     const privateIp = nic.ipConfigurations?.[0]?.privateIPAddress;
-    return { instanceId: created.id ?? nodeName, ...(privateIp ? { privateIp } : {}) };
+    result.instanceId = created.id ?? nodeName;
+    if (privateIp) result.privateIp = privateIp;
   }
 
   consoleOutput(instanceId: string): Promise<string> {
@@ -464,8 +512,10 @@ class AzureProvider implements CloudProvider {
     if (!failed) return '';
     const stderr = view?.substatuses?.find((st) => /StdErr/i.test(st.code ?? ''))?.message ?? '';
     const status = view?.statuses?.find((st) => st.level === 'Error')?.message ?? '';
-    const lines = [status, stderr].join('\n').split('\n').map((l) => l.trim()).filter(Boolean).slice(-20);
-    return `\nwin-k8s: extension failed ${EXTENSION_NAME}\n${lines.map((l) => scrub(l)).join('\n')}\n`;
+    // The join's report keeps only `win-k8s:` lines (the last 10): every line carries the prefix,
+    // and a handful of the extension's last lines leaves room for the serial log's own.
+    const lines = [status, stderr].join('\n').split('\n').map((l) => l.trim()).filter(Boolean).slice(-5);
+    return `\n${[`${EXTENSION_NAME}:`, ...lines].map((l) => `win-k8s: extension failed ${scrub(l)}`).join('\n')}\n`;
   }
 
   private vmRef(instanceId: string): { rg: string; name: string } {
@@ -475,13 +525,26 @@ class AzureProvider implements CloudProvider {
 
   listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]> {
     return this.run('list the VMs', async (s) => {
-      const out: ManagedVm[] = [];
-      for await (const vm of s.compute.virtualMachines.list(this.rg())) {
+      const rg = this.rg();
+      const found: VirtualMachine[] = [];
+      for await (const vm of s.compute.virtualMachines.list(rg)) {
         const t = vm.tags ?? {};
         if (t[AZ_TAG_CLUSTER] !== ref.cluster || (ref.pool !== undefined && t[AZ_TAG_POOL] !== ref.pool)) continue;
-        out.push({ instanceId: vm.id!, nodeName: t[AZ_TAG_NODE] ?? vm.name ?? '', pool: t[AZ_TAG_POOL] ?? '', cluster: ref.cluster, state: vm.provisioningState ?? 'Unknown' });
+        found.push(vm);
       }
-      return out;
+      // The list carries the provisioning state only; whether a VM runs is in its instance view.
+      const out: ManagedVm[] = [];
+      await forEachBounded(found, 10, async (vm) => {
+        const t = vm.tags ?? {};
+        let power: string | undefined;
+        if (vm.provisioningState !== 'Deleting' && vm.provisioningState !== 'Failed') {
+          const view = await s.compute.virtualMachines.instanceView(rg, vm.name!).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
+          if (!view) return;
+          power = view.statuses?.find((st) => st.code?.startsWith('PowerState/'))?.code?.slice('PowerState/'.length);
+        }
+        out.push({ instanceId: vm.id!, nodeName: t[AZ_TAG_NODE] ?? vm.name ?? '', pool: t[AZ_TAG_POOL] ?? '', cluster: ref.cluster, state: vmState(vm.provisioningState, power) });
+      });
+      return out.sort((a, b) => a.nodeName.localeCompare(b.nodeName));
     });
   }
 
@@ -493,14 +556,14 @@ class AzureProvider implements CloudProvider {
         const { rg, name } = this.vmRef(instanceId);
         try {
           const vm = await s.compute.virtualMachines.get(rg, name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
-          if (vm) await s.compute.virtualMachines.delete(rg, name);
+          if (vm) await s.compute.virtualMachines.delete(rg, name, this.lro());
           // deleteOption covers these on current API versions; deleting them again is the safety
           // net for VMs whose deleteOption was not honoured (404 means already gone).
           const nics = vm?.networkProfile?.networkInterfaces?.map((n) => parseArmId(n.id ?? '', 'Microsoft.Network/networkInterfaces')) ?? [];
           for (const nic of nics.length ? nics : [{ resourceGroup: rg, name: `${name}-nic`, subscription: s.subscription }]) {
-            if (nic) await ignore404(s.network.networkInterfaces.beginDeleteAndWait(nic.resourceGroup, nic.name));
+            if (nic) await ignore404(s.network.networkInterfaces.beginDeleteAndWait(nic.resourceGroup, nic.name, this.lro()));
           }
-          await ignore404(s.compute.disks.delete(rg, vm?.storageProfile?.osDisk?.name ?? `${name}-osdisk`));
+          await ignore404(s.compute.disks.delete(rg, vm?.storageProfile?.osDisk?.name ?? `${name}-osdisk`, this.lro()));
           this.sink({ level: 'info', message: 'VM, network interface and OS disk deleted', subject: name });
         } catch (err) {
           if (isEnvironmentFailure(err)) throw err;
@@ -508,6 +571,76 @@ class AzureProvider implements CloudProvider {
         }
       });
       if (failures.length) throw new OperationError(`could not delete ${failures.length} VM${failures.length === 1 ? '' : 's'}:\n${failures.join('\n')}`, { hint: 'run the same remove again; it deletes what is left' });
+    });
+  }
+
+  /**
+   * VNets of the subscription (the control plane's first; only the location's when it is known)
+   * and the VM sizes the location offers. virtualMachineSizes does not show subscription
+   * restrictions (resourceSkus would); a restricted size still fails at create with SkuNotAvailable.
+   */
+  wizardChoices(req: PlacementRequest): Promise<WizardChoices> {
+    if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
+    return this.run('list virtual networks and VM sizes', async (s) => {
+      const placement = this.azureControlPlane() || this.opts.subnetId ? await this.resolvePlacement(req).catch(() => undefined) : undefined;
+      const location = this.location ?? placement?.region;
+      const vnets: { id?: string | undefined; location?: string | undefined; subnets?: { id?: string | undefined; addressPrefix?: string | undefined; addressPrefixes?: string[] | undefined }[] | undefined }[] = [];
+      try {
+        for await (const v of s.network.virtualNetworks.listAll()) vnets.push(v);
+      } catch (err) {
+        // Roles granted on resource groups only cannot list the subscription: read the groups known.
+        if (azureStatus(err) !== 403) throw err;
+        const groups = new Set([this.resourceGroup ?? this.azureControlPlane()?.resourceGroup, placement ? parseArmId(placement.networkId, 'Microsoft.Network/virtualNetworks')?.resourceGroup : undefined].filter((g): g is string => !!g));
+        for (const g of groups) for await (const v of s.network.virtualNetworks.list(g)) vnets.push(v);
+      }
+      const rank = (network: string) => (placement && network.toLowerCase() === placement.networkId.toLowerCase() ? 0 : 1);
+      const subnets = vnets
+        .filter((v) => v.id && (!location || v.location?.toLowerCase() === location.toLowerCase()))
+        .flatMap((v) => (v.subnets ?? []).filter((n) => n.id).map((n) => ({ id: n.id!, cidr: n.addressPrefix ?? n.addressPrefixes?.join(',') ?? '', zone: v.location ?? '', network: v.id! })))
+        .sort((a, b) => rank(a.network) - rank(b.network) || a.id.localeCompare(b.id));
+      const sizes: { name: string; cores: number; memoryMb: number }[] = [];
+      if (location) {
+        for await (const z of s.compute.virtualMachineSizes.list(location)) {
+          if (z.name && WIZARD_SIZE.test(z.name) && (z.numberOfCores ?? 0) >= 2 && (z.memoryInMB ?? 0) >= 8192) sizes.push({ name: z.name, cores: z.numberOfCores ?? 0, memoryMb: z.memoryInMB ?? 0 });
+        }
+      }
+      const instanceTypes = sizes
+        .sort((a, b) => Number(b.name === this.vmSize) - Number(a.name === this.vmSize) || a.cores - b.cores || a.memoryMb - b.memoryMb || a.name.localeCompare(b.name))
+        .map((z) => z.name);
+      return { subnets, instanceTypes };
+    });
+  }
+
+  /**
+   * Runs a script through Azure Run Command (RunPowerShellScript). Limits, see run-command.ts:
+   * output is the last 4 KB per stream (said in stderr when likely), 90 minutes at most, one at a
+   * time per VM, and a started command cannot be cancelled: a timeout or interrupt stops the
+   * waiting here, not the script on the VM.
+   */
+  runPowerShell(instanceId: string, script: string, opts: RunPowerShellOptions): Promise<RunPowerShellResult> {
+    return this.run('run the script with Azure Run Command', async (s) => {
+      const { rg, name } = this.vmRef(instanceId);
+      const lines = runCommandScript(script);
+      checkScriptSize(lines);
+      if (opts.signal?.aborted) throw new InterruptedError('interrupted before Azure Run Command started');
+      const waitMs = Math.min(opts.timeoutMs, RUN_COMMAND_MAX_MS + 5 * 60_000);
+      const timeout = AbortSignal.timeout(waitMs);
+      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+      try {
+        const result = await s.compute.virtualMachines.beginRunCommandAndWait(rg, name, { commandId: 'RunPowerShellScript', script: lines }, this.lro(signal));
+        return parseRunCommandOutput(result.value);
+      } catch (err) {
+        if (opts.signal?.aborted) throw new InterruptedError(`interrupted while Azure Run Command ran on ${name}; the script may still be running there`);
+        if (timeout.aborted) {
+          throw new OperationError(`Azure Run Command on ${name} did not finish within ${Math.round(waitMs / 1000)}s`, {
+            hint: 'Run Command cannot be cancelled: the script may still be running on the VM (Azure stops it after 90 minutes), and a new one is refused until it ends',
+          });
+        }
+        if (azureErrorCode(err) === 'Conflict') {
+          throw new OperationError(`another Run Command is still running on ${name}`, { cause: err, hint: 'Azure runs one at a time per VM; try again when it has finished' });
+        }
+        throw err;
+      }
     });
   }
 
@@ -523,14 +656,14 @@ class AzureProvider implements CloudProvider {
       for await (const nic of s.network.networkInterfaces.list(this.rg())) {
         const t = nic.tags ?? {};
         if (t[AZ_TAG_CLUSTER] !== ref.cluster || t[AZ_TAG_POOL] !== ref.pool || nic.virtualMachine || !nic.name) continue;
-        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(this.rg(), nic.name));
+        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(this.rg(), nic.name, this.lro()));
         this.sink({ level: 'info', message: `deleted network interface ${nic.name} (left without its VM)` });
         deleted.push(nic.id ?? nic.name);
       }
       const name = this.nsgName(ref);
       const nsg = await s.network.networkSecurityGroups.get(this.rg(), name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
       if (!nsg) return deleted;
-      await s.network.networkSecurityGroups.beginDeleteAndWait(this.rg(), name);
+      await s.network.networkSecurityGroups.beginDeleteAndWait(this.rg(), name, this.lro());
       this.sink({ level: 'info', message: `deleted network security group ${name}` });
       return [...deleted, nsg.id ?? name];
     });
