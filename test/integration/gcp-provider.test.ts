@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   ProtoMismatch,
   assertMatchesProto,
@@ -485,6 +486,54 @@ describe('GCP provider (against the fake Compute API)', function () {
         if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
         else process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
       }
+    });
+  });
+
+  describe('Application Default Credentials from a service account key file', () => {
+    const email = 'win-k8s@demo-proj.iam.gserviceaccount.com';
+    let keyFile: string;
+    let publicKeyPem: string;
+    let saved: string | undefined;
+    before(() => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      keyFile = join(mkdtempSync(join(tmpdir(), 'win-k8s-gcp-key-')), 'key.json');
+      const key = { type: 'service_account', project_id: PROJECT, private_key_id: 'k1', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: email, token_uri: 'https://oauth2.googleapis.com/token' };
+      writeFileSync(keyFile, JSON.stringify(key), { mode: 0o600 });
+      saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
+    });
+    after(() => {
+      if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      else process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
+      rmSync(dirname(keyFile), { recursive: true, force: true });
+    });
+    beforeEach(() => fake.reset({ ...SEED, requireAuth: { publicKeyPem, clientEmail: email } }));
+
+    it('signs every call locally (no token endpoint), and 404s and rate limits keep their meaning', async () => {
+      fake.faults.rateLimit(1, 403, 'rateLimitExceeded');
+      const eventsBefore = events.length;
+      const p = provider({ authClient: undefined });
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      assert.equal(image.name, 'windows-server-2022-dc-core-v20260101');
+      // A 404 through google-auth-library's HTTP client is still "not found": here, a usage error.
+      const err = await rejection(p.resolveImage({ windowsVersion: '2025', edition: 'core' }));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /no image in family windows-2025-core in project windows-cloud/);
+      assert.ok(events.slice(eventsBefore).some((e) => /rate-limiting API calls \(rateLimitExceeded\)/.test(e.message)), 'the 403 rate limit was retried');
+      assert.ok(fake.requests.length >= 3);
+      assert.ok(fake.requests.every((r) => r.principal === email), 'every call carried the key\'s JWT');
+    });
+
+    it('a call without credentials, or signed with another key, is refused with 401: exit 3', async () => {
+      const anonymous = await rejection(provider().resolveImage({ windowsVersion: '2022', edition: 'core' }));
+      assert.equal(anonymous.exitCode, 3);
+      assert.match(anonymous.message, /Google Cloud rejected the credentials \(Request is missing required authentication credential/);
+      fake.reset({ ...SEED, requireAuth: { publicKeyPem: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: email } });
+      const other = await rejection(provider({ authClient: undefined }).resolveImage({ windowsVersion: '2022', edition: 'core' }));
+      assert.equal(other.exitCode, 3);
+      assert.match(other.message, /rejected the credentials \(Request had invalid authentication credentials/);
+      assert.match(other.hint ?? '', /gcloud auth application-default login/);
     });
   });
 

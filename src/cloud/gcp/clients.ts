@@ -41,6 +41,8 @@ export interface GceClients {
   machineTypes: MachineTypesClient;
   subnetworks: SubnetworksClient;
   endpoint: string | undefined;
+  /** Resolves once Application Default Credentials are loaded (at once with an authClient). */
+  authenticate(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,21 +60,41 @@ export function createClients(o: ClientOptions): GceClients {
   if (o.apiEndpoint) config.apiEndpoint = o.apiEndpoint;
   if (o.port !== undefined) config.port = o.port;
   if (o.protocol) config.protocol = o.protocol;
-  // Without authClient, google-gax builds its own GoogleAuth: Application Default Credentials.
+  // Without authClient, google-gax builds a GoogleAuth: Application Default Credentials.
   if (o.authClient) config.authClient = o.authClient;
+  const instances = new InstancesClient(gax);
+  // One GoogleAuth for all clients: the credentials are looked up and refreshed once, not seven times.
+  const shared = o.authClient ? gax : { ...gax, auth: instances.auth };
   const clients = {
-    instances: new InstancesClient(gax),
-    zoneOperations: new ZoneOperationsClient(gax),
-    globalOperations: new GlobalOperationsClient(gax),
-    firewalls: new FirewallsClient(gax),
-    images: new ImagesClient(gax),
-    machineTypes: new MachineTypesClient(gax),
-    subnetworks: new SubnetworksClient(gax),
+    instances,
+    zoneOperations: new ZoneOperationsClient(shared),
+    globalOperations: new GlobalOperationsClient(shared),
+    firewalls: new FirewallsClient(shared),
+    images: new ImagesClient(shared),
+    machineTypes: new MachineTypesClient(shared),
+    subnetworks: new SubnetworksClient(shared),
   };
+  if (!o.authClient) {
+    // A service account key then signs a self-signed JWT carrying the scopes, as Google's other
+    // client libraries do by default (AIP-4111), instead of trading it for an access token at
+    // oauth2.googleapis.com. Without this google-gax 5 does that trade whenever apiEndpoint is
+    // set (the client adds explicit scopes for custom endpoints), so a Private Service Connect
+    // endpoint would still need the public token endpoint. Other credential types (gcloud user
+    // credentials, the metadata server) ignore the flag.
+    instances.auth.useJWTAccessWithScope = true;
+  }
+  let authenticated: Promise<void> | undefined;
   const endpoint = o.apiEndpoint ? `${o.protocol ?? 'https'}://${o.apiEndpoint}${o.port !== undefined ? `:${o.port}` : ''}` : undefined;
   return {
     ...clients,
     endpoint,
+    // Each generated method calls initialize() and re-throws its failure on a promise nobody
+    // awaits: credentials that cannot be loaded would crash the process with an unhandled
+    // rejection. Loading them here first turns that into an ordinary error of the first call.
+    authenticate: () =>
+      (authenticated ??= o.authClient
+        ? Promise.resolve()
+        : instances.auth.getClient().then(() => undefined)),
     close: async () => {
       await Promise.all(Object.values(clients).map((c) => c.close().catch(() => undefined)));
     },

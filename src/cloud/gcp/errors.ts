@@ -23,6 +23,43 @@ interface GaxErrorLike {
 
 export const GRPC = { notFound: 5, alreadyExists: 6, permissionDenied: 7, resourceExhausted: 8, failedPrecondition: 9, aborted: 10, internal: 13, unavailable: 14, unauthenticated: 16 } as const;
 
+/** google-gax's HTTP → gRPC status table (googleError.ts), for errors it never got to decode. */
+const HTTP_TO_GRPC: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 416: 11, 429: 8, 499: 1, 501: 12, 503: 14, 504: 4 };
+const GRPC_BY_NAME: Record<string, number> = {
+  CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+};
+
+function grpcFromHttp(status: number): number {
+  return HTTP_TO_GRPC[status] ?? (status >= 400 && status < 500 ? GRPC.failedPrecondition : status >= 500 ? GRPC.internal : 2);
+}
+
+/**
+ * With Application Default Credentials google-gax sends each request through
+ * google-auth-library, whose HTTP client (gaxios) throws on a non-2xx answer before google-gax
+ * decodes it: that error has the HTTP status as `code`, the raw JSON body as its message, and
+ * no reason. Turned into what google-gax gives for a decoded error (gRPC code, REST reason,
+ * the API's message), one mapping serves every credential type. Anything else is returned as is.
+ */
+export function normalizeGcpError(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return err;
+  const e = err as { status?: unknown; response?: { status?: unknown; data?: unknown }; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.response?.status === 'number' ? e.response.status : undefined;
+  if (status === undefined || status < 400 || e.response === undefined) return err;
+  const text = typeof e.response.data === 'string' ? e.response.data : typeof e.message === 'string' ? e.message : '';
+  let body: { error?: { message?: unknown; status?: unknown; errors?: Array<{ reason?: unknown }> } } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  const apiError = body && typeof body.error === 'object' && body.error !== null ? body.error : undefined;
+  const named = typeof apiError?.status === 'string' ? GRPC_BY_NAME[apiError.status] : undefined;
+  const reason = apiError?.errors?.find((x) => typeof x?.reason === 'string')?.reason as string | undefined;
+  const message = typeof apiError?.message === 'string' ? apiError.message : `HTTP ${status}: ${text.slice(0, 200)}`;
+  return Object.assign(new Error(message, { cause: err }), { code: named ?? grpcFromHttp(status), httpStatus: status, ...(reason ? { reason } : {}) });
+}
+
 export function gcpCode(err: unknown): number | string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const code = (err as GaxErrorLike).code;
@@ -80,7 +117,8 @@ export function isRateLimited(err: unknown): boolean {
 export function isRetryable(err: unknown): boolean {
   if (isWinK8sError(err)) return false;
   const code = gcpCode(err);
-  return isRateLimited(err) || code === GRPC.internal || code === GRPC.unavailable || code === GRPC.aborted;
+  // HTTP 409 becomes ABORTED too, but an alreadyExists conflict stays one however often it is retried.
+  return isRateLimited(err) || code === GRPC.internal || code === GRPC.unavailable || (code === GRPC.aborted && gcpReason(err) !== 'alreadyExists');
 }
 
 export function isNotFound(err: unknown): boolean {

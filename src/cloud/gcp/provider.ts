@@ -17,7 +17,7 @@ import type {
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { anonymousAuthClient, createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
-import { describeOperationError, isNetworkFailure, isNotFound, toWinK8sError, type OperationErrors } from './errors.js';
+import { describeOperationError, isNetworkFailure, isNotFound, normalizeGcpError, toWinK8sError, type OperationErrors } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
 import {
   LABEL_CLUSTER,
@@ -176,7 +176,14 @@ class GcpProvider implements CloudProvider {
   /** One API call, retried on rate limits and 5xx. */
   private call<T>(action: string, fn: (c: GceClients) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const c = this.connect();
-    return withRetry(() => fn(c), this.tuning, (n) => this.onRetry(action, n), signal);
+    const attempt = () =>
+      c
+        .authenticate()
+        .then(() => fn(c))
+        .catch((err: unknown) => {
+          throw normalizeGcpError(err);
+        });
+    return withRetry(attempt, this.tuning, (n) => this.onRetry(action, n), signal);
   }
 
   /** The last line of defence: whatever escaped a step's own mapping still gets an exit code and a hint. */

@@ -1,3 +1,4 @@
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertMatchesProto } from './proto-check.js';
@@ -41,6 +42,13 @@ export interface GceFakeSeed {
   images: FakeImage[];
   networks: Array<{ name: string; subnetworks: Array<{ name: string; region: string; ipCidrRange: string }> }>;
   instances?: Array<{ name: string; zone: string; subnetwork: string; networkIP: string; labels?: Record<string, string> }>;
+  /**
+   * Answer 401 UNAUTHENTICATED, as the real API does, unless a request carries a bearer JWT
+   * signed by this service account's key (a self-signed JWT: google-auth-library makes one from
+   * a key file without calling a token endpoint). Off by default: the provider tests use an
+   * anonymous client.
+   */
+  requireAuth?: { publicKeyPem: string; clientEmail: string };
 }
 
 export interface GceFake {
@@ -49,8 +57,8 @@ export interface GceFake {
   /** Stored instances by "zone/name", as the API holds them (metadata included). */
   instances: Map<string, Json>;
   firewalls: Map<string, Json>;
-  /** Every request the fake answered: method and path with query. */
-  requests: Array<{ method: string; path: string; body?: unknown }>;
+  /** Every request the fake answered: method and path with query, and who signed it (requireAuth). */
+  requests: Array<{ method: string; path: string; body?: unknown; principal?: string }>;
   /** Responses that failed the proto check: the test must fail on any of these. */
   violations: string[];
   /** The last body sent of each proto type, for the proto-check tests. */
@@ -60,8 +68,11 @@ export interface GceFake {
     rateLimit(count: number, status?: 403 | 429, reason?: 'rateLimitExceeded' | 'userRateLimitExceeded'): void;
     /** The next calls fail with this 5xx. */
     serverError(count: number, status?: 500 | 503): void;
-    /** The insert of this instance (or firewall rule) ends in a DONE operation carrying this error. */
-    operationError(resource: string, code: string, message: string): void;
+    /**
+     * The insert of this instance (or firewall rule) ends in a DONE operation carrying this
+     * error. A pattern fails the first insert whose name matches (for names chosen at random).
+     */
+    operationError(resource: string | RegExp, code: string, message: string): void;
     /** The next request matching is carried out, but its answer is lost: the client sees a 503. */
     loseResponse(method: string, path: RegExp): void;
     /** Operations created from now on answer `polls` waits or gets with RUNNING before DONE. */
@@ -81,6 +92,11 @@ const NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY_RE = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE_RE = /^[a-z0-9_-]{0,63}$/;
 const METADATA_VALUE_LIMIT = 256 * 1024;
+/** What a self-signed JWT must name instead of a token endpoint: the service, or a scope that covers Compute. */
+const COMPUTE_AUDIENCE = 'https://compute.googleapis.com/';
+const COMPUTE_SCOPES = new Set(['https://www.googleapis.com/auth/compute', 'https://www.googleapis.com/auth/cloud-platform']);
+const MISSING_CREDENTIALS = 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
+const INVALID_CREDENTIALS = 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
 
 class ApiError extends Error {
   constructor(
@@ -92,15 +108,52 @@ class ApiError extends Error {
   }
 }
 
+/**
+ * Checks a self-signed service-account JWT the way Google's front end does: RS256 signature by
+ * the account's key, iss = sub = the account, a live exp/iat of at most an hour, and either the
+ * service as audience or a scope that covers Compute. Returns the account, or throws a 401.
+ */
+export function verifyServiceAccountJwt(authorization: string | undefined, key: KeyObject, clientEmail: string, now = Date.now()): string {
+  if (!authorization) throw new ApiError(401, 'required', MISSING_CREDENTIALS);
+  const m = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization);
+  if (!m) throw new ApiError(401, 'authError', INVALID_CREDENTIALS);
+  const [, h, p, sig] = m as unknown as [string, string, string, string];
+  let header: Json;
+  let claims: Json;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Json;
+    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Json;
+  } catch {
+    throw new ApiError(401, 'authError', INVALID_CREDENTIALS);
+  }
+  if (header.alg !== 'RS256' || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url'))) throw new ApiError(401, 'authError', INVALID_CREDENTIALS);
+  const seconds = Math.floor(now / 1000);
+  const iat = Number(claims.iat);
+  const exp = Number(claims.exp);
+  if (claims.iss !== clientEmail || claims.sub !== clientEmail) throw new ApiError(401, 'authError', INVALID_CREDENTIALS);
+  if (!Number.isFinite(iat) || !Number.isFinite(exp) || iat > seconds + 300 || exp <= seconds || exp - iat > 3600) throw new ApiError(401, 'authError', INVALID_CREDENTIALS);
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+  if (claims.aud !== COMPUTE_AUDIENCE && !scopes.some((s) => COMPUTE_SCOPES.has(s))) throw new ApiError(401, 'authError', INVALID_CREDENTIALS);
+  return clientEmail;
+}
+
 export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   let state = freshState(seed);
+  let auth = authOf(seed);
   const requests: GceFake['requests'] = [];
   const violations: string[] = [];
   const samples = new Map<string, unknown>();
   const serialPort = new Map<string, string>();
   let rateLimited: { count: number; status: number; reason: string } | undefined;
   let serverErrors: { count: number; status: number } | undefined;
-  const opErrors = new Map<string, { code: string; message: string }>();
+  const opErrors: Array<{ resource: string | RegExp; code: string; message: string }> = [];
+  /** The first queued operation error for this resource, used up by the insert it fails. */
+  function takeOpError(name: string): { code: string; message: string } | undefined {
+    const i = opErrors.findIndex((e) => (typeof e.resource === 'string' ? e.resource === name : e.resource.test(name)));
+    if (i < 0) return undefined;
+    const [e] = opErrors.splice(i, 1);
+    return { code: e!.code, message: e!.message };
+  }
   const mutations = new Map<string, (body: Json) => void>();
   let opCounter = 0;
   let slowPolls = 0;
@@ -182,8 +235,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
     if (!state.images.some((i) => sourceImage.endsWith(`projects/${i.project}/global/images/${i.name}`))) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.disks[0].initializeParams.sourceImage': '${sourceImage}'. The referenced image resource cannot be found.`);
     const target = selfLink(`projects/${state.project}/zones/${zone}/instances/${name}`);
     const ip = `${String(subnet.ipCidrRange).split('/')[0]!.split('.').slice(0, 3).join('.')}.${++state.nextIp}`;
-    const failure = opErrors.get(name);
-    opErrors.delete(name);
+    const failure = takeOpError(name);
     const op = newOp('insert', target, { zone }, () => {
       if (failure) return [failure];
       const stored = state.instances.get(`${zone}/${name}`);
@@ -262,8 +314,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       if (state.firewalls.has(name)) throw new ApiError(409, 'alreadyExists', `The resource 'projects/${p}/global/firewalls/${name}' already exists`);
       validateFirewall(fw);
       const target = selfLink(`projects/${p}/global/firewalls/${name}`);
-      const failure = opErrors.get(name);
-      opErrors.delete(name);
+      const failure = takeOpError(name);
       if (failure) return { type: 'Operation', body: newOp('insert', target, {}, () => [failure]) };
       state.firewalls.set(name, { ...fw, kind: 'compute#firewall', id: String(++idCounter), selfLink: target, creationTimestamp: new Date().toISOString() });
       return { type: 'Operation', body: newOp('insert', target, {}, () => undefined) };
@@ -363,6 +414,11 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   }
 
   function sendError(res: ServerResponse, e: ApiError): void {
+    if (e.status === 401) {
+      // Google's front end, not Compute, answers these: with a status name and a challenge.
+      res.setHeader('www-authenticate', 'Bearer realm="https://accounts.google.com/"');
+      return send(res, 401, { error: { code: 401, message: e.message, errors: [{ message: e.message, domain: 'global', reason: e.reason, ...(e.reason === 'required' ? { location: 'Authorization', locationType: 'header' } : {}) }], status: 'UNAUTHENTICATED' } });
+    }
     send(res, e.status, { error: { code: e.status, message: e.message, errors: [{ message: e.message, domain: e.status === 403 || e.status === 429 ? 'usageLimits' : 'global', reason: e.reason }] } });
   }
 
@@ -378,7 +434,16 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
     } catch {
       return sendError(res, new ApiError(400, 'parseError', 'This API does not support parsing form-encoded input.'));
     }
-    requests.push({ method, path: `${url.pathname}${url.search}`, ...(body !== undefined ? { body } : {}) });
+    const entry: GceFake['requests'][number] = { method, path: `${url.pathname}${url.search}`, ...(body !== undefined ? { body } : {}) };
+    requests.push(entry);
+    // Authentication comes before everything else, quotas and rate limits included.
+    if (auth) {
+      try {
+        entry.principal = verifyServiceAccountJwt(req.headers.authorization, auth.key, auth.clientEmail);
+      } catch (err) {
+        return sendError(res, err as ApiError);
+      }
+    }
     if (rateLimited && rateLimited.count > 0) {
       rateLimited.count--;
       return sendError(res, new ApiError(rateLimited.status, rateLimited.reason, rateLimited.reason === 'userRateLimitExceeded' ? 'User Rate Limit Exceeded' : 'Rate Limit Exceeded'));
@@ -450,7 +515,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
         serverErrors = { count, status };
       },
       operationError(resource, code, message) {
-        opErrors.set(resource, { code, message });
+        opErrors.push({ resource, code, message });
       },
       loseResponse(method, path) {
         lose = { method, path };
@@ -468,13 +533,14 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
     },
     reset(next) {
       state = freshState(next);
+      auth = authOf(next);
       requests.length = 0;
       violations.length = 0;
       samples.clear();
       serialPort.clear();
       rateLimited = undefined;
       serverErrors = undefined;
-      opErrors.clear();
+      opErrors.length = 0;
       mutations.clear();
       slowPolls = 0;
       lose = undefined;
@@ -485,6 +551,10 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
         server.close(() => resolve());
       }),
   };
+
+  function authOf(s: GceFakeSeed): { key: KeyObject; clientEmail: string } | undefined {
+    return s.requireAuth ? { key: createPublicKey(s.requireAuth.publicKeyPem), clientEmail: s.requireAuth.clientEmail } : undefined;
+  }
 
   function freshState(s: GceFakeSeed) {
     const subnetworks = new Map<string, Json>();
