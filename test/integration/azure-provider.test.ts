@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
-import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL, createAzureProvider, generateAdminPassword, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL, createAzureProvider, generateAdminPassword, vmState, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { parsePowerShell } from '../helpers/powershell.js';
 import type { CloudProvider, PoolRef, ResolvedPlacement } from '../../src/cloud/provider.js';
 import { parseProviderId } from '../../src/cluster/provider-id.js';
 import { isWinK8sError } from '../../src/errors.js';
@@ -52,7 +53,10 @@ describe('Azure provider against the fake ARM', function () {
     });
 
   before(async () => {
-    fake = await startFakeArm({ subscription: SUB });
+    fake = await startFakeArm({
+      subscription: SUB,
+      vmSizes: { eastus: ['Standard_B1s', 'Standard_B2s', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5', 'Standard_E4s_v5', 'Standard_F4s_v2', 'Standard_NC6s_v3'], westus: ['Standard_D4s_v5'] },
+    });
     seed(fake);
     dir = mkdtempSync(join(tmpdir(), 'azure-provider-'));
   });
@@ -199,7 +203,10 @@ describe('Azure provider against the fake ARM', function () {
       assert.equal(results[0]!.error, undefined);
       assert.match(results[1]!.error!, /QuotaExceeded.*quota/s);
       assert.match(results[1]!.error!, /request more/);
-      assert.match(results[2]!.error!, /AllocationFailed.*capacity/s);
+      // An operation that fails after ARM accepted it: the code, ARM's message and the hint, and
+      // the VM (it exists, Failed) is reported so --on-failure and remove can reach it.
+      assert.match(results[2]!.error!, /^AllocationFailed: Allocation failed\..*capacity.* — Azure has no capacity/s);
+      assert.match(results[2]!.instanceId!, /\/virtualMachines\/win-demo-0006$/);
       // This provider was not asked for a password file: the first batch's file is all there is, unchanged.
       assert.deepEqual(readdirSync(dir), ['admin-password']);
       assert.equal(readFileSync(pwFile(), 'utf8').trim(), adminPasswordOf(fake, 'win-demo-0001'));
@@ -313,6 +320,135 @@ describe('Azure provider against the fake ARM', function () {
     await assert.rejects(provider({ credential: bad }).resolvePlacement({}), (e: unknown) => {
       errors.push(e);
       return isWinK8sError(e) && e.exitCode === 3 && !!e.hint;
+    });
+  });
+
+  it('maps provisioning and power states onto the words list and the join engine use', () => {
+    assert.equal(vmState('Succeeded', 'running'), 'running');
+    assert.equal(vmState('Succeeded', 'deallocated'), 'stopped');
+    assert.equal(vmState('Succeeded', 'stopping'), 'stopping');
+    assert.equal(vmState('Creating', undefined), 'pending');
+    assert.equal(vmState('Deleting', 'running'), 'shutting-down');
+    assert.equal(vmState('Failed', undefined), 'failed');
+  });
+
+  describe('wizardChoices (init)', () => {
+    before(() => {
+      const other = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/apps-vnet`;
+      fake.seed(other, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.9.0.0/16'] } } });
+      fake.seed(`${other}/subnets/apps`, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.9.1.0/24' } });
+      const far = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/far-vnet`;
+      fake.seed(far, { type: 'Microsoft.Network/virtualNetworks', location: 'westus', properties: { addressSpace: { addressPrefixes: ['10.50.0.0/16'] } } });
+      fake.seed(`${far}/subnets/far`, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.50.0.0/24' } });
+    });
+
+    it('offers the control plane\'s subnet first, other VNets of the location after, and the location\'s node-sized VM sizes', async () => {
+      const choices = await provider().wizardChoices!({});
+      assert.deepEqual(choices.subnets, [
+        { id: SUBNET, cidr: '10.1.0.0/24', zone: 'eastus', network: VNET },
+        { id: `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/apps-vnet/subnets/apps`, cidr: '10.9.1.0/24', zone: 'eastus', network: `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/apps-vnet` },
+      ]);
+      // The default size first; burstable, small and GPU sizes are not offered.
+      assert.deepEqual(choices.instanceTypes, ['Standard_D4s_v5', 'Standard_D2s_v5', 'Standard_F4s_v2', 'Standard_E4s_v5', 'Standard_D8s_v5']);
+    });
+
+    it('reads the known resource groups when the subscription-wide VNet list is denied', async () => {
+      fake.faults.denyPath = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks$/i;
+      try {
+        const choices = await provider().wizardChoices!({});
+        assert.deepEqual(choices.subnets.map((n) => n.id.split('/').pop()), ['nodes', 'apps']);
+        assert.ok(fake.calls.some((c) => c.status === 403), 'the subscription list was refused');
+      } finally {
+        fake.faults.denyPath = undefined;
+      }
+    });
+  });
+
+  describe('runPowerShell (Azure Run Command)', () => {
+    const VM = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/win-run-1`;
+    const ran: string[] = [];
+    /**
+     * What the VM does with the wrapper: it must parse; the script inside is unpacked and run by a
+     * tiny interpreter (Write-Output, [Console]::Error.WriteLine, exit), then the wrapper's own
+     * last statement reports the exit code.
+     */
+    const simulate = async (vmName: string, wrapper: string) => {
+      ran.push(vmName);
+      assert.deepEqual(parsePowerShell(wrapper), [], 'the wrapper parses');
+      const bytes = Buffer.from(/FromBase64String\('([A-Za-z0-9+/=]+)'\)/.exec(wrapper)![1]!, 'base64');
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM for Windows PowerShell');
+      let stdout = '';
+      let stderr = '';
+      let code = 0;
+      for (const line of bytes.subarray(3).toString('utf8').split('\n')) {
+        let m: RegExpExecArray | null;
+        if ((m = /^Start-Sleep -Milliseconds (\d+)$/.exec(line))) await new Promise((r) => setTimeout(r, Number(m![1])));
+        else if ((m = /^Write-Output '(.*)'$/.exec(line))) stdout += `${m[1]}\n`;
+        else if ((m = /^Write-Output \('(.)' \* (\d+)\)$/.exec(line))) stdout += `${m[1]!.repeat(Number(m[2]))}\n`;
+        else if ((m = /^\[Console\]::Error\.WriteLine\('(.*)'\)$/.exec(line))) stderr += `${m[1]}\n`;
+        else if ((m = /^exit (\d+)$/.exec(line))) {
+          code = Number(m[1]);
+          break;
+        }
+      }
+      const report = /^Write-Output "([^"$]*)\$winK8sExit"$/m.exec(wrapper);
+      assert.ok(report, 'the wrapper reports the exit code last');
+      assert.ok(wrapper.trimEnd().endsWith(report[0]), 'nothing after the exit code line');
+      stdout += `${report[1]}${code}\n`;
+      return { stdout, stderr };
+    };
+
+    before(() => {
+      const vm = fake.seed(VM, { type: 'Microsoft.Compute/virtualMachines', location: 'eastus', tags: {}, properties: { provisioningState: 'Succeeded' } });
+      Object.defineProperty(vm, '__power', { value: 'running', writable: true, enumerable: false });
+      fake.runCommand = simulate;
+    });
+    after(() => {
+      fake.runCommand = undefined;
+      fake.resources.delete(VM.toLowerCase());
+    });
+
+    it('returns the script\'s exit code, stdout and stderr', async () => {
+      const r = await provider({ tuning: { pollIntervalMs: 20 } }).runPowerShell!(VM, ["Write-Output 'grüße from the node'", "[Console]::Error.WriteLine('a warning')", 'exit 3', "Write-Output 'never'"].join('\n'), { timeoutMs: 30_000 });
+      assert.deepEqual(r, { exitCode: 3, stdout: 'grüße from the node\n', stderr: 'a warning\n' });
+      const ok = await provider({ tuning: { pollIntervalMs: 20 } }).runPowerShell!(VM, "Write-Output 'fine'", { timeoutMs: 30_000 });
+      assert.deepEqual(ok, { exitCode: 0, stdout: 'fine\n', stderr: '' });
+      assert.deepEqual(ran, ['win-run-1', 'win-run-1']);
+      assert.ok(fake.calls.some((c) => c.method === 'POST' && c.path.endsWith('/virtualMachines/win-run-1/runCommand') && c.status === 202));
+    });
+
+    it('says so when Azure\'s 4 KB output limit probably cut stdout, and keeps the exit code', async () => {
+      const r = await provider({ tuning: { pollIntervalMs: 20 } }).runPowerShell!(VM, "Write-Output ('x' * 6000)\nexit 1", { timeoutMs: 30_000 });
+      assert.equal(r.exitCode, 1);
+      assert.ok(r.stdout.length < 4096 && /^x+\n$/.test(r.stdout), 'the tail of stdout');
+      assert.match(r.stderr, /only the last 4096 bytes of stdout/);
+    });
+
+    it('a timeout stops the waiting and says the script may still run; the VM then refuses a second one', async () => {
+      const slow = provider({ tuning: { pollIntervalMs: 20 } });
+      await assert.rejects(slow.runPowerShell!(VM, "Start-Sleep -Milliseconds 1500\nWrite-Output 'late'", { timeoutMs: 300 }), (e: unknown) => {
+        errors.push(e);
+        return isWinK8sError(e) && e.exitCode === 1 && /did not finish within/.test(e.message) && /cannot be cancelled/.test(e.hint ?? '');
+      });
+      await assert.rejects(slow.runPowerShell!(VM, "Write-Output 'next'", { timeoutMs: 30_000 }), (e: unknown) => isWinK8sError(e) && /another Run Command is still running/.test(e.message));
+      await new Promise((r) => setTimeout(r, 1600));
+    });
+
+    it('refuses a stopped VM, an interrupted call and an oversized script', async () => {
+      const vm = fake.get(VM) as { __power?: string };
+      vm.__power = 'deallocated';
+      try {
+        await assert.rejects(provider().runPowerShell!(VM, "Write-Output 'x'", { timeoutMs: 30_000 }), (e: unknown) => isWinK8sError(e) && /not running/.test(e.message));
+      } finally {
+        vm.__power = 'running';
+      }
+      const posts = () => fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/runCommand')).length;
+      const before = posts();
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(provider().runPowerShell!(VM, "Write-Output 'x'", { timeoutMs: 30_000, signal: ac.signal }), (e: unknown) => isWinK8sError(e) && e.exitCode === 130);
+      await assert.rejects(provider().runPowerShell!(VM, `Write-Output '${'y'.repeat(300_000)}'`, { timeoutMs: 30_000 }), (e: unknown) => isWinK8sError(e) && /KB once wrapped/.test(e.message));
+      assert.equal(posts(), before, 'nothing was sent');
     });
   });
 });

@@ -13,10 +13,25 @@ interface RestErrorLike {
   message?: unknown;
 }
 
+/**
+ * A long-running operation that ends Failed (AllocationFailed after the VM PUT was accepted)
+ * surfaces from core-lro as a plain Error whose only trace of ARM's error is its message:
+ * "The long-running operation has failed. <code>. <message>".
+ */
+const LRO_FAILED = /^The long-running operation has failed\. ([A-Za-z][\w.]*)\. ([\s\S]*)$/;
+
+function lroFailure(err: unknown): { code: string; message: string } | undefined {
+  const msg = typeof err === 'object' && err !== null ? (err as RestErrorLike).message : undefined;
+  const m = typeof msg === 'string' ? LRO_FAILED.exec(msg) : null;
+  return m ? { code: m[1]!, message: m[2]! } : undefined;
+}
+
 export function azureErrorCode(err: unknown): string {
   if (typeof err !== 'object' || err === null) return 'Error';
   const e = err as RestErrorLike;
   if (typeof e.code === 'string' && e.code !== '') return e.code;
+  const lro = lroFailure(err);
+  if (lro) return lro.code;
   if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
   return 'Error';
 }
@@ -35,7 +50,7 @@ export function scrub(text: string): string {
 }
 
 export function azureMessage(err: unknown): string {
-  const raw = typeof err === 'object' && err !== null ? (err as RestErrorLike).message : undefined;
+  const raw = lroFailure(err)?.message ?? (typeof err === 'object' && err !== null ? (err as RestErrorLike).message : undefined);
   return scrub(typeof raw === 'string' ? raw : String(err));
 }
 
