@@ -32,6 +32,8 @@ export interface ArmCall {
   method: string;
   path: string;
   status: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface ArmFaults {
@@ -39,10 +41,14 @@ export interface ArmFaults {
   throttle: number;
   /** The next N requests (any) answer 403 AuthorizationFailed. */
   deny: number;
+  /** Requests whose path matches answer 403 AuthorizationFailed (a role scoped to resource groups). */
+  denyPath: RegExp | undefined;
   /** The next N requests (any) answer 503 ServiceUnavailable. */
   unavailable: number;
   /** VM name → ARM error code its create fails with (QuotaExceeded / OperationNotAllowed answer 409 at once; AllocationFailed fails the async operation). */
   failVm: Map<string, string>;
+  /** The next VM creates, whatever their names, fail with these codes in turn (same rules as failVm). */
+  failNext: string[];
 }
 
 /** What a Run Command produces on the simulated VM (the test computes it from the script). */
@@ -165,7 +171,7 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
   const identityHeader = randomBytes(16).toString('hex');
   const runningCommands = new Set<string>();
   const calls: ArmCall[] = [];
-  const faults: ArmFaults = { throttle: 0, deny: 0, unavailable: 0, failVm: new Map() };
+  const faults: ArmFaults = { throttle: 0, deny: 0, unavailable: 0, denyPath: undefined, failVm: new Map(), failNext: [] };
   const serialLogs = new Map<string, string>();
   const vmSizes = options.vmSizes ?? { eastus: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'] };
 
@@ -217,8 +223,8 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
       send(res, 429, { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } }, { 'retry-after': '1' });
       return 429;
     }
-    if (faults.deny > 0) {
-      faults.deny--;
+    if (faults.deny > 0 || faults.denyPath?.test(path)) {
+      if (faults.deny > 0) faults.deny--;
       throw new ArmError(403, 'AuthorizationFailed', `The client 'test' does not have authorization to perform action over scope '${path}' or the scope is invalid.`);
     }
     if (faults.unavailable > 0) {
@@ -442,9 +448,9 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
     }
     if (rtype === 'virtualmachines') {
       validateVm(name, body, resources);
-      const failure = faults.failVm.get(name);
+      const failure = faults.failVm.get(name) ?? faults.failNext.shift();
+      faults.failVm.delete(name);
       if (failure && failure !== 'AllocationFailed') {
-        faults.failVm.delete(name);
         throw new ArmError(409, failure, failure === 'QuotaExceeded'
             ? 'Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: eastus, Current Limit: 8, Current Usage: 8, Additional Required: 4.'
             : failure === 'SkuNotAvailable'
@@ -471,7 +477,6 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
       }
       let error: { code: string; message: string } | undefined;
       if (failure === 'AllocationFailed') {
-        faults.failVm.delete(name);
         error = { code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' };
         resource.properties.provisioningState = 'Failed';
         (resource as { __power?: string }).__power = undefined;
@@ -485,13 +490,14 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    const at = Date.now();
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'https://fake.arm').pathname;
       handle(req, res, Buffer.concat(chunks).toString('utf8'))
-        .then((status) => calls.push({ method: req.method ?? '', path, status }))
+        .then((status) => calls.push({ method: req.method ?? '', path, status, at }))
         .catch((err: unknown) => {
           const e = err instanceof ArmError ? err : new ArmError(500, 'InternalServerError', String(err));
-          calls.push({ method: req.method ?? '', path, status: e.status });
+          calls.push({ method: req.method ?? '', path, status: e.status, at });
           send(res, e.status, { error: { code: e.code, message: e.message, ...(e.target ? { target: e.target } : {}) } });
         });
     });

@@ -1,0 +1,348 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
+import type { JoinResult } from '../../src/join/result.js';
+
+const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
+
+const SUB = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab';
+const RG = 'k8s-rg';
+const VNET = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/k8s-vnet`;
+const SUBNET = `${VNET}/subnets/nodes`;
+const CP_VM = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/cp-0`;
+const CP_NIC = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkInterfaces/cp-0-nic`;
+const TAG_POOL = 'win-k8s.io_pool';
+const TAG_CLUSTER = 'win-k8s.io_cluster';
+const TAG_NODE = 'win-k8s.io_node-name';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+type Json = Record<string, any>;
+
+describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + simulated nodes)', function () {
+  this.timeout(120_000);
+  let arm: FakeArm;
+  let fake: FakeKubeApiServer;
+  let kubeconfig: string;
+  let agent: SimulatedNodeAgent;
+  let dir: string;
+  let caBundle: string;
+  const outputs: string[] = [];
+  /** Every admin password ARM received, gathered while the VMs exist. */
+  const passwords = new Set<string>();
+  /** Pools whose simulated nodes use a wrong bootstrap token (the broken-token test). */
+  const brokenPools = new Set(['bad', 'bad2']);
+
+  const env = () => ({
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    AZURE_ARM_ENDPOINT: arm.url,
+    // DefaultAzureCredential: no AZURE_CLIENT_* and no federated token file, so the environment
+    // and workload identity links are unavailable at once; managed identity finds App Service.
+    IDENTITY_ENDPOINT: arm.identity.endpoint,
+    IDENTITY_HEADER: arm.identity.header,
+    NODE_EXTRA_CA_CERTS: caBundle,
+    WIN_K8S_POLL_INTERVAL: '100',
+    NO_COLOR: '1',
+  });
+
+  function cli(args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => {
+        outputs.push(stdout, stderr);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  const join_ = (args: string[]) => cli(['join', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', ...args]);
+
+  const ofPool = (type: string, pool?: string) => arm.ofType(type).filter((r) => r.tags?.[TAG_CLUSTER] === 'kubernetes' && (pool === undefined || r.tags?.[TAG_POOL] === pool));
+  const vms = (pool?: string) => ofPool('Microsoft.Compute/virtualMachines', pool);
+  const vmPuts = () => arm.calls.filter((c) => c.method === 'PUT' && /\/virtualMachines\/[^/]+$/.test(c.path)).length;
+  const bootstrapSecrets = () => fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token' && (s.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s');
+  /** Everything of ours in the node resource group: the control plane's VM and NIC are not. */
+  const leftovers = () => [...arm.resources.values()].filter((r) => String(r.id).includes(`/resourceGroups/${RG}/`) && r.id !== CP_VM && r.id !== CP_NIC).map((r) => String(r.id));
+  const named = (name: string) => leftovers().filter((id) => id.split('/').some((part) => part === name || part.startsWith(`${name}-`)));
+
+  function extensionOf(vmName: string): Json | undefined {
+    return arm.ofType('Microsoft.Compute/virtualMachines/extensions').find((e) => String(e.id).includes(`/virtualMachines/${vmName}/extensions/`));
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'join-azure-'));
+    arm = await startFakeArm({ subscription: SUB, staticTokens: [] });
+    arm.seed(VNET, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16', '10.2.0.0/16'] } } });
+    arm.seed(SUBNET, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.1.0.0/24' } });
+    arm.seed(CP_NIC, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: SUBNET }, privateIPAddress: '10.1.0.4' } }] } });
+    arm.seed(CP_VM, { type: 'Microsoft.Compute/virtualMachines', location: 'eastus', properties: { networkProfile: { networkInterfaces: [{ id: CP_NIC, properties: { primary: true } }] } } });
+    // Node adds NODE_EXTRA_CA_CERTS to its built-in CAs; whatever the machine already added stays.
+    const inherited = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
+    caBundle = join(dir, 'ca.pem');
+    writeFileSync(caBundle, `${inherited.trimEnd()}\n${arm.caPem}`);
+
+    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
+    await fake.start();
+    // The control plane runs on the seeded VM: subscription, resource group and network come from it.
+    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
+    (cp.spec as { providerID: string }).providerID = `azure://${CP_VM}`;
+    fake.store.put(cp);
+    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+
+    agent = new SimulatedNodeAgent({
+      fake,
+      pollMs: 100,
+      console: {
+        append: (vmName, line) => {
+          arm.serialLogs.set(vmName, `${arm.serialLogs.get(vmName) ?? ''}${line}\n`);
+          // The bootstrap exits non-zero after a failed phase: the Custom Script Extension reports it.
+          const failed = /^win-k8s: \S+ failed (.*)$/.exec(line);
+          const ext = extensionOf(vmName);
+          if (failed && ext) {
+            ext.properties.provisioningState = 'Failed';
+            ext.properties.instanceView = {
+              statuses: [{ code: 'ProvisioningState/failed/1', level: 'Error', displayStatus: 'Provisioning failed', message: 'Command execution finished, but failed because it returned a non-zero exit code of: \'1\'' }],
+              substatuses: [
+                { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', message: arm.serialLogs.get(vmName) },
+                { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', message: `Exception calling "Join": ${failed[1]}` },
+              ],
+            };
+          }
+        },
+      },
+      source: {
+        // A VM boots once it runs; the bootstrap starts when the Custom Script Extension exists.
+        list: async () =>
+          arm
+            .ofType('Microsoft.Compute/virtualMachines')
+            .filter((vm) => vm.tags?.[TAG_CLUSTER] === 'kubernetes' && vm.properties?.provisioningState === 'Succeeded' && (vm as { __power?: string }).__power === 'running' && extensionOf(String(vm.name)))
+            .map((vm) => {
+              const pw = adminPasswordOf(arm, String(vm.name));
+              if (pw) passwords.add(pw);
+              return { id: String(vm.name) };
+            }),
+        script: async (vmName) => {
+          const delivered = readBootstrap(arm, vmName);
+          // What the extension runs must be the customData file win-k8s wrote, nothing else.
+          assert.match(delivered.commandToExecute, /C:\\AzureData\\CustomData\.bin/);
+          const pool = arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL];
+          return brokenPools.has(pool) ? delivered.script.replace(/^\$BootstrapToken = '[^']*'/m, "$BootstrapToken = 'zzzzzz.zzzzzzzzzzzzzzzz'") : delivered.script;
+        },
+      },
+    });
+    agent.start();
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await fake?.stop();
+    await arm?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to create anything without --yes and without a TTY (exit 2)', async () => {
+    const r = await cli(['join', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--count', '1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--yes: confirmation needed/);
+    assert.equal(arm.calls.filter((c) => c.method !== 'GET').length, 0);
+  });
+
+  it('--dry-run prints the plan and creates nothing', async () => {
+    const r = await cli(['join', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--count', '2', '--dry-run', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).nodes.length, 2);
+    assert.equal(arm.calls.filter((c) => c.method !== 'GET').length, 0);
+  });
+
+  it('join --count 3: three Ready nodes, tagged VM/NIC/disk/NSG, VNet-only ports, no public IP, boot diagnostics, token deleted', async () => {
+    const r = await join_(['--pool', 'win', '--count', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as JoinResult;
+    assert.equal(result.cluster, 'kubernetes');
+    assert.equal(result.nodes.length, 3);
+    for (const n of result.nodes) {
+      assert.equal(n.status, 'Ready', JSON.stringify(n));
+      assert.match(n.name, /^win-[a-z0-9]{5}$/);
+      assert.ok(n.name.length <= 15);
+      assert.equal(n.instanceId, `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/${n.name}`);
+      assert.match(n.privateIp!, /^10\.1\.0\.\d+$/);
+      for (const phase of ['provision', 'boot', 'register', 'ready']) assert.equal(typeof n.phases[phase], 'number', `${n.name} lacks ${phase}`);
+      const vm = arm.get(n.instanceId!)!;
+      const tags = { [TAG_CLUSTER]: 'kubernetes', [TAG_POOL]: 'win', [TAG_NODE]: n.name };
+      assert.deepEqual(vm.tags, tags);
+      assert.equal(vm.location, 'eastus');
+      assert.equal(vm.properties.osProfile.computerName, n.name);
+      assert.deepEqual(vm.properties.diagnosticsProfile, { bootDiagnostics: { enabled: true } });
+      const nic = arm.get(vm.properties.networkProfile.networkInterfaces[0].id)!;
+      assert.deepEqual(nic.tags, tags);
+      assert.equal(nic.properties.ipConfigurations[0].properties.subnet.id, SUBNET);
+      assert.ok(nic.properties.ipConfigurations.every((c: Json) => c.properties.publicIPAddress === undefined), 'no public IP');
+      assert.deepEqual(arm.get(vm.properties.storageProfile.osDisk.managedDisk.id)!.tags, tags);
+      const node = fake.store.get('nodes', undefined, n.name)!;
+      assert.equal((node.metadata as { labels: Record<string, string> }).labels['win-k8s.io/pool'], 'win');
+    }
+    assert.equal(arm.ofType('Microsoft.Network/publicIPAddresses').length, 0);
+    const nsg = arm.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups/win-k8s-kubernetes-win`)!;
+    assert.deepEqual(nsg.tags, { [TAG_CLUSTER]: 'kubernetes', [TAG_POOL]: 'win' });
+    const rules = (nsg.properties.securityRules as Json[]).map((x) => [x.properties.protocol, x.properties.destinationPortRange, x.properties.direction, x.properties.access, x.properties.sourceAddressPrefixes ?? x.properties.sourceAddressPrefix]);
+    assert.deepEqual(rules, [
+      ['Tcp', '10250', 'Inbound', 'Allow', ['10.1.0.0/16', '10.2.0.0/16']],
+      ['Tcp', '10256', 'Inbound', 'Allow', ['10.1.0.0/16', '10.2.0.0/16']],
+      ['Udp', '4789', 'Inbound', 'Allow', ['10.1.0.0/16', '10.2.0.0/16']],
+    ]);
+    assert.deepEqual(bootstrapSecrets(), [], 'bootstrap token deleted');
+    assert.ok(fake.store.get('runtimeclasses.node.k8s.io', undefined, 'windows-2022'), 'RuntimeClass windows-2022');
+    // The real DefaultAzureCredential path: a managed identity token, and ARM never said 401.
+    assert.ok(arm.identity.issued >= 1, 'a token came from the managed identity endpoint');
+    assert.deepEqual(arm.calls.filter((c) => c.status === 401), []);
+  });
+
+  it('re-running tops the pool up from the tags instead of creating again', async () => {
+    const before = vmPuts();
+    const same = await join_(['--pool', 'win', '--count', '3']);
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(vmPuts(), before, 'nothing created');
+    assert.ok((JSON.parse(same.stdout) as JoinResult).nodes.every((n) => n.existing && n.status === 'Ready'));
+    const more = await join_(['--pool', 'win', '--count', '4']);
+    assert.equal(more.code, 0, more.stderr);
+    assert.equal(vmPuts(), before + 1);
+    assert.equal(vms('win').length, 4);
+    assert.equal((JSON.parse(more.stdout) as JoinResult).nodes.filter((n) => !n.existing).length, 1);
+  });
+
+  it('list joins VMs (power state from the instance view) and Nodes, and marks orphans', async () => {
+    fake.store.put(makeNode({ name: 'win-orphn', os: 'windows', internalIP: '10.1.0.200', labels: { 'win-k8s.io/pool': 'win' } }));
+    const stopped = vms('win')[0]! as { __power?: string; name: string };
+    stopped.__power = 'deallocated';
+    try {
+      // The endpoint by flag this time: --azure-endpoint is the documented alternative.
+      const r = await cli(['list', '-o', 'json', '--cloud', 'azure', '--azure-endpoint', arm.url]);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = JSON.parse(r.stdout).nodes as { name: string; pool: string; vmState: string; nodeStatus: string; instanceId: string | null; cloud: string }[];
+      assert.equal(rows.filter((x) => x.pool === 'win' && x.vmState === 'running' && x.nodeStatus === 'Ready').length, 3);
+      assert.equal(rows.find((x) => x.name === stopped.name)?.vmState, 'stopped');
+      const orphan = rows.find((x) => x.name === 'win-orphn');
+      assert.equal(orphan?.vmState, 'Missing');
+      assert.equal(orphan?.instanceId, null);
+      const text = await cli(['list', '--cloud', 'azure']);
+      assert.match(text.stdout, /win-orphn\s+win\s+azure\s+-\s+Missing/);
+    } finally {
+      stopped.__power = 'running';
+      fake.store.remove('nodes', undefined, 'win-orphn');
+    }
+  });
+
+  it('a 429 is retried after its Retry-After and the join still succeeds', async () => {
+    arm.faults.throttle = 2;
+    const r = await join_(['--pool', 'thr', '--count', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const throttled = arm.calls.filter((c) => c.status === 429);
+    assert.equal(throttled.length, 2);
+    for (const t of throttled) {
+      const retry = arm.calls.find((c) => c.at > t.at && c.method === t.method && c.path === t.path);
+      assert.ok(retry, `${t.method} ${t.path} was retried`);
+      assert.ok(retry.at - t.at >= 900, `retried after ${retry.at - t.at} ms, before Retry-After: 1`);
+    }
+    assert.equal((JSON.parse(r.stdout) as JoinResult).nodes[0]!.status, 'Ready');
+  });
+
+  it('QuotaExceeded, SkuNotAvailable and AllocationFailed: those nodes Failed with what to do, the other Ready, exit 1', async () => {
+    arm.faults.failNext = ['QuotaExceeded', 'SkuNotAvailable', 'AllocationFailed'];
+    const r = await join_(['--pool', 'part', '--count', '4']);
+    assert.equal(r.code, 1, r.stderr);
+    const result = JSON.parse(r.stdout) as JoinResult;
+    const failed = result.nodes.filter((n) => n.status === 'Failed');
+    assert.equal(failed.length, 3, JSON.stringify(result.nodes));
+    assert.equal(result.nodes.filter((n) => n.status === 'Ready').length, 1);
+    const quota = failed.find((n) => /QuotaExceeded/.test(n.error!))!;
+    assert.match(quota.error!, /quota.*request more/is);
+    const sku = failed.find((n) => /SkuNotAvailable/.test(n.error!))!;
+    assert.match(sku.error!, /choose another size/);
+    const alloc = failed.find((n) => /AllocationFailed/.test(n.error!))!;
+    assert.match(alloc.error!, /no capacity.*retry later/is);
+    // Refused at once: not even the NIC is left. Failed later: the VM exists, is kept and named.
+    assert.deepEqual(named(quota.name), []);
+    assert.deepEqual(named(sku.name), []);
+    assert.equal(alloc.instanceId, `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/${alloc.name}`);
+    assert.match(r.stderr, new RegExp(`win-k8s remove ${alloc.name} --cloud azure --yes`));
+    assert.deepEqual(bootstrapSecrets(), []);
+    assert.deepEqual(arm.faults.failNext, []);
+  });
+
+  it('a broken token ends TimedOut with the serial log and the extension\'s failure; --on-failure delete leaves nothing', async () => {
+    const r = await join_(['--pool', 'bad', '--count', '1', '--timeout', '5s']);
+    assert.equal(r.code, 1, r.stderr);
+    const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
+    assert.equal(node!.status, 'TimedOut');
+    assert.match(node!.error!, /last bootstrap lines:[\s\S]*win-k8s: join failed kubeadm join: the bootstrap token was refused/);
+    assert.match(node!.error!, /win-k8s: extension failed .*non-zero exit code/);
+    assert.match(node!.error!, /win-k8s: extension failed Exception calling "Join"/);
+    assert.match(r.stderr, /win-k8s remove bad-[a-z0-9]{5} --cloud azure --yes/);
+
+    const del = await join_(['--pool', 'bad2', '--count', '1', '--timeout', '5s', '--on-failure', 'delete']);
+    assert.equal(del.code, 1);
+    const [gone] = (JSON.parse(del.stdout) as JoinResult).nodes;
+    assert.match(gone!.error!, /VM deleted/);
+    assert.deepEqual(named(gone!.name), [], 'VM, NIC and OS disk deleted');
+    assert.equal(arm.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups/win-k8s-kubernetes-bad2`), undefined, 'the empty pool\'s NSG deleted');
+  });
+
+  it('provision ends Provisioned with no token; --admin-password-file writes a 0600 file', async () => {
+    const secretsBefore = fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length;
+    const pwFile = join(dir, 'admin-password');
+    const r = await cli(['provision', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', '--pool', 'prov', '--count', '2', '--admin-password-file', pwFile]);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as JoinResult;
+    assert.deepEqual(result.nodes.map((n) => n.status), ['Provisioned', 'Provisioned']);
+    for (const n of result.nodes) assert.equal(fake.store.get('nodes', undefined, n.name), undefined, 'not joined');
+    assert.equal(fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length, secretsBefore);
+    assert.equal(statSync(pwFile).mode & 0o777, 0o600);
+    const written = readFileSync(pwFile, 'utf8').trim();
+    for (const n of result.nodes) assert.equal(adminPasswordOf(arm, n.name), written);
+    passwords.add(written);
+    assert.match(r.stderr, new RegExp(`password is in ${pwFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+  });
+
+  it('remove <name> and remove --pool leave no VM, NIC, disk or NSG behind', async () => {
+    const [bad] = vms('bad');
+    const badName = bad!.tags[TAG_NODE] as string;
+    const byName = await cli(['remove', badName, '--cloud', 'azure', '--yes', '-o', 'json']);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.deepEqual(JSON.parse(byName.stdout).removed.map((x: { name: string }) => x.name), [badName]);
+    assert.deepEqual(named(badName), []);
+    assert.deepEqual(ofPool('Microsoft.Network/networkSecurityGroups', 'bad'), [], 'pool bad is empty: its NSG went too');
+    const unknown = await cli(['remove', 'win-nope1', '--cloud', 'azure', '--yes']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /not managed by win-k8s in cluster kubernetes: win-nope1/);
+    for (const pool of ['win', 'thr', 'part', 'prov']) {
+      const r = await cli(['remove', '--pool', pool, '--cloud', 'azure', '--yes', '-o', 'json']);
+      assert.equal(r.code, 0, `${pool}: ${r.stderr}`);
+    }
+    assert.deepEqual(leftovers(), []);
+    assert.equal(fake.store.list('nodes').filter((n) => (n.metadata as { labels?: Record<string, string> }).labels?.['win-k8s.io/pool']).length, 0);
+  });
+
+  it('no bootstrap token secret, admin password or identity secret ever appeared in any output', () => {
+    const tokens = [...agent.records.values()].map((r) => r.values?.token).filter((t): t is string => Boolean(t) && !t!.startsWith('zzzzzz'));
+    assert.ok(tokens.length >= 5, `saw ${tokens.length} tokens`);
+    assert.ok(passwords.size >= 5, `saw ${passwords.size} passwords`);
+    const secrets = [...tokens.map((t) => t.split('.')[1]!), ...passwords, arm.identity.header];
+    assert.ok(outputs.length >= 20);
+    for (const text of outputs) for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret reached stdout or stderr');
+  });
+});
