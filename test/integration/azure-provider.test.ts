@@ -94,7 +94,7 @@ describe('Azure provider against the fake ARM', function () {
     const fromSubnet = await provider({ controlPlane: undefined, resourceGroup: RG, subscription: SUB, subnetId: SUBNET }).resolvePlacement({});
     assert.equal(fromSubnet.subnetId, SUBNET);
     assert.equal(fromSubnet.region, 'eastus');
-    await assert.rejects(provider({ vmSize: 'Standard_Nope' }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--vm-size/.test(e.message));
+    await assert.rejects(provider({ vmSize: 'Standard_Nope' }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--instance-type/.test(e.message));
     await assert.rejects(provider({ controlPlane: undefined }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && e.exitCode === 2);
   });
 

@@ -162,6 +162,14 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.equal(arm.calls.filter((c) => c.method !== 'GET').length, 0);
   });
 
+  it('a VM size the location does not offer is refused before anything is created (exit 2)', async () => {
+    const r = await cli(['join', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '--count', '1', '--instance-type', 'Standard_Nope']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Standard_Nope is not available in eastus/);
+    assert.match(r.stderr, /--instance-type/);
+    assert.equal(arm.calls.filter((c) => c.method !== 'GET').length, 0);
+  });
+
   it('--dry-run prints the plan and creates nothing', async () => {
     const r = await cli(['join', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--count', '2', '--dry-run', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
@@ -273,6 +281,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.match(quota.error!, /quota.*request more/is);
     const sku = failed.find((n) => /SkuNotAvailable/.test(n.error!))!;
     assert.match(sku.error!, /choose another size/);
+    assert.match(sku.error!, /--instance-type/, 'the hint names a flag that exists');
     const alloc = failed.find((n) => /AllocationFailed/.test(n.error!))!;
     assert.match(alloc.error!, /no capacity.*retry later/is);
     // Refused at once: not even the NIC is left. Failed later: the VM exists, is kept and named.

@@ -61,11 +61,11 @@ const DENIED = ['AuthorizationFailed', 'LinkedAuthorizationFailed', 'RequestDisa
 
 /** Per-VM capacity and policy failures, with what the user can do about each. */
 export const VM_FAILURE_HINTS: Record<string, string> = {
-  QuotaExceeded: 'the subscription\'s vCPU quota for this VM family or region is used up: request more (Portal > Subscriptions > Usage + quotas), lower --count, or choose a smaller --vm-size',
-  OperationNotAllowed: 'Azure refused the operation, usually a quota limit or a subscription restriction: read the message, then request more quota or choose another --vm-size or --location',
-  SkuNotAvailable: 'this --vm-size is not offered in the location (or is restricted for the subscription): choose another size (`az vm list-skus --location <loc> --resource-type virtualMachines`)',
-  AllocationFailed: 'Azure has no capacity for this size right now: retry later, or choose another --vm-size',
-  ZonalAllocationFailed: 'Azure has no capacity for this size in the zone right now: retry later, or choose another --vm-size',
+  QuotaExceeded: 'the subscription\'s vCPU quota for this VM family or region is used up: request more (Portal > Subscriptions > Usage + quotas), lower --count, or choose a smaller --instance-type',
+  OperationNotAllowed: 'Azure refused the operation, usually a quota limit or a subscription restriction: read the message, then request more quota or choose another --instance-type or --location',
+  SkuNotAvailable: 'this --instance-type is not offered in the location (or is restricted for the subscription): choose another size (`az vm list-skus --location <loc> --resource-type virtualMachines`)',
+  AllocationFailed: 'Azure has no capacity for this size right now: retry later, or choose another --instance-type',
+  ZonalAllocationFailed: 'Azure has no capacity for this size in the zone right now: retry later, or choose another --instance-type',
 };
 
 export function isEnvironmentFailure(err: unknown): boolean {

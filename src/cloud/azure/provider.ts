@@ -314,7 +314,7 @@ class AzureProvider implements CloudProvider {
     for await (const size of s.compute.virtualMachineSizes.list(location)) if (size.name) sizes.push(size.name);
     if (!sizes.some((n) => n.toLowerCase() === this.vmSize.toLowerCase())) {
       throw new UsageError(`VM size ${this.vmSize} is not available in ${location}`, {
-        field: '--vm-size',
+        field: '--instance-type',
         hint: `choose one of the sizes offered there (\`az vm list-sizes --location ${location}\`), e.g. ${sizes.filter((n) => /^Standard_D\d+s_v5$/.test(n)).slice(0, 3).join(', ') || sizes.slice(0, 3).join(', ')}`,
       });
     }
