@@ -17,3 +17,5 @@ export { authenticateBootstrapToken } from './auth.js';
 export * from './builders.js';
 export * from './fixtures.js';
 export type * from './types.js';
+export { SimulatedKubelet } from './kubelet.js';
+export type { ContainerOutcome, PodOutcome, SimulatedKubeletOptions } from './kubelet.js';

@@ -246,6 +246,11 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
   latencyMs: number;
   gitVersion: string;
   readonly podLogs = new Map<string, string>();
+  /**
+   * Answers /api/v1/nodes/<name>/proxy/<path> as the node's kubelet would; undefined (or no
+   * handler) means the kubelet cannot be reached, answered as the real apiserver's proxy does.
+   */
+  nodeProxy: ((node: string, path: string) => { status: number; body: string } | undefined) | undefined;
 
   private server: Server | undefined;
   private baseUrl: string | undefined;
@@ -635,6 +640,7 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
   private async dispatch(req: IncomingMessage, res: ServerResponse, info: RequestInfo, query: Record<string, string>, user: UserInfo): Promise<void> {
     if (!info.isResourceRequest) return this.serveNonResource(req, res, info);
     const rt = this.registry.find(info.apiGroup, info.apiVersion, info.resource);
+    if (rt?.resource === 'nodes' && rt.group === '' && info.subresource === 'proxy') return this.serveNodeProxy(res, info);
     if (!rt || info.extra) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (rt.namespaced && info.namespace === '' && (info.name || info.verb === 'create')) {
       if (info.verb === 'create') throw methodNotAllowed();
@@ -995,6 +1001,17 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
       spec['type'] ??= 'ClusterIP';
       if (spec['type'] !== 'ExternalName' && spec['clusterIP'] === undefined) spec['clusterIP'] = this.allocateClusterIp();
       if (typeof spec['clusterIP'] === 'string' && spec['clusterIP'] !== 'None') spec['clusterIPs'] ??= [spec['clusterIP']];
+      if (spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer') {
+        // As the service-node-port-range allocator does (default 30000-32767).
+        const used = new Set(this.store.listType(this.registry.resolve('services')).flatMap((x) => (((x['spec'] ?? {}) as { ports?: Array<{ nodePort?: number }> }).ports ?? []).map((p) => p.nodePort)));
+        let next = 30000;
+        for (const port of (spec['ports'] ?? []) as Array<{ nodePort?: number }>) {
+          if (port.nodePort !== undefined) continue;
+          while (used.has(next)) next++;
+          port.nodePort = next;
+          used.add(next);
+        }
+      }
       spec['sessionAffinity'] ??= 'None';
       spec['ipFamilies'] ??= ['IPv4'];
       spec['ipFamilyPolicy'] ??= 'SingleStack';
@@ -1255,6 +1272,25 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
     if (smd?.resourceVersion) (upd.metadata ??= {}).resourceVersion = smd.resourceVersion;
     const out = this.updateObject(rt, ns, name, upd, user, { dryRun });
     return this.send(res, 200, this.toScale(out));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Nodes: the kubelet proxy
+
+  private serveNodeProxy(res: ServerResponse, info: RequestInfo): void {
+    if (info.verb !== 'get') throw methodNotAllowed();
+    const node = this.store.getRef(this.registry.resolve('nodes'), undefined, info.name);
+    if (!node) throw notFound(this.registry.resolve('nodes'), info.name);
+    const path = '/' + info.path.split('/').slice(6).join('/');
+    const answer = this.nodeProxy?.(info.name, path);
+    if (!answer) {
+      // What kube-apiserver says when its dial to the kubelet's port fails (a closed 10250).
+      const addresses = ((node['status'] ?? {}) as { addresses?: Array<{ type: string; address: string }> }).addresses ?? [];
+      const ip = addresses.find((a) => a.type === 'InternalIP')?.address ?? info.name;
+      throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}:10250: i/o timeout`);
+    }
+    res.writeHead(answer.status, { 'Content-Type': 'text/plain' });
+    res.end(answer.body);
   }
 
   // -------------------------------------------------------------------------------------------
