@@ -162,11 +162,40 @@ export const CHECKS: CheckDefinition[] = [
       if (kind === 'docker') {
         // The kubelet reports docker:// after 1.24 only when it talks to cri-dockerd, so the node works.
         if (kubelet && (kubelet.major > 1 || kubelet.minor >= 24)) {
+          // A kubelet of 1.24+ left with only Docker (no cri-dockerd) cannot start: the Node keeps
+          // its last docker:// report but stops being Ready.
+          const isReady = node(n).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+          if (!isReady) {
+            return { status: 'fail', message: `${runtime} with kubelet ${info?.kubeletVersion ?? '?'} and the node is not Ready`, hint: 'dockershim was removed in 1.24: install cri-dockerd and point the kubelet at npipe:////./pipe/cri-dockerd, or move the node to containerd 1.7+' };
+          }
           return { status: 'pass', message: `${runtime} through cri-dockerd (dockershim was removed in 1.24)`, hint: 'consider moving to containerd; Docker on Windows nodes is not tested upstream' };
         }
         return { status: 'warn', message: `${runtime} through dockershim (kubelet ${info?.kubeletVersion ?? '?'})`, hint: 'dockershim is gone from 1.24: switch to containerd (or cri-dockerd) before upgrading the kubelet' };
       }
       return { status: 'warn', message: `runtime ${runtime} is not one win-k8s knows on Windows`, hint: 'containerd 1.7 or newer is the supported runtime' };
+    },
+  },
+  {
+    id: 'node.kubelet-reachable',
+    category: 'node',
+    scope: 'node',
+    title: 'the API server reaches the kubelet (port 10250)',
+    dependsOn: [ROOT],
+    fatal: false,
+    docs: 'https://kubernetes.io/docs/reference/networking/ports-and-protocols/',
+    needs: ['kubelet'],
+    run(snap, n) {
+      const probe = snap.kubelet?.get(nameOf(node(n)));
+      if (!probe) return { status: 'skip', message: 'skipped: kubelet reachability not checked' };
+      if (probe.ok) return { status: 'pass', message: 'kubelet /healthz answers through the API server (logs, exec and port-forward work)' };
+      const forbidden = /\b403\b|forbidden/i.test(probe.error);
+      return {
+        status: forbidden ? 'warn' : 'fail',
+        message: forbidden ? `not allowed to check: ${probe.error}` : `the API server cannot reach the kubelet: ${probe.error}`,
+        hint: forbidden
+          ? 'grant get on nodes/proxy to check this, or run diagnose with cluster-admin'
+          : '`kubectl logs` and `exec` will fail on this node: allow TCP 10250 from the control plane to the node (Windows Firewall rule, NSG or security group) and check the kubelet runs',
+      };
     },
   },
   {

@@ -2,8 +2,10 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../cluster/client.js';
 import { apiError } from '../cluster/client.js';
 import { discover } from '../cluster/discovery.js';
+import { runProbes } from './probes.js';
 import { resultKey, runChecks, summarize } from './runner.js';
-import type { CheckDefinition, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
+import { withWorkspace } from './workspace.js';
+import type { CheckDefinition, CheckNeed, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
 
 export interface DiagnoseOptions {
   nodes: string[];
@@ -14,6 +16,21 @@ export interface DiagnoseOptions {
   /** Between rounds of --wait. */
   intervalMs?: number;
   signal?: AbortSignal;
+  skipProbes?: boolean;
+  skipNodeChecks?: boolean;
+  /** Bounds each probe pod (start and run). */
+  probeTimeoutMs?: number;
+  /** host[:port] the egress probe resolves and connects to. */
+  externalTarget?: string | undefined;
+  /** Attempts per probe target. */
+  probeRepeat?: number;
+  /** How often pod states are polled. */
+  pollMs?: number;
+  /** Fills snap.nodeReports for the selected nodes (the on-node script); see node-exec.ts. */
+  collectNodeReports?: (ws: import('./workspace.js').Workspace | undefined, snap: Snapshot) => Promise<Snapshot['nodeReports']>;
+  progress?: (message: string) => void;
+  /** Sees every snapshot after its extra data was gathered (the --bundle writer keeps them). */
+  onGathered?: (snap: Snapshot) => void;
 }
 
 export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions, 'nodes' | 'pool'>): Promise<Snapshot> {
@@ -21,17 +38,106 @@ export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions,
   try {
     const facts = await discover(cluster);
     const selector = ['kubernetes.io/os=windows', ...(opts.pool ? [`win-k8s.io/pool=${opts.pool}`] : [])].join(',');
-    const [nodes, pods, events, slices] = await Promise.all([
+    const [nodes, allNodes, pods, events, slices, services] = await Promise.all([
       cluster.core.listNode({ labelSelector: selector }),
+      cluster.core.listNode({}),
       cluster.core.listPodForAllNamespaces({}),
       cluster.core.listEventForAllNamespaces({}),
       cluster.kc.makeApiClient(cluster.lib.DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'kube-system', labelSelector: 'kubernetes.io/service-name=kube-dns' }),
+      cluster.core.listServiceForAllNamespaces({}),
     ]);
     const windowsNodes = nodes.items.filter((n: k8s.V1Node) => opts.nodes.length === 0 || opts.nodes.includes(n.metadata?.name ?? ''));
-    return { serverVersion: facts.gitVersion, facts: { cni: facts.cni }, windowsNodes, pods: pods.items, events: events.items, dnsSlices: slices.items };
+    return { serverVersion: facts.gitVersion, facts: { cni: facts.cni, name: facts.name, endpoint: facts.endpoint }, windowsNodes, allNodes: allNodes.items, pods: pods.items, events: events.items, dnsSlices: slices.items, services: services.items };
   } catch (err) {
     throw apiError(err, 'read the cluster state for diagnose', server);
   }
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** GET nodes/<name>/proxy/healthz: the path `kubectl logs` and `exec` take to port 10250. */
+export async function kubeletReachability(cluster: Cluster, nodes: k8s.V1Node[], timeoutMs = 15_000): Promise<NonNullable<Snapshot['kubelet']>> {
+  const out: NonNullable<Snapshot['kubelet']> = new Map();
+  await mapBounded(nodes, 16, async (n) => {
+    const name = n.metadata?.name ?? '';
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000}s`)), timeoutMs)));
+    try {
+      await Promise.race([cluster.core.connectGetNodeProxyWithPath({ name, path: 'healthz' }), timeout]);
+      out.set(name, { ok: true });
+    } catch (err) {
+      out.set(name, { ok: false, error: proxyError(err) });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  return out;
+}
+
+function proxyError(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  let message = e.message ?? String(err);
+  const body = typeof e.body === 'string' ? e.body : undefined;
+  if (body) {
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch {
+      message = body;
+    }
+  }
+  return e.code ? `HTTP ${e.code}: ${message.split('\n')[0]}` : message.split('\n')[0] ?? message;
+}
+
+function needsOf(checks: readonly CheckDefinition[], opts: DiagnoseOptions, snap: Snapshot): Set<CheckNeed> {
+  const needs = new Set(checks.flatMap((c) => c.needs ?? []));
+  if (opts.skipProbes) needs.delete('probes');
+  if (opts.skipNodeChecks || !opts.collectNodeReports) needs.delete('nodeReports');
+  if (snap.windowsNodes.length === 0) needs.clear();
+  return needs;
+}
+
+/**
+ * Adds the costly data the selected checks need: kubelet reachability, and — in one
+ * temporary namespace, deleted however this ends — the probes and the on-node reports.
+ */
+async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, opts: DiagnoseOptions): Promise<void> {
+  const tasks: Promise<void>[] = [];
+  if (needs.has('kubelet')) tasks.push(kubeletReachability(cluster, snap.windowsNodes).then((m) => void (snap.kubelet = m)));
+  if (needs.has('probes') || needs.has('nodeReports')) {
+    tasks.push(
+      withWorkspace(cluster, { pollMs: opts.pollMs ?? 1000, privileged: needs.has('nodeReports') }, async (ws) => {
+        opts.progress?.(`running in-cluster checks in namespace ${ws.namespace} (removed afterwards)`);
+        await Promise.all([
+          needs.has('probes')
+            ? runProbes(ws, {
+                windowsNodes: snap.windowsNodes,
+                allNodes: snap.allNodes ?? snap.windowsNodes,
+                services: snap.services ?? [],
+                dnsSlices: snap.dnsSlices,
+                externalTarget: opts.externalTarget,
+                timeoutMs: opts.probeTimeoutMs ?? 120_000,
+                repeat: opts.probeRepeat ?? 10,
+                signal: opts.signal,
+              }).then((r) => void (snap.probes = r))
+            : undefined,
+          needs.has('nodeReports') ? opts.collectNodeReports!(ws, snap).then((r) => void (snap.nodeReports = r)) : undefined,
+        ]);
+      }),
+    );
+  }
+  await Promise.all(tasks);
+  opts.onGathered?.(snap);
 }
 
 export function isFailing(r: CheckResult, failOn: 'warn' | 'fail'): boolean {
@@ -50,7 +156,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  */
 export async function diagnose(cluster: Cluster, opts: DiagnoseOptions, onRound?: (round: number, failing: number) => void): Promise<DiagnoseDocument> {
   const deadline = Date.now() + opts.waitMs;
-  let results = await runChecks(opts.checks, await takeSnapshot(cluster, opts));
+  const first = await takeSnapshot(cluster, opts);
+  await gather(cluster, first, needsOf(opts.checks, opts, first), opts);
+  let results = await runChecks(opts.checks, first);
   for (let round = 2; ; round++) {
     const failing = results.filter((r) => isFailing(r, opts.failOn));
     // Skips caused by a failing fatal check must be retried too, or they would stay skipped.
@@ -63,6 +171,8 @@ export async function diagnose(cluster: Cluster, opts: DiagnoseOptions, onRound?
     const known = new Set(results.map(resultKey));
     const fresh = snap.windowsNodes.flatMap((n) => opts.checks.map((c) => resultKey({ id: c.id, ...(c.scope === 'node' ? { node: n.metadata?.name } : {}) })));
     const only = new Set([...retry.map(resultKey), ...fresh.filter((k) => !known.has(k))]);
+    // Only what the checks to re-run need is gathered again (probes cost pods).
+    await gather(cluster, snap, needsOf(opts.checks.filter((c) => [...only].some((k) => k.startsWith(`${c.id}@`))), opts, snap), opts);
     results = await runChecks(opts.checks, snap, { previous: results, only });
   }
   return summarize(results);

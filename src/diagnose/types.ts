@@ -14,13 +14,32 @@ export interface CheckOutcome {
 /** Everything the checks read, fetched once per round so checks are pure functions of it. */
 export interface Snapshot {
   serverVersion: string;
-  facts: Pick<ClusterFacts, 'cni'>;
+  facts: Pick<ClusterFacts, 'cni'> & Partial<Pick<ClusterFacts, 'name' | 'endpoint'>>;
   /** The Windows nodes selected by --node/--pool. */
   windowsNodes: k8s.V1Node[];
   pods: k8s.V1Pod[];
   events: k8s.CoreV1Event[];
   dnsSlices: k8s.V1EndpointSlice[];
+  /** Services of every namespace (load-balancer policies on the node are checked against them). */
+  services?: k8s.V1Service[];
+  /** What the on-node script reported, per node name (absent when node checks are not run). */
+  nodeReports?: Map<string, NodeReportEntry>;
+  /** Every node, Linux ones included (probes pick their Linux peer among them). */
+  allNodes?: k8s.V1Node[];
+  /** The API server's proxy to each selected node's kubelet (port 10250): ok, or the error. */
+  kubelet?: Map<string, { ok: true } | { ok: false; error: string }>;
+  /** In-cluster probe results (absent with --skip-probes). */
+  probes?: import('./probes.js').ProbeReport;
 }
+
+/** Data that costs more than the snapshot's lists: gathered only when a selected check needs it. */
+export type CheckNeed = 'kubelet' | 'probes' | 'nodeReports';
+
+/**
+ * The on-node script's result for one node: its parsed report, or why there is none (the
+ * checks that need it are skipped with `skipped`, or fail with `error`).
+ */
+export type NodeReportEntry = { report: import('./node-report.js').NodeReport } | { skipped: string } | { error: string };
 
 export interface CheckDefinition {
   id: string;
@@ -31,6 +50,7 @@ export interface CheckDefinition {
   /** When it fails, its dependents are skipped (for the same node, or everywhere if cluster-scoped). */
   fatal: boolean;
   docs: string;
+  needs?: CheckNeed[];
   run(snap: Snapshot, node: k8s.V1Node | undefined): CheckOutcome;
 }
 

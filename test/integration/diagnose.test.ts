@@ -22,86 +22,7 @@ import { register } from '../../src/cli/commands/diagnose.js';
 import type { DiagnoseDocument, CheckResult } from '../../src/diagnose/types.js';
 import { selectChecks } from '../../src/diagnose/registry.js';
 
-class Capture extends PassThrough {
-  isTTY = false;
-  text = '';
-  constructor() {
-    super();
-    this.on('data', (c: Buffer) => (this.text += c.toString('utf8')));
-  }
-}
-
-/** The same wiring as src/cli/main.ts, with only the diagnose command (main.ts is not ours to edit). */
-async function runDiagnose(args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const state = { exitCode: 0 };
-  const program = new Command('win-k8s').exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  addOptions(program, Object.values(globalOptions));
-  const run = makeRunner({ env: {}, cwd: process.cwd(), streams: { stdin: { isTTY: false }, stdout, stderr }, toolVersion: '0.0.0-test', signal: new AbortController().signal }, state);
-  register(program, run).exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  let code: number;
-  try {
-    await program.parseAsync(['node', 'win-k8s', 'diagnose', ...args]);
-    code = state.exitCode;
-  } catch (err) {
-    if (err instanceof CommanderError) code = 2;
-    else throw err;
-  }
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
-
-const DS_OWNER = (name: string) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, uid: `uid-${name}` });
-const tpl = (app: string, image: string) => ({ labels: { app }, containers: [{ name: app, image }] });
-
-/** A Windows node with its kube-proxy and flannel pods running and one workload pod in range. */
-function putHealthyWindowsNode(fake: FakeKubeApiServer, name: string, opts: { octet: number; build?: string; kubelet?: string; runtime?: string; pool?: string }) {
-  const ip = `10.0.2.${opts.octet}`;
-  fake.store.put(
-    makeNode({
-      name,
-      os: 'windows',
-      internalIP: ip,
-      podCIDR: `10.244.${opts.octet}.0/24`,
-      ...(opts.build ? { windowsBuild: opts.build } : {}),
-      ...(opts.kubelet ? { kubeletVersion: opts.kubelet } : {}),
-      ...(opts.runtime ? { containerRuntimeVersion: opts.runtime } : {}),
-      ...(opts.pool ? { labels: { 'win-k8s.io/pool': opts.pool } } : {}),
-    }),
-  );
-  fake.store.put(makePod({ namespace: 'kube-system', name: `kube-proxy-windows-${name}`, nodeName: name, hostIP: ip, template: { ...tpl('kube-proxy', 'sigwindowstools/kube-proxy:v1.33.2'), hostNetwork: true }, owner: DS_OWNER('kube-proxy-windows') }));
-  fake.store.put(makePod({ namespace: 'kube-flannel', name: `kube-flannel-ds-windows-${name}`, nodeName: name, hostIP: ip, template: { ...tpl('flannel', 'sigwindowstools/flannel:v0.26'), hostNetwork: true }, owner: DS_OWNER('kube-flannel-ds-windows') }));
-  fake.store.put(makePod({ namespace: 'default', name: `web-${name}`, nodeName: name, hostIP: ip, podIP: `10.244.${opts.octet}.10`, template: tpl('web', 'mcr.microsoft.com/windows/servercore/iis:ltsc2022') }));
-}
-
-async function withFake<T>(fixture: FakeClusterFixture, fn: (fake: FakeKubeApiServer, kubeconfig: string) => Promise<T>): Promise<T> {
-  const fake = new FakeKubeApiServer({ ...fixture, latencyMs: 0 });
-  await fake.start();
-  try {
-    return await fn(fake, writeKubeconfigFor(fake, { token: ADMIN_TOKEN }));
-  } finally {
-    await fake.stop();
-  }
-}
-
-const healthy = () => healthyKubeadmFlannel({ linuxOnlyDaemonSet: false });
-
-async function diag(kubeconfig: string, args: string[] = []) {
-  const r = await runDiagnose(['--kubeconfig', kubeconfig, '-o', 'json', ...args]);
-  let doc: DiagnoseDocument;
-  try {
-    doc = JSON.parse(r.stdout) as DiagnoseDocument;
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  const check = (id: string, node?: string): CheckResult => {
-    const c = doc.checks.find((x) => x.id === id && (node === undefined || x.node === node));
-    assert.ok(c, `no result for ${id} ${node ?? ''}: ${JSON.stringify(doc.checks.map((x) => `${x.id}@${x.node ?? ''}`))}`);
-    return c;
-  };
-  return { ...r, doc, check };
-}
+import { DS_OWNER, diag, healthy, putHealthyWindowsNode, runDiagnose, tpl, withFake } from '../helpers/diagnose.js';
 
 describe('diagnose (API checks against the fake kube-apiserver)', function () {
   this.timeout(60_000);
@@ -121,7 +42,7 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
       assert.equal(r.doc.summary.fail, 0, JSON.stringify(r.doc.checks.filter((c) => c.status !== 'pass'), null, 1));
       assert.equal(r.doc.summary.pass + r.doc.summary.warn + r.doc.summary.fail + r.doc.summary.skip, r.doc.checks.length);
       for (const id of ['cluster.windows-nodes', 'cluster.linux-daemonsets', 'net.coredns', 'net.flannel-config']) assert.equal(r.check(id).status, 'pass', id);
-      for (const id of ['node.ready', 'node.windows-build', 'node.version-skew', 'node.runtime', 'net.kube-proxy', 'net.cni', 'net.pod-cidr', 'events.sandbox']) assert.equal(r.check(id, 'win-1').status, 'pass', id);
+      for (const id of ['node.ready', 'node.windows-build', 'node.version-skew', 'node.runtime', 'node.kubelet-reachable', 'net.kube-proxy', 'net.cni', 'net.pod-cidr', 'events.sandbox']) assert.equal(r.check(id, 'win-1').status, 'pass', id);
     });
   });
 
@@ -306,12 +227,34 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
     });
   });
 
+  it('node.kubelet-reachable fails with the port-10250 hint when the API server cannot reach a kubelet', async () => {
+    await withFake(
+      healthy(),
+      async (fake, kc) => {
+        putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+        putHealthyWindowsNode(fake, 'win-2', { octet: 22 });
+        const r = await diag(kc, ['--checks', 'node.kubelet-reachable']);
+        assert.equal(r.code, 1);
+        assert.equal(r.check('node.kubelet-reachable', 'win-1').status, 'pass');
+        const down = r.check('node.kubelet-reachable', 'win-2');
+        assert.equal(down.status, 'fail');
+        assert.match(down.message, /dial tcp 10\.0\.2\.22:10250: i\/o timeout/);
+        assert.match(down.hint ?? '', /allow TCP 10250/);
+        assert.ok(fake.requests.some((q) => q.path === '/api/v1/nodes/win-2/proxy/healthz'), 'asked through the node proxy');
+      },
+      { nodes: (n) => n !== 'win-2' },
+    );
+  });
+
   it('--checks include/exclude and --node / --pool filters', async () => {
     await withFake(healthy(), async (fake, kc) => {
       putHealthyWindowsNode(fake, 'win-1', { octet: 21, pool: 'a' });
       putHealthyWindowsNode(fake, 'win-2', { octet: 22, pool: 'b' });
-      let r = await diag(kc, ['--checks', 'node.*,!node.version-skew']);
-      assert.deepEqual([...new Set(r.doc.checks.map((c) => c.id))].sort(), ['node.ready', 'node.runtime', 'node.windows-build']);
+      let r = await diag(kc, ['--checks', 'node.*,!node.version-skew,!node.kubelet-*']);
+      const ids = new Set(r.doc.checks.map((c) => c.id));
+      for (const id of ['node.ready', 'node.runtime', 'node.windows-build']) assert.ok(ids.has(id), id);
+      for (const id of ['node.version-skew', 'node.kubelet-reachable', 'cluster.windows-nodes']) assert.ok(!ids.has(id), id);
+      assert.ok([...ids].every((id) => id.startsWith('node.')));
       r = await diag(kc, ['--checks', 'node.ready', '--node', 'win-2']);
       assert.deepEqual(r.doc.checks.map((c) => c.node), ['win-2']);
       r = await diag(kc, ['--checks', 'node.ready', '--pool', 'a']);
@@ -327,7 +270,7 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
     await withFake(healthy(), async (fake, kc) => {
       putHealthyWindowsNode(fake, 'win-1', { octet: 21, build: '10.0.14393' });
       const junit = join(mkdtempSync(join(tmpdir(), 'win-k8s-diag-')), 'report.xml');
-      const r = await runDiagnose(['--kubeconfig', kc, '--junit-file', junit]);
+      const r = await runDiagnose(['--kubeconfig', kc, '--junit-file', junit, '--skip-probes', '--skip-node-checks']);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^node$/m);
       assert.match(r.stdout, /^network$/m);

@@ -1,0 +1,290 @@
+import type * as k8s from '@kubernetes/client-node';
+import { readTemplate } from '../bootstrap/templates.js';
+import { windowsReleaseForBuild } from '../compat/windows.js';
+import type { PodResult, Workspace } from './workspace.js';
+
+/**
+ * In-cluster network probes, modelled on the Windows e2e tests (dns.go, hybrid_network.go,
+ * service.go): server pods on every Windows node and on one Linux node, Services in front of
+ * them, then one client pod per probe and node. A client tries each target ten times, one
+ * second apart, and its exit code and log lines are the result — no exec, so nothing beyond
+ * `kubectl logs` permissions is needed.
+ */
+
+// agnhost is the Kubernetes e2e test image: one manifest list with Linux and Windows
+// (ltsc2019, ltsc2022) variants, so the same name serves on both sides.
+export const AGNHOST_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
+// Clients need Windows PowerShell (Resolve-DnsName with -TcpOnly) and curl.exe: servercore.
+export const windowsClientImage = (imageTag: string) => `mcr.microsoft.com/windows/servercore:${imageTag}`;
+export const HTTP_PORT = 8080;
+export const UDP_PORT = 8081;
+/** A body above any VXLAN-reduced MTU (1450, or 1400 on Azure) in both directions. */
+export const LARGE_PAYLOAD = 9000;
+const PROBE_LINE = /^WIN-K8S-PROBE (ok|fail) (\S+)(?: (.*))?$/;
+
+export type ProbeKind = 'dns-udp' | 'dns-tcp' | 'egress' | 'pods' | 'from-linux' | 'services' | 'nodeport' | 'localhost' | 'udp' | 'mtu';
+
+export interface Attempt {
+  ok: boolean;
+  label: string;
+  detail: string;
+}
+
+export type ProbeOutcome = { skipped: string } | { notStarted: string } | { exitCode: number; attempts: Attempt[]; log: string };
+
+export interface NodeProbes {
+  /** Why the node's server pod did not start, if it did not (nothing else can run then). */
+  serverNotStarted?: string;
+  outcomes: Map<ProbeKind, ProbeOutcome>;
+}
+
+export interface ProbeReport {
+  nodes: Map<string, NodeProbes>;
+  /** Facts the probes used, shown as evidence. */
+  dnsServiceIp?: string | undefined;
+  corednsPodIp?: string | undefined;
+  linuxNode?: string | undefined;
+  externalTarget?: string | undefined;
+}
+
+export interface ProbeInput {
+  windowsNodes: k8s.V1Node[];
+  /** Every node (Linux peers are chosen among them). */
+  allNodes: k8s.V1Node[];
+  services: k8s.V1Service[];
+  dnsSlices: k8s.V1EndpointSlice[];
+  externalTarget?: string | undefined;
+  timeoutMs: number;
+  repeat: number;
+  signal?: AbortSignal | undefined;
+}
+
+export function parseProbeLog(log: string): Attempt[] {
+  const out: Attempt[] = [];
+  for (const line of log.split(/\r?\n/)) {
+    const m = PROBE_LINE.exec(line.trim());
+    if (m) out.push({ ok: m[1] === 'ok', label: m[2] ?? '', detail: m[3] ?? '' });
+  }
+  return out;
+}
+
+const nameOf = (n: k8s.V1Node) => n.metadata?.name ?? '';
+
+function ready(n: k8s.V1Node): boolean {
+  return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** A Ready, schedulable Linux worker (control-plane nodes only when nothing else exists). */
+export function pickLinuxNode(nodes: k8s.V1Node[]): k8s.V1Node | undefined {
+  const linux = nodes.filter((n) => n.metadata?.labels?.['kubernetes.io/os'] === 'linux' && ready(n) && !n.spec?.unschedulable);
+  const untainted = linux.filter((n) => !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'));
+  return untainted[0] ?? linux[0];
+}
+
+function internalIp(n: k8s.V1Node): string | undefined {
+  return n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+function imageTagOf(n: k8s.V1Node): string | undefined {
+  const build = Number(/^10\.0\.(\d+)/.exec(n.metadata?.labels?.['node.kubernetes.io/windows-build'] ?? n.status?.nodeInfo?.kernelVersion ?? '')?.[1]);
+  return windowsReleaseForBuild(build)?.imageTag;
+}
+
+const podName = (kind: string, node: string) => `${kind}-${node}`.slice(0, 253);
+
+interface Target {
+  label: string;
+  kind: 'dns' | 'http' | 'tcp' | 'udp';
+  [key: string]: unknown;
+}
+
+function basePod(name: string, node: string, labels: Record<string, string> = {}): k8s.V1Pod {
+  return {
+    metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'win-k8s', 'win-k8s.io/probe': 'true', ...labels } },
+    spec: {
+      // Pinned by nodeName, as the e2e tests do: the probe must run on this node, taints or not.
+      nodeName: node,
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 0,
+      automountServiceAccountToken: false,
+      containers: [],
+    },
+  };
+}
+
+function serverContainer(): k8s.V1Container {
+  return {
+    name: 'server',
+    image: AGNHOST_IMAGE,
+    args: ['netexec', `--http-port=${HTTP_PORT}`, `--udp-port=${UDP_PORT}`],
+    ports: [
+      { containerPort: HTTP_PORT, protocol: 'TCP' },
+      { containerPort: UDP_PORT, protocol: 'UDP' },
+    ],
+  };
+}
+
+function windowsProbeContainer(imageTag: string, targets: Target[], repeat: number): k8s.V1Container {
+  return {
+    name: 'probe',
+    image: windowsClientImage(imageTag),
+    command: ['powershell.exe', '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', 'C:\\win-k8s\\probe.ps1'],
+    env: [
+      { name: 'WIN_K8S_PROBE_TARGETS', value: JSON.stringify(targets) },
+      { name: 'WIN_K8S_PROBE_REPEAT', value: String(repeat) },
+    ],
+    volumeMounts: [{ name: 'probe-script', mountPath: 'C:\\win-k8s', readOnly: true }],
+  };
+}
+
+/** Linux clients only connect over TCP: agnhost's `connect` exits non-zero when it cannot. */
+function linuxProbeContainer(targets: Array<{ label: string; address: string }>, repeat: number): k8s.V1Container {
+  const lines = targets.map(
+    (t) => `if /agnhost connect --timeout=5s ${t.address} >/tmp/err 2>&1; then echo "WIN-K8S-PROBE ok ${t.label} 0"; else echo "WIN-K8S-PROBE fail ${t.label} TCP connect to ${t.address} failed: $(tr '\\n' ' ' </tmp/err)"; failed=1; fi`,
+  );
+  const script = [`failed=0`, `i=0`, `while [ $i -lt ${repeat} ]; do`, ...lines.map((l) => `  ${l}`), `  i=$((i+1))`, `  [ $i -lt ${repeat} ] && sleep 1`, `done`, `exit $failed`].join('\n');
+  return { name: 'probe', image: AGNHOST_IMAGE, command: ['/bin/sh', '-c', script] };
+}
+
+const scriptVolume: k8s.V1Volume = { name: 'probe-script', configMap: { name: 'win-k8s-probe' } };
+
+function clusterDns(input: ProbeInput): { vip?: string | undefined; podIp?: string | undefined } {
+  const svc = input.services.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns');
+  const podIp = input.dnsSlices.flatMap((s) => s.endpoints ?? []).find((e) => e.conditions?.ready !== false)?.addresses?.[0];
+  return { vip: svc?.spec?.clusterIP, podIp };
+}
+
+async function outcomeOf(ws: Workspace, name: string, container: string, input: ProbeInput): Promise<ProbeOutcome> {
+  const r: PodResult = await ws.result(name, container, input.timeoutMs, input.signal);
+  if (r.notStarted !== undefined) return { notStarted: r.notStarted };
+  return { exitCode: r.exitCode ?? -1, attempts: parseProbeLog(r.log), log: r.log };
+}
+
+/**
+ * Runs every probe for the selected Windows nodes in `ws`. Servers first (clients need their
+ * IPs), then all clients at once; each wait is bounded by the probe timeout.
+ */
+export async function runProbes(ws: Workspace, input: ProbeInput): Promise<ProbeReport> {
+  const dns = clusterDns(input);
+  const linux = pickLinuxNode(input.allNodes);
+  const report: ProbeReport = { nodes: new Map(), dnsServiceIp: dns.vip, corednsPodIp: dns.podIp, linuxNode: linux ? nameOf(linux) : undefined, externalTarget: input.externalTarget };
+  const windows = input.windowsNodes.map((n) => ({ node: n, name: nameOf(n), tag: imageTagOf(n) }));
+  for (const w of windows) report.nodes.set(w.name, { outcomes: new Map() });
+
+  await ws.createConfigMap('win-k8s-probe', { 'probe.ps1': readTemplate('diagnose/probe.ps1') });
+  const runnable = windows.filter((w) => {
+    if (w.tag) return true;
+    report.nodes.get(w.name)!.serverNotStarted = 'no probe image: the node has no supported node.kubernetes.io/windows-build label';
+    return false;
+  });
+  for (const w of runnable) {
+    const pod = basePod(podName('srv', w.name), w.name, { 'win-k8s.io/probe-role': 'server-windows' });
+    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'windows' };
+    pod.spec!.containers = [serverContainer()];
+    await ws.createPod(pod);
+  }
+  if (linux) {
+    const pod = basePod('srv-linux', nameOf(linux), { 'win-k8s.io/probe-role': 'server-linux' });
+    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'linux' };
+    pod.spec!.containers = [serverContainer()];
+    await ws.createPod(pod);
+  }
+  const ports = (udp: boolean): k8s.V1ServicePort[] => [{ name: 'http', port: HTTP_PORT, targetPort: HTTP_PORT, protocol: 'TCP' }, ...(udp ? [{ name: 'udp', port: UDP_PORT, targetPort: UDP_PORT, protocol: 'UDP' }] : [])];
+  const svcWindows = await ws.createService({ metadata: { name: 'svc-windows' }, spec: { type: 'NodePort', selector: { 'win-k8s.io/probe-role': 'server-windows' }, ports: ports(false) } });
+  const svcLinux = linux ? await ws.createService({ metadata: { name: 'svc-linux' }, spec: { selector: { 'win-k8s.io/probe-role': 'server-linux' }, ports: ports(false) } }) : undefined;
+  const nodePort = svcWindows.spec?.ports?.[0]?.nodePort;
+
+  const [linuxServer, ...servers] = await Promise.all([
+    linux ? ws.waitRunning('srv-linux', input.timeoutMs, input.signal) : Promise.resolve(undefined),
+    ...runnable.map((w) => ws.waitRunning(podName('srv', w.name), input.timeoutMs, input.signal)),
+  ]);
+  const started: Array<{ name: string; tag: string; node: k8s.V1Node; ip: string }> = [];
+  for (const [i, w] of runnable.entries()) {
+    const s = servers[i];
+    if (s?.podIP) started.push({ name: w.name, tag: w.tag!, node: w.node, ip: s.podIP });
+    else report.nodes.get(w.name)!.serverNotStarted = await ws.whyNotDone(podName('srv', w.name), 'server', input.timeoutMs, input.signal);
+  }
+  const linuxIp = linuxServer?.podIP;
+  const noLinux = linux ? (linuxIp ? undefined : `the Linux peer on ${nameOf(linux)} did not start: ${await ws.whyNotDone('srv-linux', 'server', input.timeoutMs, input.signal)}`) : 'no Ready schedulable Linux node for the Linux peer';
+
+  type Job = { node: string; kind: ProbeKind; run: () => Promise<ProbeOutcome> };
+  const jobs: Job[] = [];
+  const windowsClient = async (w: (typeof started)[number], kind: ProbeKind, targets: Target[], extra?: (pod: k8s.V1Pod) => void): Promise<ProbeOutcome> => {
+    const name = podName(kind, w.name);
+    const pod = basePod(name, w.name);
+    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'windows' };
+    pod.spec!.containers = [windowsProbeContainer(w.tag, targets, input.repeat)];
+    pod.spec!.volumes = [scriptVolume];
+    extra?.(pod);
+    await ws.createPod(pod);
+    return outcomeOf(ws, name, 'probe', input);
+  };
+  const linuxClient = async (w: (typeof started)[number], kind: ProbeKind, targets: Array<{ label: string; address: string }>): Promise<ProbeOutcome> => {
+    const name = podName(kind, w.name);
+    const pod = basePod(name, linux ? nameOf(linux) : '');
+    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'linux' };
+    pod.spec!.containers = [linuxProbeContainer(targets, input.repeat)];
+    await ws.createPod(pod);
+    return outcomeOf(ws, name, 'probe', input);
+  };
+  const skip = (reason: string) => async (): Promise<ProbeOutcome> => ({ skipped: reason });
+
+  for (const [i, w] of started.entries()) {
+    const add = (kind: ProbeKind, run: () => Promise<ProbeOutcome>) => jobs.push({ node: w.name, kind, run });
+    const dnsTargets = (tcp: boolean): Target[] => [
+      { label: 'fqdn-via-service', kind: 'dns', name: 'kubernetes.default.svc.cluster.local', server: dns.vip, tcp },
+      { label: 'short-name', kind: 'dns', name: 'kubernetes', tcp },
+      { label: 'negative-control', kind: 'dns', name: 'kubernetezzzzzzzz.default.svc.cluster.local', server: dns.vip, tcp, expect: 'nxdomain' },
+      ...(dns.podIp ? [{ label: 'fqdn-via-coredns-pod', kind: 'dns' as const, name: 'kubernetes.default.svc.cluster.local', server: dns.podIp, tcp }] : []),
+    ];
+    if (dns.vip) {
+      add('dns-udp', () => windowsClient(w, 'dns-udp', dnsTargets(false)));
+      add('dns-tcp', () => windowsClient(w, 'dns-tcp', dnsTargets(true)));
+    } else {
+      add('dns-udp', skip('the kube-system/kube-dns Service has no ClusterIP'));
+      add('dns-tcp', skip('the kube-system/kube-dns Service has no ClusterIP'));
+    }
+    if (input.externalTarget) {
+      const [host, port] = splitHostPort(input.externalTarget);
+      add('egress', () => windowsClient(w, 'egress', [{ label: 'external-dns', kind: 'dns', name: host }, { label: 'external-tcp', kind: 'tcp', host, port }]));
+    } else add('egress', skip('no --external-target'));
+    const peer = started.length > 1 ? started[(i + 1) % started.length] : undefined;
+    const podTargets: Target[] = [
+      ...(linuxIp ? [{ label: 'to-linux', kind: 'http' as const, url: `http://${linuxIp}:${HTTP_PORT}/hostname` }] : []),
+      ...(peer ? [{ label: `to-windows`, kind: 'http' as const, url: `http://${peer.ip}:${HTTP_PORT}/hostname`, node: peer.name }] : []),
+    ];
+    add('pods', podTargets.length > 0 ? () => windowsClient(w, 'pods', podTargets) : skip(noLinux ?? 'no peer'));
+    add('from-linux', linuxIp ? () => linuxClient(w, 'from-linux', [{ label: 'from-linux', address: `${w.ip}:${HTTP_PORT}` }]) : skip(noLinux ?? ''));
+    const svcTargets: Target[] = [
+      { label: 'service-windows', kind: 'http', url: `http://${svcWindows.spec?.clusterIP}:${HTTP_PORT}/hostname` },
+      ...(svcLinux && linuxIp ? [{ label: 'service-linux', kind: 'http' as const, url: `http://${svcLinux.spec?.clusterIP}:${HTTP_PORT}/hostname` }] : []),
+    ];
+    add('services', () => windowsClient(w, 'services', svcTargets));
+    const nodeIp = internalIp(w.node);
+    // A node reaching its own NodePort does not work on Windows by design: test from a Linux node.
+    add('nodeport', linuxIp && nodeIp && nodePort ? () => linuxClient(w, 'nodeport', [{ label: 'nodeport', address: `${nodeIp}:${nodePort}` }]) : skip(noLinux ?? 'the node has no InternalIP or the Service no nodePort'));
+    add(
+      'localhost',
+      () => windowsClient(w, 'localhost', [{ label: 'localhost', kind: 'http', url: `http://127.0.0.1:${HTTP_PORT}/hostname` }], (pod) => pod.spec!.containers.unshift(serverContainer())),
+    );
+    add('udp', linuxIp ? () => windowsClient(w, 'udp', [{ label: 'udp-echo-linux', kind: 'udp', host: linuxIp, port: UDP_PORT }]) : skip(noLinux ?? ''));
+    add(
+      'mtu',
+      linuxIp
+        ? () =>
+            windowsClient(w, 'mtu', [
+              { label: 'small', kind: 'http', url: `http://${linuxIp}:${HTTP_PORT}/echo?msg=win-k8s`, minBytes: 7 },
+              { label: 'large', kind: 'http', url: `http://${linuxIp}:${HTTP_PORT}/echo?msg=${'x'.repeat(LARGE_PAYLOAD)}`, minBytes: LARGE_PAYLOAD },
+            ])
+        : skip(noLinux ?? ''),
+    );
+  }
+  const outcomes = await Promise.all(jobs.map((j) => j.run().catch((err: unknown) => ({ notStarted: err instanceof Error ? err.message : String(err) }) as ProbeOutcome)));
+  for (const [i, j] of jobs.entries()) report.nodes.get(j.node)!.outcomes.set(j.kind, outcomes[i]!);
+  return report;
+}
+
+export function splitHostPort(target: string): [string, number] {
+  const m = /^(.+?)(?::(\d+))?$/.exec(target.trim());
+  return [m?.[1] ?? target, m?.[2] ? Number(m[2]) : 443];
+}

@@ -1,0 +1,99 @@
+# win-k8s diagnose: one network probe, run in a Windows pod (Windows PowerShell 5.1, servercore).
+# Its result is its exit code and its log: one line per attempt, read back through the API.
+#   WIN-K8S-PROBE ok <label> <milliseconds>
+#   WIN-K8S-PROBE fail <label> <reason>
+# Targets come as JSON in WIN_K8S_PROBE_TARGETS; every target is tried WIN_K8S_PROBE_REPEAT
+# times, one second apart, because HNS faults are often intermittent.
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+$targets = @($env:WIN_K8S_PROBE_TARGETS | ConvertFrom-Json)
+$repeat = 10
+if ($env:WIN_K8S_PROBE_REPEAT) { $repeat = [int]$env:WIN_K8S_PROBE_REPEAT }
+$timeoutSec = 5
+if ($env:WIN_K8S_PROBE_ATTEMPT_TIMEOUT) { $timeoutSec = [int]$env:WIN_K8S_PROBE_ATTEMPT_TIMEOUT }
+
+function Test-Dns($t) {
+  $params = @{ Name = $t.name; Type = 'A'; DnsOnly = $true; QuickTimeout = $true; ErrorAction = 'Stop' }
+  if ($t.server) { $params.Server = $t.server }
+  if ($t.tcp) { $params.TcpOnly = $true }
+  try {
+    $answers = @(Resolve-DnsName @params | Where-Object { $_.Type -eq 'A' })
+  } catch {
+    # Resolve-DnsName reports NXDOMAIN as "DNS name does not exist" (9003): the negative control wants it.
+    $nx = $_.Exception.Message -match 'does not exist' -or $_.Exception.HResult -eq 9003
+    if ($t.expect -eq 'nxdomain' -and $nx) { return $null }
+    if ($nx) { return "NXDOMAIN for $($t.name)" }
+    return "no answer for $($t.name): $($_.Exception.Message)"
+  }
+  if ($t.expect -eq 'nxdomain') { return "$($t.name) resolved to $($answers[0].IPAddress); expected NXDOMAIN" }
+  if ($answers.Count -eq 0) { return "no A record for $($t.name)" }
+  return $null
+}
+
+function Test-Http($t) {
+  $out = Join-Path $env:TEMP 'win-k8s-probe.body'
+  $code = & curl.exe --silent --show-error --fail --max-time $timeoutSec --output $out --write-out '%{http_code}' $t.url 2>&1
+  if ($LASTEXITCODE -ne 0) { return "curl exit $LASTEXITCODE ($code)" }
+  if ($t.minBytes) {
+    $size = (Get-Item $out).Length
+    if ($size -lt [int]$t.minBytes) { return "body of $size bytes, expected at least $($t.minBytes)" }
+  }
+  return $null
+}
+
+function Test-Tcp($t) {
+  $client = New-Object System.Net.Sockets.TcpClient
+  try {
+    $pending = $client.BeginConnect($t.host, [int]$t.port, $null, $null)
+    if (-not $pending.AsyncWaitHandle.WaitOne($timeoutSec * 1000)) { return "TCP connect to $($t.host):$($t.port) timed out" }
+    $client.EndConnect($pending)
+    return $null
+  } catch {
+    return "TCP connect to $($t.host):$($t.port) failed: $($_.Exception.InnerException.Message)"
+  } finally {
+    $client.Close()
+  }
+}
+
+function Test-Udp($t) {
+  $udp = New-Object System.Net.Sockets.UdpClient
+  try {
+    $udp.Client.ReceiveTimeout = $timeoutSec * 1000
+    $word = 'win-k8s-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $bytes = [System.Text.Encoding]::ASCII.GetBytes("echo $word")
+    [void]$udp.Send($bytes, $bytes.Length, $t.host, [int]$t.port)
+    $from = New-Object System.Net.IPEndPoint([System.Net.IPAddress]::Any, 0)
+    $reply = [System.Text.Encoding]::ASCII.GetString($udp.Receive([ref]$from))
+    if ($reply.Trim() -ne $word) { return "UDP echo from $($t.host):$($t.port) answered '$reply'" }
+    return $null
+  } catch {
+    return "no UDP echo from $($t.host):$($t.port): $($_.Exception.Message)"
+  } finally {
+    $udp.Close()
+  }
+}
+
+$failed = 0
+for ($round = 1; $round -le $repeat; $round++) {
+  foreach ($t in $targets) {
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $problem = switch ($t.kind) {
+      'dns' { Test-Dns $t }
+      'http' { Test-Http $t }
+      'tcp' { Test-Tcp $t }
+      'udp' { Test-Udp $t }
+      default { "unknown probe kind $($t.kind)" }
+    }
+    if ($problem) {
+      $failed++
+      $line = ($problem -replace '\s+', ' ')
+      Write-Output "WIN-K8S-PROBE fail $($t.label) $line"
+    } else {
+      Write-Output "WIN-K8S-PROBE ok $($t.label) $($watch.ElapsedMilliseconds)"
+    }
+  }
+  if ($round -lt $repeat) { Start-Sleep -Seconds 1 }
+}
+if ($failed -gt 0) { exit 1 }
+exit 0

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import type { FakeKubeApiServer, KubeObject } from '../fakes/kube-apiserver/index.js';
+import { diag, healthy, putHealthyWindowsNode, withFake } from '../helpers/diagnose.js';
+import { probeNetwork, type NetworkScenario } from '../helpers/probe-network.js';
+import { parsePowerShell } from '../helpers/powershell.js';
+import { readTemplate } from '../../src/bootstrap/templates.js';
+import { parseProbeLog } from '../../src/diagnose/probes.js';
+
+const PROBES = ['net.dns.cluster', 'net.dns.tcp', 'net.egress', 'net.pod.from-windows', 'net.pod.from-linux', 'net.service.clusterip', 'net.service.nodeport', 'net.pod.localhost', 'net.udp', 'net.mtu'];
+const ONLY_PROBES = ['--checks', 'probe.*,net.dns.*,net.egress,net.pod.*,net.service.*,net.udp,net.mtu,cluster.windows-nodes', '--probe-timeout', '3s'];
+
+const diagnoseNamespaces = (fake: FakeKubeApiServer) => fake.store.list('namespaces').filter((n) => n.metadata?.name?.startsWith('win-k8s-diagnose-'));
+const created = (fake: FakeKubeApiServer, kind: 'pods' | 'namespaces') => fake.requests.filter((q) => q.method === 'POST' && q.path.endsWith(`/${kind}`)).length;
+
+async function withNetwork(scenario: NetworkScenario, fn: (fake: FakeKubeApiServer, kc: string) => Promise<void>): Promise<void> {
+  await withFake(
+    healthy(),
+    async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      putHealthyWindowsNode(fake, 'win-2', { octet: 22, build: '10.0.17763' });
+      await fn(fake, kc);
+    },
+    { run: probeNetwork(scenario) },
+  );
+}
+
+describe('diagnose in-cluster probes (simulated kubelets and network)', function () {
+  this.timeout(60_000);
+
+  it('the probe script parses without errors and its log format is what the reader expects', () => {
+    assert.deepEqual(parsePowerShell(readTemplate('diagnose/probe.ps1')), []);
+    assert.deepEqual(parseProbeLog('noise\r\nWIN-K8S-PROBE ok short-name 12\r\nWIN-K8S-PROBE fail large curl exit 28 (000)\n'), [
+      { ok: true, label: 'short-name', detail: '12' },
+      { ok: false, label: 'large', detail: 'curl exit 28 (000)' },
+    ]);
+  });
+
+  it('healthy network: every probe passes on every Windows node, pods pinned with build-matched images, namespace removed', async () => {
+    const seen: KubeObject[] = [];
+    await withNetwork({ seen }, async (fake, kc) => {
+      const r = await diag(kc, ['--checks', '!node.host.*'], { inCluster: true });
+      assert.equal(r.code, 0, JSON.stringify(r.doc.checks.filter((c) => c.status !== 'pass'), null, 1));
+      for (const node of ['win-1', 'win-2']) {
+        assert.equal(r.check('probe.start', node).status, 'pass');
+        for (const id of PROBES) assert.equal(r.check(id, node).status, 'pass', `${id} on ${node}: ${r.check(id, node).message}`);
+      }
+      assert.match(r.check('net.dns.cluster', 'win-1').evidence!.join('\n'), /negative-control: 10\/10 ok/);
+      assert.deepEqual(diagnoseNamespaces(fake), [], 'the temporary namespace is gone');
+      assert.match(r.stderr, /running in-cluster checks in namespace win-k8s-diagnose-[0-9a-f]{6}/);
+    });
+    const spec = (name: string) => seen.find((p) => p.metadata?.name === name)!['spec'] as { nodeName: string; containers: Array<{ name: string; image: string; env?: Array<{ name: string; value: string }> }> };
+    assert.equal(spec('dns-udp-win-1').nodeName, 'win-1');
+    assert.equal(spec('dns-udp-win-1').containers[0]!.image, 'mcr.microsoft.com/windows/servercore:ltsc2022');
+    assert.equal(spec('dns-udp-win-2').containers[0]!.image, 'mcr.microsoft.com/windows/servercore:ltsc2019', 'image matches the node build');
+    assert.ok(['cp-1', 'worker-1', 'worker-2'].some((n) => spec('srv-linux').nodeName === n) || spec('srv-linux').nodeName.length > 0);
+    // The Linux client of the NodePort probe runs on the Linux peer: another node than the target.
+    assert.notEqual(spec('nodeport-win-1').nodeName, 'win-1');
+    const targets = JSON.parse(spec('dns-udp-win-1').containers[0]!.env!.find((e) => e.name === 'WIN_K8S_PROBE_TARGETS')!.value) as Array<{ label: string; name: string; expect?: string }>;
+    assert.deepEqual(targets.map((t) => t.name).slice(0, 2), ['kubernetes.default.svc.cluster.local', 'kubernetes'], 'kubernetes.default cannot resolve on Windows: not tested');
+    assert.equal(targets.find((t) => t.label === 'negative-control')?.expect, 'nxdomain');
+    assert.equal(spec('localhost-win-1').containers.length, 2, 'two containers talk over localhost');
+  });
+
+  it('DNS through the Service IP fails while the CoreDNS pod answers: kube-proxy\'s DNS load balancer is named', async () => {
+    await withNetwork({ fault: (node, t) => (node === 'win-1' && t.label === 'fqdn-via-service' ? 'no answer for kubernetes.default.svc.cluster.local: timeout' : undefined) }, async (_fake, kc) => {
+      const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+      assert.equal(r.code, 1);
+      const c = r.check('net.dns.cluster', 'win-1');
+      assert.equal(c.status, 'fail');
+      assert.match(c.message, /Service IP fails while the CoreDNS pod answers/);
+      assert.match(c.hint ?? '', /load balancer for the DNS Service is missing.*restart kube-proxy/);
+      assert.equal(r.check('net.dns.cluster', 'win-2').status, 'pass');
+    });
+  });
+
+  it('the short name fails while the full name resolves: the DNS search list is named', async () => {
+    await withNetwork({ fault: (node, t) => (node === 'win-2' && t.label === 'short-name' && !t.tcp ? 'NXDOMAIN for kubernetes' : undefined) }, async (_fake, kc) => {
+      const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+      const c = r.check('net.dns.cluster', 'win-2');
+      assert.equal(c.status, 'fail');
+      assert.match(c.hint ?? '', /search list/);
+    });
+  });
+
+  it('the negative control resolving is a warning; TCP-only DNS failure is its own check', async () => {
+    await withNetwork(
+      {
+        fault: (node, t) => {
+          if (node === 'win-1' && t.label === 'negative-control' && !t.tcp) return 'kubernetezzzzzzzz.default.svc.cluster.local resolved to 10.0.0.1; expected NXDOMAIN';
+          if (node === 'win-2' && t.tcp && (t.label === 'fqdn-via-service' || t.label === 'short-name' || t.label === 'fqdn-via-coredns-pod')) return 'no answer over TCP';
+          return undefined;
+        },
+      },
+      async (_fake, kc) => {
+        const r = await diag(kc, [...ONLY_PROBES, '--fail-on', 'warn'], { inCluster: true });
+        assert.equal(r.code, 1);
+        assert.equal(r.check('net.dns.cluster', 'win-1').status, 'warn');
+        assert.match(r.check('net.dns.cluster', 'win-1').hint ?? '', /cannot be trusted/);
+        assert.equal(r.check('net.dns.cluster', 'win-2').status, 'pass');
+        assert.equal(r.check('net.dns.tcp', 'win-2').status, 'fail');
+        assert.match(r.check('net.dns.tcp', 'win-2').message, /TCP/);
+      },
+    );
+  });
+
+  it('pod-to-pod, Services, NodePort, UDP, localhost and egress each name their own fix', async () => {
+    await withNetwork(
+      {
+        fault: (node, t) => {
+          // The NodePort client runs on the Linux peer: win-1 is the node it dials.
+          if (t.label === 'nodeport') return t.address?.startsWith('10.0.2.21:') ? 'TCP connect failed: i/o timeout' : undefined;
+          if (node !== 'win-1') return undefined;
+          if (t.label === 'service-windows' || t.label === 'service-linux') return 'curl exit 28 (000)';
+          if (t.label === 'udp-echo-linux') return 'no UDP echo';
+          if (t.label === 'localhost') return 'curl exit 7 (000)';
+          if (t.label === 'external-tcp') return 'TCP connect to mcr.microsoft.com:443 timed out';
+          return undefined;
+        },
+      },
+      async (_fake, kc) => {
+        const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+        const hint = (id: string) => {
+          const c = r.check(id, 'win-1');
+          assert.equal(c.status, 'fail', `${id}: ${c.message}`);
+          return c.hint ?? '';
+        };
+        assert.match(hint('net.service.clusterip'), /pods answer directly but not through their Service IP/);
+        assert.match(hint('net.service.nodeport'), /30000-32767.*externalTrafficPolicy: Local/);
+        assert.match(hint('net.udp'), /UDP/);
+        assert.match(hint('net.pod.localhost'), /containerd/);
+        assert.match(hint('net.egress'), /OutBoundNAT ExceptionList/);
+        assert.equal(r.check('net.pod.from-windows', 'win-1').status, 'pass');
+        for (const id of PROBES) assert.equal(r.check(id, 'win-2').status, 'pass', id);
+      },
+    );
+  });
+
+  it('a large payload failing while small ones pass names the MTU; intermittent failures warn', async () => {
+    await withNetwork(
+      {
+        fault: (node, t, attempt) => {
+          if (node === 'win-1' && t.label === 'large') return 'curl exit 28 (000)';
+          if (node === 'win-2' && t.label === 'to-linux' && attempt % 4 === 0) return 'curl exit 28 (000)';
+          return undefined;
+        },
+      },
+      async (_fake, kc) => {
+        const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+        const mtu = r.check('net.mtu', 'win-1');
+        assert.equal(mtu.status, 'fail');
+        assert.match(mtu.hint ?? '', /MTU/);
+        const flaky = r.check('net.pod.from-windows', 'win-2');
+        assert.equal(flaky.status, 'warn');
+        assert.match(flaky.message, /intermittent/);
+        assert.match(flaky.evidence!.join(' '), /to-linux: 2\/10 failed/);
+      },
+    );
+  });
+
+  it('a probe pod that never starts fails with the reason from its events; the node\'s other probes are skipped', async () => {
+    await withNetwork(
+      {
+        notStarted: (pod, node) =>
+          node === 'win-2' && pod.metadata?.name?.startsWith('srv-')
+            ? { reason: 'ContainerCreating', eventReason: 'FailedCreatePodSandBox', message: 'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to create containerd container: image operating system "windows" cannot be used on this platform: The container operating system does not match the host operating system.' }
+            : undefined,
+      },
+      async (fake, kc) => {
+        const r = await diag(kc, [...ONLY_PROBES, '--probe-timeout', '1s'], { inCluster: true });
+        assert.equal(r.code, 1);
+        const start = r.check('probe.start', 'win-2');
+        assert.equal(start.status, 'fail');
+        assert.match(start.message, /not started after 1s.*FailedCreatePodSandBox.*does not match the host operating system/);
+        assert.match(start.hint ?? '', /ltsc2019\/ltsc2022\/ltsc2025/);
+        assert.match(r.check('net.dns.cluster', 'win-2').message, /skipped: probe\.start failed/);
+        assert.equal(r.check('net.dns.cluster', 'win-1').status, 'pass');
+        assert.deepEqual(diagnoseNamespaces(fake), []);
+      },
+    );
+  });
+
+  it('--skip-probes creates nothing; a failure mid-run and Ctrl-C still remove the namespace', async () => {
+    await withNetwork({}, async (fake, kc) => {
+      const skipped = await diag(kc, ['--skip-probes', '--checks', 'probe.*,net.dns.*']);
+      assert.equal(created(fake, 'namespaces'), 0);
+      assert.equal(skipped.check('net.dns.cluster', 'win-1').status, 'skip');
+      assert.match(skipped.check('probe.start', 'win-1').message, /--skip-probes/);
+
+      const fault = fake.injectFault({ method: 'POST', resource: 'services', status: 500, message: 'etcdserver: request timed out', count: 1 });
+      const failed = await diag(kc, ONLY_PROBES, { inCluster: true });
+      assert.ok(fault, 'fault armed');
+      assert.equal(failed.code, 1);
+      assert.match(failed.stdout, /create the diagnose service svc-windows.*etcdserver: request timed out/);
+      assert.deepEqual(diagnoseNamespaces(fake), [], 'removed after a failure');
+
+      const ctl = new AbortController();
+      const podsBefore = created(fake, 'pods');
+      const onPod = () => {
+        if (created(fake, 'pods') > podsBefore) ctl.abort();
+      };
+      fake.on('request', onPod);
+      const before = created(fake, 'namespaces');
+      await diag(kc, ONLY_PROBES, { inCluster: true, signal: ctl.signal }).catch(() => undefined);
+      fake.off('request', onPod);
+      assert.equal(created(fake, 'namespaces'), before + 1);
+      assert.deepEqual(diagnoseNamespaces(fake), [], 'removed after Ctrl-C');
+    });
+  });
+});
