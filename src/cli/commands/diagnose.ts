@@ -16,6 +16,11 @@ export function register(program: Command, run: RunCommand): Command {
     .option('--wait <duration>', 're-run failing checks until they pass or the duration (90s, 5m) ends')
     .option('--fail-on <level>', 'exit 1 on a failed check (fail) or also on a warning (warn)', 'fail')
     .option('--junit-file <path>', 'also write the results as JUnit XML')
+    .option('--skip-probes', 'do not run the in-cluster network probes (they create pods in a temporary namespace)')
+    .option('--probe-timeout <duration>', 'bound for each probe pod to start and finish', '2m')
+    .option('--external-target <host:port>', 'what the egress probe resolves and connects to', 'mcr.microsoft.com:443')
+    .option('--skip-node-checks', 'do not run the on-node script (HostProcess pod, or the cloud run-command on Docker nodes)')
+    .option('--bundle <file.tar.gz>', 'also write a support bundle: node reports, logs, node/pod/event YAML, secrets redacted')
     .addHelpText('after', '\nExit codes: 0 no check failed, 1 a check failed (or warned, with --fail-on warn), 2 invalid usage, 3 cluster unreachable.');
   cmd.action(async (_opts: unknown, command: Command) => run(command, async () => diagnoseHandler));
   return cmd;
@@ -33,6 +38,20 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const waitText = str('wait');
   const waitMs = waitText === undefined ? 0 : parseDurationMs(waitText);
   if (waitMs === undefined) problems.push(new UsageError(`expected a duration like 90s, 5m or 1h, got "${waitText}"`, { field: '--wait' }));
+  const probeText = str('probeTimeout') ?? '2m';
+  const probeTimeoutMs = parseDurationMs(probeText);
+  if (probeTimeoutMs === undefined || probeTimeoutMs < 1000) problems.push(new UsageError(`expected a duration of at least 1s like 90s or 5m, got "${probeText}"`, { field: '--probe-timeout' }));
+  const externalTarget = str('externalTarget') ?? 'mcr.microsoft.com:443';
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(externalTarget) || Number(externalTarget.split(':')[1] ?? 443) > 65535) {
+    problems.push(new UsageError(`expected host or host:port, got "${externalTarget}"`, { field: '--external-target' }));
+  }
+  const bundleFile = str('bundle');
+  if (bundleFile !== undefined) {
+    const { dirname, resolve } = await import('node:path');
+    const { existsSync } = await import('node:fs');
+    if (!/\.(tar\.gz|tgz)$/.test(bundleFile)) problems.push(new UsageError(`expected a file name ending in .tar.gz or .tgz, got "${bundleFile}"`, { field: '--bundle' }));
+    else if (!existsSync(dirname(resolve(ctx.cwd, bundleFile)))) problems.push(new UsageError(`the directory of ${bundleFile} does not exist`, { field: '--bundle' }));
+  }
   const { selected, unknown } = selectChecks(str('checks'));
   if (unknown.length > 0) problems.push(new UsageError(`no check matches ${unknown.map((u) => `"${u}"`).join(', ')}`, { field: '--checks' }));
   else if (selected.length === 0) problems.push(new UsageError('the pattern excludes every check', { field: '--checks' }));
@@ -48,9 +67,35 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const kubeconfig = str('kubeconfig') ?? fromFile('kubeconfig');
   const context = str('context') ?? fromFile('context');
   const cluster = await openCluster({ kubeconfig, context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const bundle = bundleFile ? new (await import('../../diagnose/bundle-contents.js')).BundleCollector() : undefined;
   const doc = await diagnose(
     cluster,
-    { nodes: (ctx.cli.get('node').value as string[] | undefined) ?? [], pool: str('pool'), checks: selected, waitMs: waitMs ?? 0, failOn: failOn as 'warn' | 'fail', signal: ctx.signal },
+    {
+      nodes: (ctx.cli.get('node').value as string[] | undefined) ?? [],
+      pool: str('pool'),
+      checks: selected,
+      waitMs: waitMs ?? 0,
+      failOn: failOn as 'warn' | 'fail',
+      signal: ctx.signal,
+      skipProbes: ctx.cli.get('skipProbes').value === true,
+      skipNodeChecks: ctx.cli.get('skipNodeChecks').value === true,
+      probeTimeoutMs: probeTimeoutMs ?? 120_000,
+      externalTarget,
+      pollMs: pollInterval(ctx.env),
+      progress: (m) => ctx.output.info(m),
+      collectNodeReports: async (ws, snap) => {
+        const { collectNodeReports } = await import('../../diagnose/node-exec.js');
+        const { remoteRunners } = await import('../../diagnose/remote.js');
+        return collectNodeReports(ws, snap, {
+          timeoutMs: probeTimeoutMs ?? 120_000,
+          signal: ctx.signal,
+          collect: bundle !== undefined,
+          ...(bundle ? { onCollected: bundle.onCollected } : {}),
+          remote: remoteRunners({ clusterName: snap.facts.name ?? 'kubernetes', signal: ctx.signal, loadProvider: (cloud, providerId) => providerFor(ctx, cloud, providerId) }),
+        });
+      },
+      ...(bundle ? { onGathered: bundle.onGathered } : {}),
+    },
     (round, failing) => ctx.output.info(`${failing} check(s) failing; waiting, round ${round}`),
   );
   const junitFile = str('junitFile');
@@ -60,8 +105,38 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
     const { toJUnit } = await import('../../diagnose/junit.js');
     await writeFile(resolve(ctx.cwd, junitFile), toJUnit(doc));
   }
+  if (bundle && bundleFile) {
+    const { writeFile } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    const { buildBundle } = await import('../../diagnose/bundle.js');
+    const path = resolve(ctx.cwd, bundleFile);
+    await writeFile(path, buildBundle(await bundle.entries(doc)), { mode: 0o600 });
+    ctx.output.info(`support bundle written to ${bundleFile} (secrets redacted)`);
+  }
   ctx.output.result(doc, renderDiagnoseHuman);
   return doc.summary.fail > 0 || (failOn === 'warn' && doc.summary.warn > 0) ? 1 : 0;
+}
+
+/**
+ * The cloud provider for a Docker node's run-command, configured as `list` and `remove` are
+ * (flags, WIN_K8S_* environment, config file), placed by the node's own providerID.
+ */
+async function providerFor(ctx: CommandContext, cloud: 'aws' | 'azure' | 'gcp', providerId: string) {
+  const { mergeSources, validate } = await import('../../config/resolve.js');
+  const { ConfigFile } = await import('../../config/schema.js');
+  const { cloudOptions } = await import('../../config/options.js');
+  const { parseProviderId } = await import('../../cluster/provider-id.js');
+  const { loadProvider } = await import('../../join/load-provider.js');
+  const merged = mergeSources({ specs: Object.values(cloudOptions), cli: ctx.cli, env: ctx.env, file: ctx.configFile });
+  const { command: _command, render: _render, ...fileShaped } = merged.raw;
+  const config = validate(ConfigFile, fileShaped, merged);
+  return loadProvider(cloud, config, parseProviderId(providerId), ctx.output.sink, ctx.env);
+}
+
+/** WIN_K8S_POLL_INTERVAL (ms) paces pod polling as it paces cloud polling; tests set it low. */
+function pollInterval(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.WIN_K8S_POLL_INTERVAL);
+  return env.WIN_K8S_POLL_INTERVAL && Number.isFinite(ms) && ms > 0 ? ms : 1000;
 }
 
 const MARK = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
