@@ -1,8 +1,9 @@
 import type { CheckDefinition } from './types.js';
 import { CHECKS } from './checks.js';
+import { NODE_HOST_CHECKS } from './node-host-checks.js';
 
 export function allChecks(): readonly CheckDefinition[] {
-  return CHECKS;
+  return [...CHECKS, ...NODE_HOST_CHECKS];
 }
 
 function globToRegExp(glob: string): RegExp {
