@@ -14,7 +14,7 @@ export interface CheckOutcome {
 /** Everything the checks read, fetched once per round so checks are pure functions of it. */
 export interface Snapshot {
   serverVersion: string;
-  facts: Pick<ClusterFacts, 'cni'>;
+  facts: Pick<ClusterFacts, 'cni'> & Partial<Pick<ClusterFacts, 'name' | 'endpoint'>>;
   /** The Windows nodes selected by --node/--pool. */
   windowsNodes: k8s.V1Node[];
   pods: k8s.V1Pod[];
@@ -24,6 +24,12 @@ export interface Snapshot {
   services?: k8s.V1Service[];
   /** What the on-node script reported, per node name (absent when node checks are not run). */
   nodeReports?: Map<string, NodeReportEntry>;
+  /** Every node, Linux ones included (probes pick their Linux peer among them). */
+  allNodes?: k8s.V1Node[];
+  /** The API server's proxy to each selected node's kubelet (port 10250): ok, or the error. */
+  kubelet?: Map<string, { ok: true } | { ok: false; error: string }>;
+  /** In-cluster probe results (absent with --skip-probes). */
+  probes?: import('./probes.js').ProbeReport;
 }
 
 /** Data that costs more than the snapshot's lists: gathered only when a selected check needs it. */
