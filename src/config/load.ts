@@ -24,7 +24,10 @@ export async function loadConfigFile(explicit: string | undefined, cwd: string, 
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `config file ${path} does not exist` : `cannot read config file ${path}: ${code ?? String(err)}`, { field });
   }
-  const { parseDocument } = await import('yaml');
+  // The bundle holds yaml's CommonJS build: imported lazily from a split chunk it has only a
+  // default export (in-process tests see named exports too, which is why they never caught it).
+  const yaml = await import('yaml');
+  const { parseDocument } = yaml.default ?? yaml;
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
