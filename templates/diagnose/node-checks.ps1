@@ -363,7 +363,8 @@ function Test-PortInFilter {
 
 function Get-FirewallSection {
     $profiles = @()
-    foreach ($p in @(Get-NetFirewallProfile)) {
+    # ActiveStore: the rules and profile states in force, Group Policy ones included.
+    foreach ($p in @(Get-NetFirewallProfile -PolicyStore ActiveStore)) {
         $profiles += [ordered]@{ name = [string]$p.Name; enabled = ([string]$p.Enabled -eq 'True') }
     }
     $wanted = @(
@@ -371,7 +372,7 @@ function Get-FirewallSection {
         [ordered]@{ port = 10256; protocol = 'TCP' },
         [ordered]@{ port = 4789; protocol = 'UDP' }
     )
-    $filters = @(Get-NetFirewallPortFilter -All | Where-Object { $_.Protocol -eq 'TCP' -or $_.Protocol -eq 'UDP' })
+    $filters = @(Get-NetFirewallPortFilter -All -PolicyStore ActiveStore | Where-Object { $_.Protocol -eq 'TCP' -or $_.Protocol -eq 'UDP' })
     $ports = @()
     foreach ($w in $wanted) {
         $allow = @()
@@ -607,7 +608,8 @@ function Get-LogsSection {
     # event log under its own provider name.
     if (-not @($files | Where-Object { $_.source -eq 'containerd' }).Count) {
         try {
-            $events = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'containerd' } -MaxEvents $LogTailLines -ErrorAction Stop)
+            # Rendering event messages is slow: fewer events than file lines.
+            $events = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'containerd' } -MaxEvents ([Math]::Min($LogTailLines, 500)) -ErrorAction Stop)
             [array]::Reverse($events)
             $lines = @($events | ForEach-Object { '{0} {1}' -f $_.TimeCreated.ToUniversalTime().ToString('o'), ($_.Message -replace '\s+', ' ') })
             $files += [ordered]@{ source = 'containerd'; path = 'eventlog:Application/containerd'; lines = [int]$lines.Count }
