@@ -1,9 +1,11 @@
 import type { CheckDefinition } from './types.js';
 import { CHECKS } from './checks.js';
+import { PROBE_CHECKS } from './probe-checks.js';
 import { NODE_HOST_CHECKS } from './node-host-checks.js';
 
+/** API-side checks first, then the probes: a check runs after every check it depends on. */
 export function allChecks(): readonly CheckDefinition[] {
-  return [...CHECKS, ...NODE_HOST_CHECKS];
+  return [...CHECKS, ...PROBE_CHECKS, ...NODE_HOST_CHECKS];
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -14,7 +16,7 @@ function globToRegExp(glob: string): RegExp {
  * "node.*,!node.version-skew": includes are OR-ed (none means all), then excludes win.
  * Dependencies of a selected check are not pulled in: their absence just does not skip it.
  */
-export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = CHECKS): { selected: CheckDefinition[]; unknown: string[] } {
+export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = allChecks()): { selected: CheckDefinition[]; unknown: string[] } {
   const parts = (pattern ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
   const includes = parts.filter((p) => !p.startsWith('!')).map(globToRegExp);
   const excludes = parts.filter((p) => p.startsWith('!')).map((p) => globToRegExp(p.slice(1)));
