@@ -9,6 +9,8 @@ import type {
   ManagedVm,
   PlacementRequest,
   PoolRef,
+  RunPowerShellOptions,
+  RunPowerShellResult,
   ResolvedImage,
   ResolvedPlacement,
   VmResult,
@@ -22,6 +24,7 @@ import { consoleOutput, createVms, deleteVms, listVms, type InstanceContext, typ
 import { resolvePlacement } from './placement.js';
 import { wizardChoices } from './choices.js';
 import { resolveRegion } from './region.js';
+import { runPowerShellViaSsm } from './run-command.js';
 import { defaultRetryStrategy, reportingRetryStrategy, type RetryNotice, type RetryStrategyV2 } from './retry.js';
 import { deletePoolGroups, ensureFirewall, type DeleteTiming } from './security-group.js';
 
@@ -190,6 +193,10 @@ class AwsProvider implements CloudProvider {
 
   consoleOutput(instanceId: string): Promise<string> {
     return this.run('ec2:GetConsoleOutput', (s) => consoleOutput(this.instanceContext(s), instanceId));
+  }
+
+  runPowerShell(instanceId: string, script: string, opts: RunPowerShellOptions): Promise<RunPowerShellResult> {
+    return this.run('ssm:SendCommand', (s) => runPowerShellViaSsm(s.ssm, instanceId, script, { ...opts, pollMs: this.tuning.pollMinMs }));
   }
 
   listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]> {

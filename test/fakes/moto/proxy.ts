@@ -55,6 +55,11 @@ export interface AwsProxyOptions {
    * Linux text, while win-k8s reads its bootstrap lines from there.
    */
   consoleOutput?: (instanceId: string) => string | undefined;
+  /**
+   * What an SSM Run Command printed on an instance: moto accepts SendCommand and reports every
+   * invocation a Success with empty output; this supplies what the script on the VM would say.
+   */
+  runCommand?: (instanceId: string, commands: string[]) => { stdout: string; stderr?: string; exitCode?: number } | undefined;
 }
 
 export interface AwsProxy {
@@ -82,6 +87,7 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
   const parameters = options.publicParameters ?? PUBLIC_PARAMETERS;
   const faults: Array<FaultRule & { left: number }> = [];
   const tokens = new Map<string, Recorded>();
+  const sentCommands = new Map<string, string[]>();
   const log: ProxyLogEntry[] = [];
   let seq = 0;
 
@@ -138,6 +144,25 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
         const xml = `<?xml version="1.0" encoding="UTF-8"?><GetConsoleOutputResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>console-${entry.seq}</requestId><instanceId>${instanceId}</instanceId><timestamp>${new Date().toISOString()}</timestamp><output>${Buffer.from(text).toString('base64')}</output></GetConsoleOutputResponse>`;
         return send(200, { 'content-type': 'text/xml' }, xml);
       }
+    }
+
+    if (call.service === 'ssm' && call.action === 'SendCommand') {
+      const forwarded = await forward(target, req, body);
+      const id = (JSON.parse(forwarded.response.toString('utf8') || '{}') as { Command?: { CommandId?: string } }).Command?.CommandId;
+      const params = (call.json?.Parameters ?? {}) as { commands?: string[] };
+      if (id) sentCommands.set(id, params.commands ?? []);
+      return send(forwarded.status, forwarded.headers, forwarded.response);
+    }
+
+    if (call.service === 'ssm' && call.action === 'GetCommandInvocation' && options.runCommand) {
+      const forwarded = await forward(target, req, body);
+      const inv = JSON.parse(forwarded.response.toString('utf8') || '{}') as Record<string, unknown>;
+      const out = forwarded.status === 200 ? options.runCommand(String(call.json?.InstanceId ?? ''), sentCommands.get(String(call.json?.CommandId ?? '')) ?? []) : undefined;
+      if (!out) return send(forwarded.status, forwarded.headers, forwarded.response);
+      entry.local = true;
+      const code = out.exitCode ?? 0;
+      const patched = { ...inv, StandardOutputContent: out.stdout.slice(0, 24_000), StandardErrorContent: (out.stderr ?? '').slice(0, 8_000), ResponseCode: code, Status: code === 0 ? 'Success' : 'Failed', StatusDetails: code === 0 ? 'Success' : 'Failed' };
+      return send(200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(patched));
     }
 
     const token = call.action === 'RunInstances' ? call.params.get('ClientToken') : null;
