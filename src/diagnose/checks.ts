@@ -44,6 +44,18 @@ const node = (n: k8s.V1Node | undefined): k8s.V1Node => {
 };
 const nameOf = (n: k8s.V1Node): string => n.metadata?.name ?? '?';
 
+/**
+ * Events older than this are history, not the node's state: kube-apiserver keeps events an
+ * hour by default (--event-ttl), but managed clusters often keep them longer.
+ */
+export const RECENT_EVENT_MS = 60 * 60_000;
+
+function eventTime(e: k8s.CoreV1Event): number {
+  const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  // An event without any time is taken as recent: better a stale warning than a hidden fault.
+  return t ? new Date(t as unknown as string).getTime() : Date.now();
+}
+
 /** Known FailedCreatePodSandBox causes on Windows, each with its fix (diagnose catalogue A09). */
 export const SANDBOX_CAUSES: Array<{ pattern: RegExp; cause: string; hint: string }> = [
   {
@@ -321,10 +333,11 @@ export const CHECKS: CheckDefinition[] = [
     run(snap, n) {
       const name = nameOf(node(n));
       const onNode = new Set(podsOn(snap, name).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
+      const since = Date.now() - RECENT_EVENT_MS;
       const events = snap.events.filter(
-        (e) => e.reason === 'FailedCreatePodSandBox' && (e.source?.host === name || onNode.has(`${e.involvedObject.namespace}/${e.involvedObject.name}`)),
+        (e) => e.reason === 'FailedCreatePodSandBox' && eventTime(e) >= since && (e.source?.host === name || onNode.has(`${e.involvedObject.namespace}/${e.involvedObject.name}`)),
       );
-      if (events.length === 0) return { status: 'pass', message: 'none' };
+      if (events.length === 0) return { status: 'pass', message: `none in the last ${RECENT_EVENT_MS / 60_000} minutes` };
       const matched = SANDBOX_CAUSES.filter((c) => events.some((e) => c.pattern.test(e.message ?? '')));
       const evidence = events.slice(0, 5).map((e) => `${e.involvedObject.namespace}/${e.involvedObject.name}: ${e.message ?? ''}`);
       if (matched.length === 0) return { status: 'fail', message: `${events.length} FailedCreatePodSandBox event(s), cause not recognised`, hint: 'read the kubelet and containerd logs on the node', evidence };

@@ -118,21 +118,20 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
     tasks.push(
       withWorkspace(cluster, { pollMs: opts.pollMs ?? 1000, privileged: needs.has('nodeReports') }, async (ws) => {
         opts.progress?.(`running in-cluster checks in namespace ${ws.namespace} (removed afterwards)`);
-        await Promise.all([
-          needs.has('probes')
-            ? runProbes(ws, {
-                windowsNodes: snap.windowsNodes,
-                allNodes: snap.allNodes ?? snap.windowsNodes,
-                services: snap.services ?? [],
-                dnsSlices: snap.dnsSlices,
-                externalTarget: opts.externalTarget,
-                timeoutMs: opts.probeTimeoutMs ?? 120_000,
-                repeat: opts.probeRepeat ?? 10,
-                signal: opts.signal,
-              }).then((r) => void (snap.probes = r))
-            : undefined,
-          needs.has('nodeReports') ? opts.collectNodeReports!(ws, snap).then((r) => void (snap.nodeReports = r)) : undefined,
-        ]);
+        // The node script first: while probe pods run, their HNS endpoints would look leaked to it.
+        if (needs.has('nodeReports')) snap.nodeReports = await opts.collectNodeReports!(ws, snap);
+        if (needs.has('probes')) {
+          snap.probes = await runProbes(ws, {
+            windowsNodes: snap.windowsNodes,
+            allNodes: snap.allNodes ?? snap.windowsNodes,
+            services: snap.services ?? [],
+            dnsSlices: snap.dnsSlices,
+            externalTarget: opts.externalTarget,
+            timeoutMs: opts.probeTimeoutMs ?? 120_000,
+            repeat: opts.probeRepeat ?? 10,
+            signal: opts.signal,
+          });
+        }
       }),
     );
   }

@@ -213,6 +213,12 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
         assert.match(c.hint ?? '', hint, message);
         fake.store.remove('Event', 'default', `web-win-1.sb${i}`);
       }
+      // Three hours old: history, not the node's state.
+      const old = new Date(Date.now() - 3 * 3600_000).toISOString();
+      fake.store.put({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'web-win-1.old', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web-win-1', namespace: 'default' }, reason: 'FailedCreatePodSandBox', type: 'Warning', message: `Failed to create pod sandbox: rpc error: ${cases[1]![0]}`, source: { component: 'kubelet', host: 'win-1' }, firstTimestamp: old, lastTimestamp: old });
+      r = await diag(kc, ['--checks', 'events.*']);
+      assert.equal(r.check('events.sandbox', 'win-1').status, 'pass');
+      assert.match(r.check('events.sandbox', 'win-1').message, /last 60 minutes/);
     });
   });
 
