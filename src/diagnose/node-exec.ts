@@ -122,16 +122,20 @@ export async function collectNodeReports(ws: Workspace | undefined, snap: Snapsh
       ...(opts.collect ? { 'collect-logs.ps1': readTemplate('diagnose/collect-logs.ps1') } : {}),
     });
   }
-  await mapBounded(snap.windowsNodes, opts.concurrency ?? 16, async (node) => {
-    const name = node.metadata?.name ?? '';
-    const runtime = runtimeOf(node);
-    if (runtime === 'containerd' && ws) {
-      const pod = hostProcessPod(node, snap, opts.collect === true);
-      await ws.createPod(pod);
-      const podName = pod.metadata!.name!;
+  // Pods are created a few at a time (the API server's rate), then awaited all together: the
+  // script's run time, not the node count, sets the wall time.
+  const created = await mapBounded(viaPod.filter(() => ws !== undefined), opts.concurrency ?? 16, async (node) => {
+    const pod = hostProcessPod(node, snap, opts.collect === true);
+    await ws!.createPod(pod);
+    return { node, podName: pod.metadata!.name! };
+  });
+  const remoteNodes = snap.windowsNodes.filter((n) => !(ws && runtimeOf(n) === 'containerd'));
+  await Promise.all([
+    ...created.map(async ({ node, podName }) => {
+      const name = node.metadata?.name ?? '';
       const [checks, collected] = await Promise.all([
-        ws.result(podName, 'node-checks', opts.timeoutMs, opts.signal),
-        opts.collect ? ws.result(podName, 'collect', opts.timeoutMs, opts.signal) : Promise.resolve(undefined),
+        ws!.result(podName, 'node-checks', opts.timeoutMs, opts.signal),
+        opts.collect ? ws!.result(podName, 'collect', opts.timeoutMs, opts.signal) : Promise.resolve(undefined),
       ]);
       if (collected && collected.notStarted === undefined) opts.onCollected?.(name, collected.log);
       if (checks.notStarted !== undefined) {
@@ -139,19 +143,22 @@ export async function collectNodeReports(ws: Workspace | undefined, snap: Snapsh
         return;
       }
       out.set(name, fromOutput(checks.log, `the HostProcess pod exited ${checks.exitCode ?? '?'}`));
-      return;
-    }
-    const remote = opts.remote ? await opts.remote(node) : { skip: `a ${runtime} node cannot run HostProcess pods, and no cloud run-command is available` };
-    if ('skip' in remote) {
-      out.set(name, { skipped: remote.skip });
-      return;
-    }
-    try {
-      const r = await remote.run(renderNodeChecksScript(paramsFor(node, snap)), opts.timeoutMs);
-      out.set(name, fromOutput(`${r.stdout}\n${r.stderr}`, `run-command exited ${r.exitCode}`));
-    } catch (err) {
-      out.set(name, { error: `run-command failed: ${err instanceof Error ? err.message : String(err)}` });
-    }
-  });
+    }),
+    mapBounded(remoteNodes, opts.concurrency ?? 16, async (node) => {
+      const name = node.metadata?.name ?? '';
+      const runtime = runtimeOf(node);
+      const remote = opts.remote ? await opts.remote(node) : { skip: `a ${runtime} node cannot run HostProcess pods, and no cloud run-command is available` };
+      if ('skip' in remote) {
+        out.set(name, { skipped: remote.skip });
+        return;
+      }
+      try {
+        const r = await remote.run(renderNodeChecksScript(paramsFor(node, snap)), opts.timeoutMs);
+        out.set(name, fromOutput(`${r.stdout}\n${r.stderr}`, `run-command exited ${r.exitCode}`));
+      } catch (err) {
+        out.set(name, { error: `run-command failed: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }),
+  ]);
   return out;
 }
