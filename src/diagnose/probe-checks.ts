@@ -142,7 +142,7 @@ export const PROBE_CHECKS: CheckDefinition[] = [
     id: PROBE_ROOT,
     category: 'probes',
     scope: 'node',
-    title: 'Probe server pod runs on the node',
+    title: 'probe server pod runs on the node',
     dependsOn: ['cluster.windows-nodes'],
     fatal: true,
     docs: 'https://kubernetes.io/docs/tasks/debug/debug-application/debug-pods/',
@@ -156,11 +156,11 @@ export const PROBE_CHECKS: CheckDefinition[] = [
       return { status: 'pass', message: 'the probe server pod runs' };
     },
   },
-  probeCheck({ id: 'net.dns.cluster', title: 'Cluster DNS over UDP (with a negative control)', kind: 'dns-udp', evaluate: dns(false) }),
-  probeCheck({ id: 'net.dns.tcp', title: 'Cluster DNS over TCP', kind: 'dns-tcp', evaluate: dns(true) }),
+  probeCheck({ id: 'net.dns.cluster', title: 'cluster DNS over UDP (with a negative control)', kind: 'dns-udp', evaluate: dns(false) }),
+  probeCheck({ id: 'net.dns.tcp', title: 'cluster DNS over TCP', kind: 'dns-tcp', evaluate: dns(true) }),
   probeCheck({
     id: 'net.egress',
-    title: 'External name resolution and TCP egress',
+    title: 'external name resolution and TCP egress',
     kind: 'egress',
     evaluate: (labels, snap) => {
       if (allFailed(labels.get('external-dns'))) return verdict(labels, `resolving ${snap.probes?.externalTarget}`, 'external names do not resolve: check the CoreDNS forwarders (the Corefile "forward" plugin) and the upstream DNS the nodes use');
@@ -197,7 +197,7 @@ export const PROBE_CHECKS: CheckDefinition[] = [
   }),
   probeCheck({
     id: 'net.pod.localhost',
-    title: 'Two containers of one Windows pod over localhost',
+    title: 'two containers of one Windows pod over localhost',
     kind: 'localhost',
     evaluate: (labels) => verdict(labels, 'localhost between containers', 'containers of one pod do not share their network namespace: update containerd (1.7 or later) and the OS cumulative update, then recreate the pod'),
   }),
@@ -209,7 +209,7 @@ export const PROBE_CHECKS: CheckDefinition[] = [
   }),
   probeCheck({
     id: 'net.mtu',
-    title: 'Large payload (above the MTU) round trip',
+    title: 'large payload (above the MTU) round trip',
     kind: 'mtu',
     evaluate: (labels) => {
       if (allFailed(labels.get('large')) && passed(labels.get('small'))) {
