@@ -200,8 +200,10 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
       };
       fake.on('request', onPod);
       const before = created(fake, 'namespaces');
-      await diag(kc, ONLY_PROBES, { inCluster: true, signal: ctl.signal }).catch(() => undefined);
+      const interrupted = await diag(kc, ONLY_PROBES, { inCluster: true, signal: ctl.signal });
       fake.off('request', onPod);
+      assert.equal(interrupted.code, 130);
+      assert.match(interrupted.stdout, /interrupted; its temporary namespace was deleted/);
       assert.equal(created(fake, 'namespaces'), before + 1);
       assert.deepEqual(diagnoseNamespaces(fake), [], 'removed after Ctrl-C');
     });

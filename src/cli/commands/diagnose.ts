@@ -98,6 +98,10 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
     },
     (round, failing) => ctx.output.info(`${failing} check(s) failing; waiting, round ${round}`),
   );
+  if (ctx.signal.aborted) {
+    const { InterruptedError } = await import('../../errors.js');
+    throw new InterruptedError('diagnose interrupted; its temporary namespace was deleted');
+  }
   const junitFile = str('junitFile');
   if (junitFile) {
     const { writeFile } = await import('node:fs/promises');
