@@ -179,6 +179,24 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
     );
   });
 
+  it('--wait re-runs the failing probes (in a fresh namespace) until they pass', async () => {
+    let broken = true;
+    await withNetwork({ fault: (node, t) => (broken && node === 'win-1' && t.label === 'fqdn-via-service' ? 'no answer' : undefined) }, async (fake, kc) => {
+      const onNamespace = (q: { method: string; path: string }) => {
+        // The first round's namespace is created: the network heals before the second.
+        if (q.method === 'DELETE' && q.path.startsWith('/api/v1/namespaces/win-k8s-diagnose-')) broken = false;
+      };
+      fake.on('request', onNamespace);
+      const r = await diag(kc, [...ONLY_PROBES, '--wait', '20s'], { inCluster: true });
+      fake.off('request', onNamespace);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.check('net.dns.cluster', 'win-1').status, 'pass');
+      assert.match(r.stderr, /check\(s\) failing; waiting, round 2/);
+      assert.equal(fake.requests.filter((q) => q.method === 'POST' && q.path === '/api/v1/namespaces').length, 2);
+      assert.deepEqual(diagnoseNamespaces(fake), []);
+    });
+  });
+
   it('--skip-probes creates nothing; a failure mid-run and Ctrl-C still remove the namespace', async () => {
     await withNetwork({}, async (fake, kc) => {
       const skipped = await diag(kc, ['--skip-probes', '--checks', 'probe.*,net.dns.*']);
