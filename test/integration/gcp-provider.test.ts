@@ -173,7 +173,7 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.ok(fake.requests.some((r) => r.path.startsWith(`/compute/v1/projects/${PROJECT}/zones/${ZONE}/machineTypes/n2-standard-4?`)));
     });
 
-    it('uses --subnetwork, and project and zone from the environment', async () => {
+    it('uses --subnet-id (a subnetwork), and project and zone from the environment', async () => {
       const p = provider({ project: undefined, zone: undefined, env: { CLOUDSDK_CORE_PROJECT: PROJECT, CLOUDSDK_COMPUTE_ZONE: ZONE }, subnetwork: `projects/${PROJECT}/regions/europe-west1/subnetworks/admin-west` });
       const placement = await p.resolvePlacement({});
       assert.equal(placement.networkCidr, '10.99.0.0/24');
@@ -184,17 +184,17 @@ describe('GCP provider (against the fake Compute API)', function () {
     it('names the flag at fault: machine type, missing project or zone, subnetwork', async () => {
       const mt = await rejection(provider({ machineType: 'n2-standard-4', zone: 'europe-west1-c', subnetwork: 'nodes' }).resolvePlacement({}));
       assert.equal(mt.exitCode, 2);
-      assert.match(mt.message, /^--machine-type: machine type n2-standard-4 is not offered in europe-west1-c/);
+      assert.match(mt.message, /^--instance-type: machine type n2-standard-4 is not offered in europe-west1-c/);
       const noProject = await rejection(provider({ project: undefined }).resolvePlacement({}));
       assert.match(noProject.message, /^--project:/);
       const noZone = await rejection(provider({ zone: undefined }).resolvePlacement({}));
       assert.match(noZone.message, /^--zone:/);
       const noSubnet = await rejection(provider().resolvePlacement({}));
-      assert.match(noSubnet.message, /^--subnetwork:/);
+      assert.match(noSubnet.message, /^--subnet-id:/);
       const otherRegion = await rejection(provider({ zone: 'us-central1-a' }).resolvePlacement({ controlPlane: controlPlane() }));
       assert.match(otherRegion.message, /^--zone: subnetwork nodes is in europe-west1/);
       const missing = await rejection(provider({ subnetwork: 'nope' }).resolvePlacement({}));
-      assert.match(missing.message, /^--subnetwork: no subnetwork nope/);
+      assert.match(missing.message, /^--subnet-id: no subnetwork nope/);
     });
   });
 
@@ -399,7 +399,7 @@ describe('GCP provider (against the fake Compute API)', function () {
       const prepared = await prepare(p);
       fake.faults.operationError('win-a', 'ZONE_RESOURCE_POOL_EXHAUSTED', 'The zone does not have enough resources available to fulfill the request.');
       const [r] = record(await p.createVms(request(prepared, ['win-a'])));
-      assert.match(r!.error ?? '', /no capacity .*--zone.*--machine-type/);
+      assert.match(r!.error ?? '', /no capacity .*--zone.*--instance-type/);
     });
   });
 

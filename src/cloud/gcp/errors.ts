@@ -128,9 +128,9 @@ export function isNotFound(err: unknown): boolean {
 const NO_CREDENTIALS = /could not load the default credentials|does not exist, or it is not a file|GOOGLE_APPLICATION_CREDENTIALS|Unable to detect a Project Id|No authentication was provided|invalid_grant|Could not refresh access token/i;
 
 const PERMISSIONS_HINT =
-  'win-k8s needs compute.images.get/getFromFamily (project windows-cloud is public), compute.instances.get/list/create/delete/getSerialPortOutput/setMetadata/setLabels/setTags, ' +
-  'compute.subnetworks.get/use, compute.machineTypes.get, compute.firewalls.get/create/update/delete, compute.networks.updatePolicy, compute.zoneOperations.get and compute.globalOperations.get ' +
-  '(roles/compute.instanceAdmin.v1 plus roles/compute.securityAdmin cover them)';
+  'win-k8s needs compute.instances.get/list/create/delete/getSerialPortOutput/setMetadata/setLabels/setTags, compute.disks.create/delete, ' +
+  'compute.images.get/getFromFamily/useReadOnly, compute.subnetworks.get/list/use, compute.machineTypes.get/list, compute.firewalls.get/create/update/delete, ' +
+  'compute.networks.updatePolicy, compute.zoneOperations.get and compute.globalOperations.get (roles/compute.instanceAdmin.v1 plus roles/compute.securityAdmin cover them; the README lists them as a custom role)';
 
 export function toWinK8sError(err: unknown, ctx: GcpErrorContext): WinK8sError {
   if (isWinK8sError(err)) return err;
@@ -192,7 +192,7 @@ export function describeOperationError(error: OperationErrors, where: { machineT
     case 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS':
       return {
         code,
-        message: `zone ${where.zone ?? ''} has no capacity for ${where.machineType ?? 'this machine type'} right now (${detail}). Retry later, choose another zone with --zone (and a subnetwork in its region), or another machine type with --machine-type.`,
+        message: `zone ${where.zone ?? ''} has no capacity for ${where.machineType ?? 'this machine type'} right now (${detail}). Retry later, choose another zone with --zone (and a subnetwork in its region), or another machine type with --instance-type.`,
       };
     default:
       return { code, message: `${code}: ${detail}` };

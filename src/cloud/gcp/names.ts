@@ -65,5 +65,5 @@ export function parseSubnetwork(value: string, project: string, region: string):
   const m = /(?:^|\/)projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(value);
   if (m) return { project: m[1]!, region: m[2]!, name: m[3]! };
   if (/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)) return { project, region, name: value };
-  throw new UsageError(`"${value}" is not a subnetwork`, { field: '--subnetwork', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>, or a subnetwork name in the zone\'s region' });
+  throw new UsageError(`"${value}" is not a subnetwork`, { field: '--subnet-id', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>, or a subnetwork name in the zone\'s region' });
 }

@@ -291,16 +291,16 @@ class GcpProvider implements CloudProvider {
           if (isNotFound(err)) {
             throw new OperationError(`the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}`, {
               cause: err,
-              hint: 'give the subnetwork with --subnetwork',
+              hint: 'give the subnetwork with --subnet-id',
             });
           }
           throw err;
         }
         const url = instance.networkInterfaces?.[0]?.subnetwork;
-        if (!url) throw new OperationError(`the control plane instance ${cp.instance} has no subnetwork`, { hint: 'give the subnetwork with --subnetwork' });
+        if (!url) throw new OperationError(`the control plane instance ${cp.instance} has no subnetwork`, { hint: 'give the subnetwork with --subnet-id' });
         subnet = parseSubnetwork(url, cp.project, cp.zone.replace(/-[a-z]$/, ''));
       } else {
-        throw new UsageError('no subnetwork given and the control plane is not on Compute Engine', { field: '--subnetwork', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>' });
+        throw new UsageError('no subnetwork given and the control plane is not on Compute Engine', { field: '--subnet-id', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>' });
       }
       if (subnet.region !== s.region) {
         throw new UsageError(`subnetwork ${subnet.name} is in ${subnet.region}, but zone ${s.zone} is in ${s.region}`, { field: '--zone', hint: `choose a zone in ${subnet.region}` });
@@ -309,7 +309,7 @@ class GcpProvider implements CloudProvider {
       try {
         [subnetwork] = await this.call('compute.subnetworks.get', (c) => c.subnetworks.get({ project: subnet.project, region: subnet.region, subnetwork: subnet.name }));
       } catch (err) {
-        if (isNotFound(err)) throw new UsageError(`no subnetwork ${subnet.name} in ${subnet.project}/${subnet.region}`, { field: '--subnetwork', cause: err, hint: '`gcloud compute networks subnets list` shows the subnetworks' });
+        if (isNotFound(err)) throw new UsageError(`no subnetwork ${subnet.name} in ${subnet.project}/${subnet.region}`, { field: '--subnet-id', cause: err, hint: '`gcloud compute networks subnets list` shows the subnetworks' });
         throw err;
       }
       if (!subnetwork.ipCidrRange || !subnetwork.network || !subnetwork.selfLink) throw new OperationError(`subnetwork ${subnet.name} has no range or network`);
@@ -325,7 +325,7 @@ class GcpProvider implements CloudProvider {
     } catch (err) {
       if (isNotFound(err)) {
         throw new UsageError(`machine type ${this.machineType} is not offered in ${s.zone}`, {
-          field: '--machine-type',
+          field: '--instance-type',
           cause: err,
           hint: `\`gcloud compute machine-types list --zones ${s.zone}\` lists them; ${DEFAULT_MACHINE_TYPE} is the default`,
         });
@@ -393,7 +393,7 @@ class GcpProvider implements CloudProvider {
       for (const range of r.sourceRanges ?? []) {
         if (/\/0$/.test(range)) {
           throw new UsageError(`refusing to open ${r.name} to ${range} (the whole internet)`, {
-            field: r.name === rdpFirewallName(ref) ? '--allow-rdp-from' : '--subnetwork',
+            field: r.name === rdpFirewallName(ref) ? '--allow-rdp-from' : '--subnet-id',
             hint: 'give the admin network\'s CIDR, e.g. 203.0.113.0/24',
           });
         }
@@ -541,10 +541,14 @@ class GcpProvider implements CloudProvider {
     const requestId = randomUUID();
     // No signal for the insert itself: an aborted insert may still create the instance.
     const [lro] = await this.call('compute.instances.insert', (c) => c.instances.insert({ project: s.project, zone: s.zone, requestId, instanceResource: resource }));
-    const done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone', req.signal).catch((err: unknown) => {
-      if (err instanceof InterruptedError) throw new InterruptedError(`interrupted before instance ${nodeName} was running; it keeps starting (remove the node to delete it)`);
+    let done: Operation;
+    try {
+      done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone', req.signal);
+    } catch (err) {
+      // The insert was accepted: the instance exists, and the interrupted run must list it for removal.
+      if (err instanceof InterruptedError) return { instanceId: nodeName, error: `interrupted before instance ${nodeName} was running; it keeps starting (remove the node to delete it)` };
       throw err;
-    });
+    }
     const error = GcpProvider.opError(done);
     if (error) {
       const d = describeOperationError(error, { machineType: this.machineType, zone: s.zone, project: s.project });
