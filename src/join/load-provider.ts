@@ -47,6 +47,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
     }
     case 'gcp': {
       const { createGcpProvider } = await import('../cloud/gcp/provider.js');
+      const poll = pollTuning(env).tuning;
       return createGcpProvider({
         sink,
         project: config.gcp.project,
@@ -62,6 +63,8 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         env,
         controlPlane,
         ...computeEndpoint(env),
+        // Operations are waited for server-side; the interval only paces re-waits of slow ones.
+        ...(poll ? { tuning: { pollMs: poll.pollMinMs } } : {}),
       });
     }
   }
