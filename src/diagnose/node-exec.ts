@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { gunzipSync } from 'node:zlib';
 import { psString } from '../bootstrap/powershell.js';
 import { readTemplate } from '../bootstrap/templates.js';
 import type { RunPowerShellResult } from '../cloud/provider.js';
@@ -108,8 +109,42 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
+const GZ_MARKER = 'WIN-K8S-NODE-REPORT-GZ ';
+
+/**
+ * For run-command transports, which keep little output (Azure Run Command: the last 4 KB of
+ * each stream; SSM: the first 24,000 characters), the report is sent again gzip'd and base64'd
+ * on one last line: a pretty-printed report shrinks to about a third.
+ */
+export function compactReportScript(rendered: string): string {
+  return [
+    '$winK8sOut = (& {',
+    rendered,
+    '} | Out-String)',
+    "$winK8sMatch = [regex]::Match($winK8sOut, '(?s)WIN-K8S-NODE-REPORT-BEGIN\\s*(.*?)\\s*WIN-K8S-NODE-REPORT-END')",
+    'if (-not $winK8sMatch.Success) { Write-Output $winK8sOut; exit 1 }',
+    '$winK8sBytes = [System.Text.Encoding]::UTF8.GetBytes($winK8sMatch.Groups[1].Value)',
+    '$winK8sPacked = New-Object System.IO.MemoryStream',
+    '$winK8sGzip = New-Object System.IO.Compression.GZipStream -ArgumentList $winK8sPacked, ([System.IO.Compression.CompressionMode]::Compress)',
+    '$winK8sGzip.Write($winK8sBytes, 0, $winK8sBytes.Length)',
+    '$winK8sGzip.Close()',
+    `Write-Output ('${GZ_MARKER}' + [Convert]::ToBase64String($winK8sPacked.ToArray()))`,
+    '',
+  ].join('\n');
+}
+
+function unpackCompact(output: string): string | undefined {
+  const line = output.split(/\r?\n/).find((l) => l.startsWith(GZ_MARKER));
+  if (!line) return undefined;
+  try {
+    return `WIN-K8S-NODE-REPORT-BEGIN\n${gunzipSync(Buffer.from(line.slice(GZ_MARKER.length).trim(), 'base64')).toString('utf8')}\nWIN-K8S-NODE-REPORT-END\n`;
+  } catch {
+    return undefined;
+  }
+}
+
 function fromOutput(output: string, how: string): NodeReportEntry {
-  const parsed = extractNodeReport(output);
+  const parsed = extractNodeReport(unpackCompact(output) ?? output);
   return 'report' in parsed ? parsed : { error: `${how}: ${parsed.error}` };
 }
 
@@ -153,7 +188,7 @@ export async function collectNodeReports(ws: Workspace | undefined, snap: Snapsh
         return;
       }
       try {
-        const r = await remote.run(renderNodeChecksScript(paramsFor(node, snap)), opts.timeoutMs);
+        const r = await remote.run(compactReportScript(renderNodeChecksScript(paramsFor(node, snap))), opts.timeoutMs);
         out.set(name, fromOutput(`${r.stdout}\n${r.stderr}`, `run-command exited ${r.exitCode}`));
       } catch (err) {
         out.set(name, { error: `run-command failed: ${err instanceof Error ? err.message : String(err)}` });

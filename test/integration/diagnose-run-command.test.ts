@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ADMIN_TOKEN, FakeKubeApiServer, SimulatedKubelet, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { FAKE_CREDENTIALS, WINDOWS_AMIS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
@@ -38,7 +38,9 @@ describe('diagnose on Docker nodes: the on-node script through SSM Run Command (
       runCommand: (instanceId, commands) => {
         const script = unpack(commands.join('\n'));
         ran.push({ instanceId, script });
-        return { stdout: `WIN-K8S-NODE-REPORT-BEGIN\r\n${report}\r\nWIN-K8S-NODE-REPORT-END\r\n`, exitCode: 0 };
+        // What the compact wrapper prints last: the report, gzip'd and base64'd, on one line.
+        assert.match(script, /WIN-K8S-NODE-REPORT-GZ/);
+        return { stdout: `WIN-K8S-NODE-REPORT-GZ ${gzipSync(Buffer.from(report)).toString('base64')}\r\n`, exitCode: 0 };
       },
     });
     seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
@@ -99,6 +101,7 @@ describe('diagnose on Docker nodes: the on-node script through SSM Run Command (
     assert.equal(c('node.host.report', 'win-1').status, 'pass', `${c('node.host.report', 'win-1').message}\n${r.stderr}`);
     assert.equal(ran.length, 1);
     assert.match(ran[0]!.script, /WIN-K8S-NODE-REPORT-BEGIN/, 'the node-checks script ran');
+    assert.deepEqual(parsePowerShell(ran[0]!.script), [], 'the script sent is valid PowerShell');
     assert.match(ran[0]!.script, /\$winK8sNodeChecks = @\{.*PodCidr = '10\.244\.21\.0\/24'/, 'with this node\'s parameters');
     assert.equal(proxy.calls('SendCommand').length, 1);
     const other = c('node.host.report', 'win-2');
