@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { parseCollectedFiles, safeSegment, type BundleEntry } from './bundle.js';
 import type { DiagnoseDocument, Snapshot } from './types.js';
 
@@ -21,7 +22,6 @@ export class BundleCollector {
   };
 
   async entries(doc: DiagnoseDocument): Promise<BundleEntry[]> {
-    const { stringify } = await import('yaml');
     const snap = this.snap;
     const out: BundleEntry[] = [{ name: 'diagnose.json', data: JSON.stringify(doc, null, 2) + '\n' }];
     const notes: string[] = ['win-k8s diagnose support bundle', `created ${new Date().toISOString()}`, 'Secrets are redacted from every file (tokens, keys, passwords, SAS signatures).', ''];

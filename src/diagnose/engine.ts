@@ -3,7 +3,7 @@ import type { Cluster } from '../cluster/client.js';
 import { apiError } from '../cluster/client.js';
 import { discover } from '../cluster/discovery.js';
 import { runProbes } from './probes.js';
-import { resultKey, runChecks, summarize } from './runner.js';
+import { mapBounded, resultKey, runChecks, summarize } from './runner.js';
 import { withWorkspace } from './workspace.js';
 import type { CheckDefinition, CheckNeed, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
 
@@ -51,19 +51,6 @@ export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions,
   } catch (err) {
     throw apiError(err, 'read the cluster state for diagnose', server);
   }
-}
-
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** GET nodes/<name>/proxy/healthz: the path `kubectl logs` and `exec` take to port 10250. */

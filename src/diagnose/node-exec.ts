@@ -4,6 +4,7 @@ import { psString } from '../bootstrap/powershell.js';
 import { readTemplate } from '../bootstrap/templates.js';
 import type { RunPowerShellResult } from '../cloud/provider.js';
 import { expectedHnsNetwork, extractNodeReport, renderNodeChecksScript, type NodeChecksParams } from './node-report.js';
+import { mapBounded } from './runner.js';
 import type { NodeReportEntry, Snapshot } from './types.js';
 import type { Workspace } from './workspace.js';
 
@@ -94,19 +95,6 @@ export function hostProcessPod(node: k8s.V1Node, snap: Snapshot, collect: boolea
       volumes: [{ name: 'scripts', configMap: { name: SCRIPT_CONFIGMAP } }],
     },
   };
-}
-
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 const GZ_MARKER = 'WIN-K8S-NODE-REPORT-GZ ';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
@@ -95,7 +97,9 @@ describe('diagnose on Docker nodes: the on-node script through SSM Run Command (
   });
 
   it('runs the script through SSM on the Docker VM win-k8s created, and skips the other Docker node with the reason', async () => {
-    const r = await cli(['diagnose', '-o', 'json', '--skip-probes', '--checks', 'cluster.windows-nodes,node.host.*', '--probe-timeout', '30s']);
+    const dir = mkdtempSync(join(tmpdir(), 'diagnose-rc-'));
+    const bundle = join(dir, 'support.tgz');
+    const r = await cli(['diagnose', '-o', 'json', '--skip-probes', '--checks', 'cluster.windows-nodes,node.host.*', '--probe-timeout', '30s', '--bundle', bundle]);
     const doc = JSON.parse(r.stdout) as DiagnoseDocument;
     const c = (id: string, node: string) => doc.checks.find((x) => x.id === id && x.node === node)!;
     assert.equal(c('node.host.report', 'win-1').status, 'pass', `${c('node.host.report', 'win-1').message}\n${r.stderr}`);
@@ -107,6 +111,10 @@ describe('diagnose on Docker nodes: the on-node script through SSM Run Command (
     const other = c('node.host.report', 'win-2');
     assert.equal(other.status, 'skip');
     assert.match(other.message, /only on VMs win-k8s created/);
+    // The built CLI writes the bundle too: the node report that came over SSM, and the objects.
+    const listing = execFileSync('tar', ['-tzf', bundle], { encoding: 'utf8' }).split('\n');
+    for (const f of ['diagnose.json', 'cluster/nodes.yaml', 'nodes/win-1/node-report.json', 'README.txt']) assert.ok(listing.includes(f), `${f} in ${listing.join(' ')}`);
+    rmSync(dir, { recursive: true, force: true });
     // No HostProcess pod was tried on Docker nodes.
     assert.equal(fake.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pods')).length, 0);
   });
