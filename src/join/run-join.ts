@@ -50,7 +50,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
   const names = live.length === 0 && plan.nodes.length === missing ? plan.nodes.map((n) => n.name) : newNodeNames(config.pool.name, missing, taken);
   if (live.length > 0) out.info(`pool ${ref.pool} has ${live.length} VM(s) already (${live.map((v) => v.nodeName).join(', ')}); ${missing === 0 ? 'nothing to create' : `creating ${missing} more`}`);
 
-  const outcomes: NodeOutcome[] = live.map((vm) => existingOutcome(vm, facts));
+  const outcomes: NodeOutcome[] = live.map((vm) => existingOutcome(vm, facts, provider.cloud));
   if (missing === 0) {
     return finish(input, outcomes, started);
   }
@@ -125,8 +125,21 @@ function interrupted(created: VmResult[], pool: string): InterruptedError {
   });
 }
 
-function existingOutcome(vm: ManagedVm, facts: ClusterFacts): NodeOutcome {
+function existingOutcome(vm: ManagedVm, facts: ClusterFacts, cloud: string): NodeOutcome {
   const node = facts.nodes.find((n) => n.name === vm.nodeName);
+  // A VM the cloud gave up on (Azure provisioning "failed") or that is stopped still counts
+  // toward the pool, so a re-run does not silently buy another; it is reported, not hidden.
+  if (!node && (vm.state === 'failed' || vm.state === 'stopped' || vm.state === 'stopping')) {
+    return {
+      name: vm.nodeName,
+      instanceId: vm.instanceId,
+      privateIp: vm.privateIp ?? null,
+      status: 'Failed',
+      phases: {},
+      existing: true,
+      error: `the VM is ${vm.state} and has no Node; delete it (win-k8s remove ${vm.nodeName} --cloud ${cloud} --yes) and run join again to replace it`,
+    };
+  }
   return {
     name: vm.nodeName,
     instanceId: vm.instanceId,

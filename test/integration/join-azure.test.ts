@@ -291,6 +291,17 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.match(r.stderr, new RegExp(`win-k8s remove ${alloc.name} --cloud azure --yes`));
     assert.deepEqual(bootstrapSecrets(), []);
     assert.deepEqual(arm.faults.failNext, []);
+    // Re-run: the two refused nodes are created now; the failed VM still counts toward the pool
+    // (no second VM bought behind the user's back) and is reported with how to replace it.
+    const again = await join_(['--pool', 'part', '--count', '4']);
+    assert.equal(again.code, 1, again.stderr);
+    const second = JSON.parse(again.stdout) as JoinResult;
+    assert.equal(second.nodes.length, 4);
+    assert.equal(second.nodes.filter((n) => n.status === 'Ready').length, 3, JSON.stringify(second.nodes));
+    const kept = second.nodes.find((n) => n.name === alloc.name)!;
+    assert.equal(kept.status, 'Failed');
+    assert.equal(kept.existing, true);
+    assert.match(kept.error!, new RegExp(`the VM is failed and has no Node; delete it \\(win-k8s remove ${alloc.name} --cloud azure --yes\\)`));
   });
 
   it('a broken token ends TimedOut with the serial log and the extension\'s failure; --on-failure delete leaves nothing', async () => {
