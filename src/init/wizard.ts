@@ -44,10 +44,14 @@ export async function askInit(p: Prompter, facts: ClusterFacts | undefined, regi
     placedCloud,
   );
   const placedRegion = facts?.placement && facts.placement.cloud === cloud && 'region' in facts.placement ? facts.placement.region : undefined;
+  // Azure names its regions "locations"; a control plane on the same cloud supplies it when left empty.
+  const example = { aws: 'us-east-1', azure: 'eastus', gcp: 'us-central1' }[cloud];
+  const fromControlPlane = placedCloud === cloud;
+  const label = `${cloud === 'azure' ? 'Location' : 'Region'}${fromControlPlane && !placedRegion ? " (empty: the control plane's)" : ''}`;
   const region =
     regions.length > 0
-      ? await p.select('Region', regions.map((r) => ({ value: r })), placedRegion)
-      : await p.input('Region', placedRegion ?? '', (v) => (/^[a-z0-9-]+$/.test(v) ? true : 'a region such as us-east-1'));
+      ? await p.select(label, regions.map((r) => ({ value: r })), placedRegion)
+      : await p.input(label, placedRegion ?? '', (v) => (/^[a-z0-9-]+$/.test(v) || (v === '' && fromControlPlane) ? true : `a ${cloud === 'azure' ? 'location' : 'region'} such as ${example}`));
   const pool = await p.input('Pool name (nodes are <pool>-xxxxx)', 'win', (v) => checkPoolName(v) ?? true);
   const countText = await p.input('Number of Windows nodes', '2', (v) => (/^[1-9]\d*$/.test(v) ? true : 'a whole number >= 1'));
   const windowsVersion = await p.select<'2019' | '2022' | '2025'>(
@@ -101,7 +105,7 @@ export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefin
       windowsVersion: a.windowsVersion,
       runtime: a.runtime,
       cni: a.cni,
-      region: a.region,
+      ...(a.region ? { region: a.region } : {}),
       instanceType: a.instanceType,
       ...(a.subnetId ? { subnetId: a.subnetId } : {}),
       ...(facts ? { kubernetesVersion: facts.version } : {}),

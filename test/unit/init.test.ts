@@ -60,6 +60,18 @@ describe('init wizard', () => {
     await assert.rejects(askInit(scripted({ Cloud: 'gcp', Region: 'europe-west1', 'Pool name': 'windows-pool' }), undefined, []), /at most 9/);
   });
 
+  it('on Azure asks for a location, which may be left to the control plane\'s', async () => {
+    const azureFacts = { ...facts, placement: { cloud: 'azure', providerId: 'azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/cp-0', subscription: 's', resourceGroup: 'rg', vmName: 'cp-0' } } as unknown as ClusterFacts;
+    const p = scripted({});
+    const answers = await askInit(p, azureFacts, []);
+    assert.ok(p.asked.some((q) => q.message === "Location (empty: the control plane's)"), JSON.stringify(p.asked));
+    const doc = ConfigFile.parse(parse(renderInitConfig(answers, azureFacts)));
+    assert.equal(doc.cloud, 'azure');
+    assert.equal(doc.pool.region, undefined, 'no location written: join takes the control plane\'s');
+    // Without a control plane on Azure an empty location is refused, with an Azure example.
+    await assert.rejects(askInit(scripted({ Cloud: 'azure' }), undefined, []), /a location such as eastus/);
+  });
+
   it('refuses to run without a terminal (exit 2)', async () => {
     const r = await runCli(['init']);
     assert.equal(r.code, 2);
