@@ -3,6 +3,21 @@
 # Main: run each unfinished phase in order.
 # ---------------------------------------------------------------------------------------------
 New-Item -ItemType Directory -Force -Path $StateRoot, $StateDir | Out-Null
+# One bootstrap at a time. After the features reboot both the resume task and the cloud's own
+# agent may start this script (GCP runs its startup script at every boot; Azure's extension can
+# re-run an unfinished script): the second one leaves the work to the first.
+$bootstrapLock = New-Object System.Threading.Mutex -ArgumentList $false, 'Global\win-k8s-bootstrap'
+try {
+    $lockHeld = $bootstrapLock.WaitOne(0)
+}
+catch [System.Threading.AbandonedMutexException] {
+    # The previous holder died (a reboot mid-phase): the lock is ours now.
+    $lockHeld = $true
+}
+if (-not $lockHeld) {
+    Write-Log 'another win-k8s bootstrap is running on this machine; leaving the work to it'
+    exit 0
+}
 # Keep a private copy of this script so the startup task can resume it after a reboot.
 if ($PSCommandPath -ne $SavedScript) {
     if ($PSCommandPath) {

@@ -705,6 +705,17 @@ function Invoke-PhaseJoin {
     return "joined $($WinK8s.ApiServer) as $($WinK8s.NodeName)"
 }
 New-Item -ItemType Directory -Force -Path $StateRoot, $StateDir | Out-Null
+$bootstrapLock = New-Object System.Threading.Mutex -ArgumentList $false, 'Global\win-k8s-bootstrap'
+try {
+    $lockHeld = $bootstrapLock.WaitOne(0)
+}
+catch [System.Threading.AbandonedMutexException] {
+    $lockHeld = $true
+}
+if (-not $lockHeld) {
+    Write-Log 'another win-k8s bootstrap is running on this machine; leaving the work to it'
+    exit 0
+}
 if ($PSCommandPath -ne $SavedScript) {
     if ($PSCommandPath) {
         Copy-Item -LiteralPath $PSCommandPath -Destination $SavedScript -Force
