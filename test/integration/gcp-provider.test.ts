@@ -227,6 +227,49 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.deepEqual(fake.requests.slice(before).map((r) => r.method), ['GET', 'GET'], 'a re-run only reads');
     });
 
+    it('with --subnet-id elsewhere, also opens node ports to the control plane\'s subnetwork and its secondary ranges, and widens an older rule', async () => {
+      const k8s = SEED.networks[0]!;
+      fake.reset({
+        ...SEED,
+        networks: [
+          { name: 'k8s', subnetworks: [{ ...k8s.subnetworks[0]!, secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '10.64.0.0/14' }] }, { name: 'nodes-b', region: 'europe-west1', ipCidrRange: '10.30.0.0/24' }] },
+          ...SEED.networks.slice(1),
+        ],
+      });
+      // The rule as an earlier win-k8s left it: the node subnetwork's range only.
+      fake.firewalls.set('win-k8s-demo-win', {
+        name: 'win-k8s-demo-win',
+        description: 'win-k8s: node ports of pool win in cluster demo',
+        network: K8S_NETWORK,
+        direction: 'INGRESS',
+        priority: 1000,
+        sourceRanges: ['10.30.0.0/24'],
+        targetTags: ['win-k8s-demo-win'],
+        allowed: [
+          { IPProtocol: 'tcp', ports: ['10250', '10256'] },
+          { IPProtocol: 'udp', ports: ['4789'] },
+        ],
+      });
+      const p = provider({ subnetwork: 'nodes-b' });
+      const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
+      assert.match(placement.subnetId, /\/subnetworks\/nodes-b$/);
+      assert.deepEqual(await p.ensureFirewall(REF, placement), { id: 'win-k8s-demo-win', created: false });
+      assert.deepEqual(fake.firewalls.get('win-k8s-demo-win')!.sourceRanges, ['10.30.0.0/24', '10.20.0.0/20', '10.64.0.0/14']);
+      assert.ok(fake.requests.some((r) => r.method === 'PUT' && r.path.includes('/global/firewalls/win-k8s-demo-win')), 'the existing rule was updated');
+      assert.ok(events.some((e) => e.level === 'info' && /^updated firewall rule win-k8s-demo-win: .* from 10\.30\.0\.0\/24, 10\.20\.0\.0\/20, 10\.64\.0\.0\/14/.test(e.message)));
+
+      // The control plane's own subnetwork, named or not: each range once.
+      for (const subnetwork of [undefined, 'nodes']) {
+        const same = await provider({ subnetwork }).resolvePlacement({ controlPlane: controlPlane() });
+        assert.equal(same.networkCidr, '10.20.0.0/20,10.64.0.0/14');
+      }
+
+      // A control plane instance that is gone does not block a join into a named subnetwork.
+      const gone = await provider({ subnetwork: 'nodes-b' }).resolvePlacement({ controlPlane: parseProviderId(`gce://${PROJECT}/${ZONE}/cp-gone`) });
+      assert.equal(gone.networkCidr, '10.30.0.0/24');
+      assert.ok(events.some((e) => e.level === 'warn' && /control plane instance cp-gone .* --subnet-id subnetwork only/.test(e.message)));
+    });
+
     it('leaves alone a same-named rule win-k8s did not create', async () => {
       const placement = await provider().resolvePlacement({ controlPlane: controlPlane() });
       fake.firewalls.set('win-k8s-demo-win', { name: 'win-k8s-demo-win', description: 'hand-made', network: K8S_NETWORK, sourceRanges: ['10.0.0.0/8'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });

@@ -429,7 +429,8 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
     const vm = gce.instances.get(`${ZONE}/${node!.name}`)!;
     assert.match(String(vm.machineType), /\/machineTypes\/n2-standard-8$/);
     assert.match(String((vm.networkInterfaces as Json[])[0]!.subnetwork), /\/subnetworks\/nodes-b$/);
-    assert.deepEqual(gce.firewalls.get('win-k8s-kubernetes-ini')?.sourceRanges, ['10.30.0.0/24']);
+    // The control plane (in subnetwork nodes) must reach the kubelet and the VXLAN port of nodes in nodes-b.
+    assert.deepEqual(gce.firewalls.get('win-k8s-kubernetes-ini')?.sourceRanges, ['10.30.0.0/24', SUBNET_RANGE]);
   });
 
   it('remove <names> and remove --pool drain, delete Nodes and instances, then the emptied pools\' firewall rules: nothing is left', async () => {

@@ -99,6 +99,12 @@ interface Scope {
 type Operation = protos.google.cloud.compute.v1.IOperation;
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Firewall = protos.google.cloud.compute.v1.IFirewall;
+type Subnetwork = protos.google.cloud.compute.v1.ISubnetwork;
+type SubnetRef = { project: string; region: string; name: string };
+
+function sameSubnet(a: SubnetRef, b: SubnetRef): boolean {
+  return a.project === b.project && a.region === b.region && a.name === b.name;
+}
 
 /**
  * Compute Engine statuses in the vocabulary list and the CLI share with EC2. TERMINATED on GCE
@@ -279,44 +285,86 @@ class GcpProvider implements CloudProvider {
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
     return this.run('resolve the placement', async (s) => {
-      let subnet: { project: string; region: string; name: string };
       const cp = this.controlPlane?.cloud === 'gcp' ? this.controlPlane : undefined;
+      let subnet: SubnetRef;
+      let cpSubnet: SubnetRef | undefined;
       if (this.opts.subnetwork) {
         subnet = parseSubnetwork(this.opts.subnetwork, s.project, s.region);
+        // The control plane and the Linux nodes beside it must still reach these nodes' kubelet and VXLAN port.
+        if (cp) cpSubnet = await this.controlPlaneSubnet(cp, false);
       } else if (cp) {
-        let instance: Instance;
-        try {
-          [instance] = await this.call('compute.instances.get', (c) => c.instances.get({ project: cp.project, zone: cp.zone, instance: cp.instance }));
-        } catch (err) {
-          if (isNotFound(err)) {
-            throw new OperationError(`the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}`, {
-              cause: err,
-              hint: 'give the subnetwork with --subnet-id',
-            });
-          }
-          throw err;
-        }
-        const url = instance.networkInterfaces?.[0]?.subnetwork;
-        if (!url) throw new OperationError(`the control plane instance ${cp.instance} has no subnetwork`, { hint: 'give the subnetwork with --subnet-id' });
-        subnet = parseSubnetwork(url, cp.project, cp.zone.replace(/-[a-z]$/, ''));
+        subnet = (await this.controlPlaneSubnet(cp, true))!;
+        cpSubnet = subnet;
       } else {
         throw new UsageError('no subnetwork given and the control plane is not on Compute Engine', { field: '--subnet-id', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>' });
       }
       if (subnet.region !== s.region) {
         throw new UsageError(`subnetwork ${subnet.name} is in ${subnet.region}, but zone ${s.zone} is in ${s.region}`, { field: '--zone', hint: `choose a zone in ${subnet.region}` });
       }
-      let subnetwork: protos.google.cloud.compute.v1.ISubnetwork;
+      let subnetwork: Subnetwork;
       try {
-        [subnetwork] = await this.call('compute.subnetworks.get', (c) => c.subnetworks.get({ project: subnet.project, region: subnet.region, subnetwork: subnet.name }));
+        subnetwork = await this.getSubnetwork(subnet);
       } catch (err) {
         if (isNotFound(err)) throw new UsageError(`no subnetwork ${subnet.name} in ${subnet.project}/${subnet.region}`, { field: '--subnet-id', cause: err, hint: '`gcloud compute networks subnets list` shows the subnetworks' });
         throw err;
       }
       if (!subnetwork.ipCidrRange || !subnetwork.network || !subnetwork.selfLink) throw new OperationError(`subnetwork ${subnet.name} has no range or network`);
+      let cpSubnetwork: Subnetwork | undefined;
+      if (cpSubnet && sameSubnet(cpSubnet, subnet)) {
+        cpSubnetwork = subnetwork;
+      } else if (cpSubnet) {
+        try {
+          cpSubnetwork = await this.getSubnetwork(cpSubnet);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          this.sink({ level: 'warn', message: `the control plane's subnetwork ${cpSubnet.name} was not found: node ports are opened to ${subnetwork.ipCidrRange} only` });
+        }
+      }
+      // Secondary ranges hold alias IPs (pods, when the CNI uses them) that may call the kubelet too.
+      const ranges = [
+        ...new Set([
+          subnetwork.ipCidrRange,
+          ...(cpSubnetwork?.ipCidrRange ? [cpSubnetwork.ipCidrRange] : []),
+          ...(cpSubnetwork?.secondaryIpRanges ?? []).map((r) => r.ipCidrRange ?? '').filter(Boolean),
+        ]),
+      ];
       await this.checkMachineType(s);
-      this.sink({ level: 'debug', message: `placement: ${s.project}/${s.zone}, subnetwork ${subnet.name} (${subnetwork.ipCidrRange})` });
-      return { region: s.region, zone: s.zone, networkId: subnetwork.network, subnetId: subnetwork.selfLink, networkCidr: subnetwork.ipCidrRange, extraFirewallIds: [] };
+      this.sink({ level: 'debug', message: `placement: ${s.project}/${s.zone}, subnetwork ${subnet.name} (${subnetwork.ipCidrRange}); node ports open to ${ranges.join(', ')}` });
+      // A comma-separated list, as the Azure provider passes a VNet's several prefixes.
+      return { region: s.region, zone: s.zone, networkId: subnetwork.network, subnetId: subnetwork.selfLink, networkCidr: ranges.join(','), extraFirewallIds: [] };
     });
+  }
+
+  private async getSubnetwork(ref: SubnetRef): Promise<Subnetwork> {
+    const [subnetwork] = await this.call('compute.subnetworks.get', (c) => c.subnetworks.get({ project: ref.project, region: ref.region, subnetwork: ref.name }));
+    return subnetwork;
+  }
+
+  /**
+   * The control plane instance's subnetwork. Without --subnet-id it is where the nodes go and
+   * must exist; with it, it only widens the firewall rule, so its absence is a warning.
+   */
+  private async controlPlaneSubnet(cp: Extract<Placement, { cloud: 'gcp' }>, required: boolean): Promise<SubnetRef | undefined> {
+    let instance: Instance;
+    try {
+      [instance] = await this.call('compute.instances.get', (c) => c.instances.get({ project: cp.project, zone: cp.zone, instance: cp.instance }));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      if (!required) {
+        this.sink({ level: 'warn', message: `the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}: node ports are opened to the --subnet-id subnetwork only` });
+        return undefined;
+      }
+      throw new OperationError(`the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}`, {
+        cause: err,
+        hint: 'give the subnetwork with --subnet-id',
+      });
+    }
+    const url = instance.networkInterfaces?.[0]?.subnetwork;
+    if (!url) {
+      if (!required) return undefined;
+      throw new OperationError(`the control plane instance ${cp.instance} has no subnetwork`, { hint: 'give the subnetwork with --subnet-id' });
+    }
+    return parseSubnetwork(url, cp.project, cp.region);
   }
 
   private async checkMachineType(s: Scope): Promise<void> {
@@ -368,7 +416,7 @@ class GcpProvider implements CloudProvider {
         network: placement.networkId,
         direction: 'INGRESS',
         priority: 1000,
-        sourceRanges: [placement.networkCidr],
+        sourceRanges: placement.networkCidr.split(',').filter(Boolean),
         targetTags: [tag],
         allowed: [
           { IPProtocol: 'tcp', ports: [...NODE_PORTS.tcp] },

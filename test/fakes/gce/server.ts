@@ -40,7 +40,7 @@ export interface GceFakeSeed {
   project: string;
   zones: Record<string, string[]>;
   images: FakeImage[];
-  networks: Array<{ name: string; subnetworks: Array<{ name: string; region: string; ipCidrRange: string }> }>;
+  networks: Array<{ name: string; subnetworks: Array<{ name: string; region: string; ipCidrRange: string; secondaryIpRanges?: Array<{ rangeName: string; ipCidrRange: string }> }> }>;
   instances?: Array<{ name: string; zone: string; subnetwork: string; networkIP: string; labels?: Record<string, string> }>;
   /**
    * Answer 401 UNAUTHENTICATED, as the real API does, unless a request carries a bearer JWT
@@ -564,7 +564,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       networks.set(`projects/${s.project}/global/networks/${n.name}`, { name: n.name, selfLink: network });
       for (const sub of n.subnetworks) {
         const path = `projects/${s.project}/regions/${sub.region}/subnetworks/${sub.name}`;
-        subnetworks.set(path, { kind: 'compute#subnetwork', id: String(5000 + subnetworks.size), name: sub.name, region: selfLink(`projects/${s.project}/regions/${sub.region}`), network, ipCidrRange: sub.ipCidrRange, gatewayAddress: sub.ipCidrRange.replace(/\d+\/\d+$/, '1'), selfLink: selfLink(path), stackType: 'IPV4_ONLY' });
+        subnetworks.set(path, { kind: 'compute#subnetwork', id: String(5000 + subnetworks.size), name: sub.name, region: selfLink(`projects/${s.project}/regions/${sub.region}`), network, ipCidrRange: sub.ipCidrRange, gatewayAddress: sub.ipCidrRange.replace(/\d+\/\d+$/, '1'), selfLink: selfLink(path), stackType: 'IPV4_ONLY', ...(sub.secondaryIpRanges ? { secondaryIpRanges: sub.secondaryIpRanges } : {}) });
       }
     }
     const instances = new Map<string, Json>();
