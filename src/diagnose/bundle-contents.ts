@@ -59,12 +59,22 @@ export class BundleCollector {
   }
 }
 
-/** Drops managedFields and Secret-shaped env values: noise, and a place secrets hide. */
+/**
+ * kubectl apply copies the whole applied manifest, env values included, into this annotation:
+ * a second copy of everything clean() removes below, in a JSON string no env rule can reach.
+ */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Drops managedFields, the last-applied copy and Secret-shaped env values: noise, and places secrets hide. */
 function clean(o: unknown): unknown {
-  const obj = structuredClone(o) as { metadata?: { managedFields?: unknown }; spec?: { containers?: k8s.V1Container[]; initContainers?: k8s.V1Container[] } };
+  const obj = structuredClone(o) as { metadata?: { managedFields?: unknown; annotations?: Record<string, string> }; spec?: { containers?: k8s.V1Container[]; initContainers?: k8s.V1Container[] } };
   if (obj.metadata) delete obj.metadata.managedFields;
+  if (obj.metadata?.annotations) {
+    delete obj.metadata.annotations[LAST_APPLIED];
+    if (Object.keys(obj.metadata.annotations).length === 0) delete obj.metadata.annotations;
+  }
   for (const c of [...(obj.spec?.containers ?? []), ...(obj.spec?.initContainers ?? [])]) {
-    for (const e of c.env ?? []) if (e.value !== undefined && /token|password|secret|key|credential/i.test(e.name)) e.value = '[REDACTED]';
+    for (const e of c.env ?? []) if (e.value !== undefined && /token|password|passwd|secret|key|credential|auth/i.test(e.name)) e.value = '[REDACTED]';
   }
   return obj;
 }

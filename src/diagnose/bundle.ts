@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { redact } from './redact.js';
 
 /**
  * The --bundle archive: a gzip'd POSIX tar (ustar) written without a dependency, holding what a
@@ -10,27 +11,7 @@ export interface BundleEntry {
   data: Buffer | string;
 }
 
-const REDACTED = '[REDACTED]';
-
-/** Patterns of secrets that end up in node logs and objects; each keeps its key, drops the value. */
-const SECRET_PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = [
-  [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, `-----BEGIN PRIVATE KEY-----${REDACTED}-----END PRIVATE KEY-----`],
-  // Bootstrap tokens: [a-z0-9]{6}.[a-z0-9]{16}, wherever they appear (flags, kubeconfigs, scripts).
-  [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, REDACTED],
-  // JWTs (service account and OIDC tokens).
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, REDACTED],
-  [/(\bBearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${REDACTED}`],
-  [/((?:client-key-data|token|password|passwd|secret|api[-_]?key|access[-_]?key|sas)["']?\s*[:=]\s*["']?)[^\s"',;]+/gi, `$1${REDACTED}`],
-  [/(--(?:token|password|client-secret)[= ])\S+/gi, `$1${REDACTED}`],
-  // Azure SAS signatures in blob URLs.
-  [/([?&]sig=)[^&\s"']+/gi, `$1${REDACTED}`],
-];
-
-export function redact(text: string): string {
-  let out = text;
-  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement as string);
-  return out;
-}
+export { redact } from './redact.js';
 
 export type CollectedFile = { name: string; data: Buffer } | { name: string; error: string };
 

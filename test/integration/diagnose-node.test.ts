@@ -14,6 +14,20 @@ import { HOSTPROCESS_IMAGE } from '../../src/diagnose/node-exec.js';
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/node-checks/${name}.json`, import.meta.url), 'utf8');
 const asLog = (json: string) => `Windows PowerShell\r\nWIN-K8S-NODE-REPORT-BEGIN\r\n${json}\r\nWIN-K8S-NODE-REPORT-END\r\n`;
 const FAKE_TOKEN = 'abcdef.0123456789abcdef';
+const LAST_APPLIED_SECRET = 'db-pass-from-last-applied';
+/** Secrets as they sit in files the log collector packs: base64 user:pass, quoted passwords with spaces, tokens. */
+const BUNDLE_SECRETS = ['cm9ib3Q6bXkgc2VjcmV0IHBhc3M=', 'my secret pass', 'secret pass', 'idtok-4242', 'regtok-4242', 'dXNlcjpodW50ZXIy', 'azure-sp-secret-4242'];
+const CONTAINERD_TOML = [
+  'version = 2',
+  '[plugins."io.containerd.grpc.v1.cri".registry.configs."myreg.example:5000".auth]',
+  '  username = "robot"',
+  '  password = "my secret pass"',
+  '  auth = "cm9ib3Q6bXkgc2VjcmV0IHBhc3M="',
+  "  identitytoken = 'idtok-4242'",
+  '',
+].join('\n');
+const DOCKER_JSON = JSON.stringify({ auths: { 'myreg.example': { auth: 'cm9ib3Q6bXkgc2VjcmV0IHBhc3M=', registrytoken: 'regtok-4242' } } }, null, 2);
+const HTTP_LOG = 'I1128 GET https://myreg.example/v2/ Authorization: Basic dXNlcjpodW50ZXIy\nI1128 cloud config client_secret: "azure-sp-secret-4242"\n';
 
 /** What collect-logs.ps1 prints for one file. */
 function collected(name: string, text: string): string {
@@ -24,7 +38,7 @@ function collected(name: string, text: string): string {
 type Script = (pod: KubeObject, node: string) => PodOutcome | undefined;
 
 /** A kubelet that runs the node-checks HostProcess pods with recorded script outputs. */
-function nodeAgent(outputs: Record<string, string | { pending: string }>, seen: KubeObject[] = []): Script {
+function nodeAgent(outputs: Record<string, string | { pending: string }>, seen: KubeObject[] = [], moreFiles: Record<string, string> = {}): Script {
   return (pod, node) => {
     if (pod.metadata?.labels?.['win-k8s.io/node-checks'] !== 'true') return undefined;
     seen.push(pod);
@@ -34,7 +48,7 @@ function nodeAgent(outputs: Record<string, string | { pending: string }>, seen: 
     return {
       containers: {
         'node-checks': { exitCode: 0, log: out },
-        collect: { exitCode: 0, log: [collected('kubelet/kubelet.log', `I1128 kubelet started\nE1128 bootstrap with --token=${FAKE_TOKEN}\n`), collected('bootstrap/bootstrap.log', 'win-k8s: join ok\n')].join('\n') },
+        collect: { exitCode: 0, log: [collected('kubelet/kubelet.log', `I1128 kubelet started\nE1128 bootstrap with --token=${FAKE_TOKEN}\n`), collected('bootstrap/bootstrap.log', 'win-k8s: join ok\n'), ...Object.entries(moreFiles).map(([n, t]) => collected(n, t))].join('\n') },
       },
     };
   };
@@ -130,12 +144,17 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
         putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
         const pod = fake.store.get('pods', 'default', 'web-win-1')!;
         ((pod['spec'] as { containers: Array<{ env?: unknown[] }> }).containers[0]!).env = [{ name: 'JOIN_TOKEN', value: FAKE_TOKEN }];
+        // kubectl apply keeps the whole manifest, env values included, in this annotation.
+        (pod['metadata'] as { annotations?: Record<string, string> }).annotations = {
+          'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ spec: { containers: [{ name: 'web', env: [{ name: 'DB_PASSWORD', value: LAST_APPLIED_SECRET }] }] } }),
+          'example.com/owner': 'team-web',
+        };
         fake.store.put(pod);
         const r = await runDiagnose(['--kubeconfig', kc, '-o', 'json', '--skip-probes', '--checks', 'cluster.windows-nodes,node.*', '--bundle', file]);
         assert.ok(r.code === 0 || r.code === 1, r.stderr);
         assert.ok(!r.stdout.includes(FAKE_TOKEN) && !r.stderr.includes(FAKE_TOKEN));
       },
-      { run: nodeAgent({ 'win-1': asLog(fixture('healthy-containerd-flannel')) }) },
+      { run: nodeAgent({ 'win-1': asLog(fixture('healthy-containerd-flannel')) }, [], { 'containerd/config.toml': CONTAINERD_TOML, 'docker/config.json': DOCKER_JSON, 'kubelet/http.log': HTTP_LOG }) },
     );
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const out = join(dir, 'x');
@@ -148,6 +167,14 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
     }
     const all = files.map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
     assert.ok(!all.includes(FAKE_TOKEN), 'the token was redacted');
+    for (const s of [...BUNDLE_SECRETS, LAST_APPLIED_SECRET]) assert.ok(!all.includes(s), `${s} was redacted`);
+    const pods = readFileSync(join(out, 'cluster/pods.yaml'), 'utf8');
+    assert.ok(!pods.includes('last-applied-configuration'), 'the last-applied annotation is dropped');
+    assert.match(pods, /example\.com\/owner: team-web/, 'other annotations stay');
+    const toml = readFileSync(join(out, 'nodes/win-1/logs/containerd/config.toml'), 'utf8');
+    assert.match(toml, /^ {2}auth = "\[REDACTED\]"$/m);
+    assert.match(toml, /^ {2}password = "\[REDACTED\]"$/m);
+    assert.match(toml, /username = "robot"/, 'what is not secret stays readable');
     assert.match(readFileSync(join(out, 'nodes/win-1/logs/kubelet/kubelet.log'), 'utf8'), /--token=\[REDACTED\]/);
     assert.equal((JSON.parse(readFileSync(join(out, 'diagnose.json'), 'utf8')) as { summary: unknown }).summary !== undefined, true);
     const bad = await runDiagnose(['--kubeconfig', 'nowhere', '--bundle', join(dir, 'nope', 'b.tar.gz')]);
