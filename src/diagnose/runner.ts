@@ -1,4 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
+import { redact } from './redact.js';
 import type { CheckDefinition, CheckOutcome, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
 
 export function resultKey(r: { id: string; node?: string | undefined }): string {
@@ -28,8 +29,23 @@ function safeRun(check: CheckDefinition, snap: Snapshot, node: k8s.V1Node | unde
   }
 }
 
+/**
+ * Messages and evidence quote node logs, events and object fields verbatim, and results go to
+ * stdout, JSON, JUnit and CI logs: secrets are redacted here, before any of those sees them.
+ */
 function toResult(check: CheckDefinition, outcome: CheckOutcome, node?: string): CheckResult {
-  return { id: check.id, category: check.category, ...(node !== undefined ? { node } : {}), title: check.title, ...outcome, docs: check.docs };
+  const { message, hint, evidence, ...rest } = outcome;
+  return {
+    id: check.id,
+    category: check.category,
+    ...(node !== undefined ? { node } : {}),
+    title: check.title,
+    ...rest,
+    message: redact(message),
+    ...(hint !== undefined ? { hint: redact(hint) } : {}),
+    ...(evidence !== undefined ? { evidence: evidence.map(redact) } : {}),
+    docs: check.docs,
+  };
 }
 
 export interface RunOptions {

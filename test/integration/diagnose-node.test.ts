@@ -182,6 +182,38 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
     assert.match(bad.stderr, /--bundle/);
   });
 
+  it('check results quote node logs with secrets redacted: JSON, human output and JUnit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diagnose-redact-'));
+    const report = JSON.parse(fixture('healthy-containerd-flannel')) as { logs: { matches: unknown[] } };
+    report.logs.matches = [
+      {
+        source: 'kubelet',
+        signature: 'apiserver-unauthorized',
+        count: 2,
+        lines: [`E1128 bootstrap.go:265] Unauthorized: kubeadm join 10.0.0.4:6443 --token ${FAKE_TOKEN} --discovery-token-ca-cert-hash sha256:00`, 'E1128 request with Authorization: Basic dXNlcjpodW50ZXIy refused'],
+      },
+    ];
+    await withFake(
+      healthy(),
+      async (fake, kc) => {
+        putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+        const args = ['--skip-probes', '--checks', 'cluster.windows-nodes,node.host.*', '--probe-timeout', '5s'];
+        const r = await diag(kc, args, { inCluster: true });
+        const c = r.check('node.host.log-errors', 'win-1');
+        assert.equal(c.status, 'warn', c.message);
+        const evidence = (c.evidence ?? []).join('\n');
+        assert.match(evidence, /Unauthorized: kubeadm join 10\.0\.0\.4:6443 --token \[REDACTED\]/, 'the line is kept, the token is not');
+        assert.match(evidence, /Authorization: \[REDACTED\]/);
+        for (const out of [r.stdout, r.stderr]) assert.ok(!out.includes(FAKE_TOKEN) && !out.includes('dXNlcjpodW50ZXIy'));
+        const junit = join(dir, 'r.xml');
+        const human = await runDiagnose(['--kubeconfig', kc, ...args, '--junit-file', junit]);
+        assert.match(human.stdout, /--token \[REDACTED\]/);
+        for (const out of [human.stdout, human.stderr, readFileSync(junit, 'utf8')]) assert.ok(!out.includes(FAKE_TOKEN) && !out.includes('dXNlcjpodW50ZXIy'));
+      },
+      { run: nodeAgent({ 'win-1': asLog(JSON.stringify(report)) }) },
+    );
+  });
+
   it('redaction covers tokens, keys, bearer headers, passwords and SAS signatures', () => {
     const text = [
       `kubeadm join --token ${FAKE_TOKEN} x`,
