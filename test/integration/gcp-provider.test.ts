@@ -413,6 +413,26 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.ok(fake.instances.has(`${ZONE}/win-a`) && fake.instances.has(`${ZONE}/win-c`) && !fake.instances.has(`${ZONE}/win-b`));
     });
 
+    it('explains a 403 quotaExceeded on the insert as quota, fails only that VM and goes on with the others', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const quota = "Quota 'N2_CPUS' exceeded.  Limit: 8.0 in region europe-west1.";
+      fake.faults.refuse('POST', /\/zones\/[^/]+\/instances$/, 403, 'quotaExceeded', quota);
+      const results = record(await p.createVms(request(prepared, ['win-a', 'win-b', 'win-c'], { concurrency: 1 })));
+      assert.match(results[0]!.error ?? '', /^compute\.instances\.insert refused in project demo-proj, zone europe-west1-b: quota exceeded \(Quota 'N2_CPUS' exceeded/);
+      assert.match(results[0]!.error ?? '', /Ask for more quota \(IAM & Admin > Quotas in the Cloud console, region europe-west1; for CPUs, those of n2-standard-4;/);
+      assert.doesNotMatch(results[0]!.error ?? '', /not allowed|roles\/compute/);
+      assert.deepEqual(results.slice(1).map((r) => [r.instanceId, r.error]), [['win-b', undefined], ['win-c', undefined]], 'the batch went on');
+      assert.equal(inserts().length, 3, 'a quota refusal is not retried');
+      assert.ok(!fake.instances.has(`${ZONE}/win-a`));
+      // Outside createVms the same refusal is exit 1 with the advice, not exit 3 with the permission list.
+      fake.faults.refuse('POST', /\/global\/firewalls$/, 403, 'quotaExceeded', "Quota 'FIREWALLS' exceeded.  Limit: 200.0 globally.");
+      const err = await rejection(provider({ allowRdpFrom: '203.0.113.0/24' }).ensureFirewall(REF, prepared.placement));
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, /quota exceeded \(Quota 'FIREWALLS'.*Ask for more quota/);
+      assert.equal(err.hint, undefined);
+    });
+
     it('keeps waiting while an operation is still RUNNING, and reports one that never finishes', async () => {
       const p = provider();
       const prepared = await prepare(p);
@@ -566,6 +586,20 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.ok(events.slice(eventsBefore).some((e) => /rate-limiting API calls \(rateLimitExceeded\)/.test(e.message)), 'the 403 rate limit was retried');
       assert.ok(fake.requests.length >= 3);
       assert.ok(fake.requests.every((r) => r.principal === email), 'every call carried the key\'s JWT');
+    });
+
+    it('a 403 quotaExceeded through google-auth-library\'s HTTP client is quota, not permissions', async () => {
+      const p = provider({ authClient: undefined });
+      const prepared = await prepare(p);
+      fake.faults.refuse('POST', /\/zones\/[^/]+\/instances$/, 403, 'quotaExceeded', "Quota 'CPUS' exceeded.  Limit: 24.0 in region europe-west1.");
+      const results = record(await p.createVms(request(prepared, ['win-a', 'win-b'], { concurrency: 1 })));
+      assert.match(results[0]!.error ?? '', /refused .*: quota exceeded \(Quota 'CPUS' exceeded.*Ask for more quota/);
+      assert.equal(results[1]!.error, undefined);
+      // A real denial on the same call is still exit 3 with the permissions to grant.
+      fake.faults.refuse('GET', /\/global\/firewalls\//, 403, 'forbidden', "Required 'compute.firewalls.get' permission for 'projects/demo-proj/global/firewalls/win-k8s-demo-win'");
+      const denied = await rejection(p.ensureFirewall(REF, prepared.placement));
+      assert.equal(denied.exitCode, 3);
+      assert.match(denied.hint ?? '', /roles\/compute\.securityAdmin/);
     });
 
     it('a call without credentials, or signed with another key, is refused with 401: exit 3', async () => {

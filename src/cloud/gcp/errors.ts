@@ -12,6 +12,8 @@ export interface GcpErrorContext {
   project?: string | undefined;
   zone?: string | undefined;
   endpoint?: string | undefined;
+  /** The machine type being created, named in quota advice (CPU quotas are per family). */
+  machineType?: string | undefined;
 }
 
 interface GaxErrorLike {
@@ -113,6 +115,32 @@ export function isRateLimited(err: unknown): boolean {
   return (code === GRPC.resourceExhausted || code === GRPC.permissionDenied) && /rate ?limit/i.test(msg);
 }
 
+/**
+ * A resource quota (CPUs, addresses, disks, firewall rules): the API refuses the insert with
+ * 403 quotaExceeded, which is neither a permissions problem nor worth retrying. Per-minute API
+ * quotas are rate limits, told apart by their reason or wording.
+ */
+export function isQuotaExceeded(err: unknown): boolean {
+  const reason = gcpReason(err);
+  if (reason === 'quotaExceeded' || reason === 'QUOTA_EXCEEDED') return true;
+  if (isRateLimited(err)) return false;
+  const msg = rawMessage(err);
+  return gcpCode(err) === GRPC.permissionDenied && /\bquota\b/i.test(msg) && !/per (second|minute|100 seconds)/i.test(msg);
+}
+
+/**
+ * What to do about an exceeded quota, for a refused insert and a failed operation alike: the
+ * quota is named in the API's own text, so the advice says where to ask for more of it.
+ */
+export function quotaAdvice(detail: string, where: { machineType?: string | undefined; zone?: string | undefined }): string {
+  const region = where.zone?.replace(/-[a-z]$/, '');
+  const cpus = where.machineType ? `; for CPUs, those of ${where.machineType}` : '';
+  return (
+    `quota exceeded (${detail}). Ask for more quota (IAM & Admin > Quotas in the Cloud console${region ? `, region ${region}` : ''}${cpus}` +
+    `${region ? `; \`gcloud compute regions describe ${region}\` shows usage and limits` : ''}), or create fewer or smaller nodes.`
+  );
+}
+
 /** Worth another attempt: rate limits and the server's own failures (5xx). */
 export function isRetryable(err: unknown): boolean {
   if (isWinK8sError(err)) return false;
@@ -150,6 +178,9 @@ export function toWinK8sError(err: unknown, ctx: GcpErrorContext): WinK8sError {
       hint: 'refresh them with `gcloud auth application-default login`, and check that the system clock is right',
     });
   }
+  if (isQuotaExceeded(err)) {
+    return new OperationError(`${ctx.action} refused${where}: ${quotaAdvice(message, ctx)}`, { cause: err });
+  }
   if (code === GRPC.permissionDenied && !isRateLimited(err)) {
     return new EnvironmentError(`not allowed to call ${ctx.action}${where}: ${message}`, { cause: err, hint: PERMISSIONS_HINT });
   }
@@ -184,10 +215,7 @@ export function describeOperationError(error: OperationErrors, where: { machineT
   const detail = scrub(first?.message ?? 'no detail given');
   switch (code) {
     case 'QUOTA_EXCEEDED':
-      return {
-        code,
-        message: `quota exceeded (${detail}). Ask for more quota (IAM & Admin > Quotas, for the CPUs of ${where.machineType ?? 'the machine type'} in ${where.zone ?? 'the region'}), or create fewer or smaller nodes.`,
-      };
+      return { code, message: quotaAdvice(detail, where) };
     case 'ZONE_RESOURCE_POOL_EXHAUSTED':
     case 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS':
       return {

@@ -560,7 +560,7 @@ class GcpProvider implements CloudProvider {
         try {
           Object.assign(result, await this.createOne(s, req, nodeName, resource));
         } catch (err) {
-          const e = toWinK8sError(err, { action: 'compute.instances.insert', project: s.project, zone: s.zone, endpoint: this.clients?.endpoint });
+          const e = toWinK8sError(err, { action: 'compute.instances.insert', project: s.project, zone: s.zone, endpoint: this.clients?.endpoint, machineType: this.machineType });
           if (e.exitCode === 3) stopReason ??= e.message;
           result.error = e.message;
           this.sink({ level: 'warn', subject: nodeName, message: `not created: ${e.message}` });

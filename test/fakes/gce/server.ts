@@ -73,6 +73,11 @@ export interface GceFake {
      * error. A pattern fails the first insert whose name matches (for names chosen at random).
      */
     operationError(resource: string | RegExp, code: string, message: string): void;
+    /**
+     * The next `count` requests matching are refused with this HTTP error before anything is
+     * done, as the API refuses a call it will not start (a 403 quotaExceeded on an insert).
+     */
+    refuse(method: string, path: RegExp, status: number, reason: string, message: string, count?: number): void;
     /** The next request matching is carried out, but its answer is lost: the client sees a 503. */
     loseResponse(method: string, path: RegExp): void;
     /** Operations created from now on answer `polls` waits or gets with RUNNING before DONE. */
@@ -158,6 +163,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   let opCounter = 0;
   let slowPolls = 0;
   let lose: { method: string; path: RegExp } | undefined;
+  const refusals: Array<{ method: string; path: RegExp; error: ApiError; count: number }> = [];
   let idCounter = 1000;
 
   const base = () => `http://127.0.0.1:${port}/compute/v1`;
@@ -448,6 +454,11 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       rateLimited.count--;
       return sendError(res, new ApiError(rateLimited.status, rateLimited.reason, rateLimited.reason === 'userRateLimitExceeded' ? 'User Rate Limit Exceeded' : 'Rate Limit Exceeded'));
     }
+    const refusal = refusals.find((r) => r.count > 0 && r.method === method && r.path.test(url.pathname));
+    if (refusal) {
+      refusal.count--;
+      return sendError(res, refusal.error);
+    }
     if (serverErrors && serverErrors.count > 0) {
       serverErrors.count--;
       return sendError(res, new ApiError(serverErrors.status, 'backendError', 'Internal error. Please try again or contact Google Support.'));
@@ -517,6 +528,9 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       operationError(resource, code, message) {
         opErrors.push({ resource, code, message });
       },
+      refuse(method, path, status, reason, message, count = 1) {
+        refusals.push({ method, path, error: new ApiError(status, reason, message), count });
+      },
       loseResponse(method, path) {
         lose = { method, path };
       },
@@ -544,6 +558,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       mutations.clear();
       slowPolls = 0;
       lose = undefined;
+      refusals.length = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {
