@@ -23,6 +23,22 @@ import type { DiagnoseDocument, CheckResult } from '../../src/diagnose/types.js'
 import { selectChecks } from '../../src/diagnose/registry.js';
 
 import { DS_OWNER, diag, healthy, putHealthyWindowsNode, runDiagnose, tpl, withFake } from '../helpers/diagnose.js';
+import { elements, parseXml, textOf } from '../helpers/xml.js';
+
+/** The --junit-file output read by a strict XML reader: one testsuites root holding one testsuite. */
+function readJUnit(file: string) {
+  const root = parseXml(readFileSync(file, 'utf8'));
+  assert.equal(root.name, 'testsuites');
+  const suites = elements(root, 'testsuite');
+  assert.equal(suites.length, 1);
+  const suite = suites[0]!;
+  assert.equal(suite.attributes['name'], 'win-k8s diagnose');
+  assert.equal(root.attributes['tests'], suite.attributes['tests']);
+  assert.equal(root.attributes['failures'], suite.attributes['failures']);
+  const cases = elements(suite, 'testcase');
+  assert.equal(elements(suite).length, cases.length, 'a testsuite holds only testcases');
+  return { suite, cases };
+}
 
 describe('diagnose (API checks against the fake kube-apiserver)', function () {
   this.timeout(60_000);
@@ -284,17 +300,43 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
       assert.match(r.stdout, /✔ node\.ready \[win-1\]/);
       assert.match(r.stdout, /hint: reinstall with/);
       assert.match(r.stdout, /\d+ passed, \d+ warnings?, 1 failed, \d+ skipped\s*$/);
-      const xml = readFileSync(junit, 'utf8');
-      const suite = /<testsuite name="win-k8s diagnose" tests="(\d+)" failures="(\d+)" errors="0" skipped="(\d+)">/.exec(xml);
-      assert.ok(suite, xml);
-      const cases = [...xml.matchAll(/<testcase classname="([^"]+)" name="([^"]+)" time="0"(\/>|>([\s\S]*?)<\/testcase>)/g)];
-      assert.equal(cases.length, Number(suite[1]));
-      const failures = cases.filter((c) => /<failure /.test(c[4] ?? ''));
-      assert.equal(failures.length, Number(suite[2]));
-      assert.equal(failures.length, 1);
-      assert.equal(failures[0]![2], 'node.windows-build [win-1]');
-      assert.equal(cases.filter((c) => /<skipped /.test(c[4] ?? '')).length, Number(suite[3]));
-      assert.ok(cases.some((c) => c[2] === 'net.coredns' && c[3] === '/>'));
+      const { suite, cases } = readJUnit(junit);
+      // The same checks as the human output lists, one line each.
+      assert.equal(cases.length, [...r.stdout.matchAll(/^ {2}[✔!✖-] \S+/gm)].length);
+      assert.equal(Number(suite.attributes['tests']), cases.length);
+      const failures = cases.filter((c) => elements(c, 'failure').length > 0);
+      assert.equal(Number(suite.attributes['failures']), failures.length);
+      assert.deepEqual(failures.map((c) => c.attributes['name']), ['node.windows-build [win-1]']);
+      assert.match(textOf(elements(failures[0]!, 'failure')[0]!), /hint: reinstall with/);
+      const skipped = cases.filter((c) => elements(c, 'skipped').length > 0);
+      assert.equal(Number(suite.attributes['skipped']), skipped.length);
+      const coredns = cases.find((c) => c.attributes['name'] === 'net.coredns');
+      assert.ok(coredns && coredns.children.length === 0, 'a passed check has no child element');
+      // One testcase per check and node, named by both.
+      assert.ok(cases.some((c) => c.attributes['name'] === 'node.ready [win-1]' && c.attributes['classname'] === 'win-k8s.diagnose.node'));
+      assert.equal(new Set(cases.map((c) => c.attributes['name'])).size, cases.length);
+    });
+  });
+
+  it('--junit-file with --fail-on warn reports a warning as a <failure>', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21, runtime: 'containerd://1.6.28' });
+      putHealthyWindowsNode(fake, 'win-2', { octet: 22 });
+      const dir = mkdtempSync(join(tmpdir(), 'win-k8s-diag-'));
+      const args = ['--kubeconfig', kc, '--skip-probes', '--skip-node-checks', '--checks', 'node.runtime'];
+      const plain = await runDiagnose([...args, '--junit-file', join(dir, 'plain.xml')]);
+      assert.equal(plain.code, 0);
+      let { suite, cases } = readJUnit(join(dir, 'plain.xml'));
+      assert.equal(suite.attributes['failures'], '0');
+      assert.equal(elements(cases.find((c) => c.attributes['name'] === 'node.runtime [win-1]')!, 'system-out').length, 1);
+      const strict = await runDiagnose([...args, '--fail-on', 'warn', '--junit-file', join(dir, 'strict.xml')]);
+      assert.equal(strict.code, 1);
+      ({ suite, cases } = readJUnit(join(dir, 'strict.xml')));
+      assert.equal(suite.attributes['failures'], '1');
+      const failed = cases.filter((c) => elements(c, 'failure').length > 0);
+      assert.deepEqual(failed.map((c) => c.attributes['name']), ['node.runtime [win-1]']);
+      assert.equal(elements(failed[0]!, 'failure')[0]!.attributes['type'], 'warn');
+      assert.deepEqual(cases.filter((c) => c.children.length === 0).map((c) => c.attributes['name']), ['node.runtime [win-2]']);
     });
   });
 
