@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../cluster/client.js';
 import { apiError } from '../cluster/client.js';
 import { discover } from '../cluster/discovery.js';
+import { UsageError, isWinK8sError } from '../errors.js';
 import { runProbes } from './probes.js';
 import { mapBounded, resultKey, runChecks, summarize } from './runner.js';
 import { withWorkspace } from './workspace.js';
@@ -29,11 +30,14 @@ export interface DiagnoseOptions {
   /** Fills snap.nodeReports for the selected nodes (the on-node script); see node-exec.ts. */
   collectNodeReports?: (ws: import('./workspace.js').Workspace | undefined, snap: Snapshot) => Promise<Snapshot['nodeReports']>;
   progress?: (message: string) => void;
+  warn?: (message: string) => void;
+  /** Told the name of each temporary namespace as it is created. */
+  onNamespace?: (name: string) => void;
   /** Sees every snapshot after its extra data was gathered (the --bundle writer keeps them). */
   onGathered?: (snap: Snapshot) => void;
 }
 
-export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions, 'nodes' | 'pool'>): Promise<Snapshot> {
+export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions, 'nodes' | 'pool'>, checkNames = false): Promise<Snapshot> {
   const server = cluster.resolved.server;
   try {
     const facts = await discover(cluster);
@@ -47,8 +51,21 @@ export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions,
       cluster.core.listServiceForAllNamespaces({}),
     ]);
     const windowsNodes = nodes.items.filter((n: k8s.V1Node) => opts.nodes.length === 0 || opts.nodes.includes(n.metadata?.name ?? ''));
+    if (checkNames) {
+      // A typo in --node is a usage error, not a cluster without Windows nodes.
+      const problems = opts.nodes
+        .filter((name) => !windowsNodes.some((n) => n.metadata?.name === name))
+        .map((name) => {
+          const any = allNodes.items.find((n) => n.metadata?.name === name);
+          if (!any) return `no node named ${name}`;
+          if (any.metadata?.labels?.['kubernetes.io/os'] !== 'windows') return `${name} is not a Windows node`;
+          return `${name} is not in pool ${opts.pool}`;
+        });
+      if (problems.length > 0) throw new UsageError(problems.join('; '), { field: '--node' });
+    }
     return { serverVersion: facts.gitVersion, facts: { cni: facts.cni, name: facts.name, endpoint: facts.endpoint }, windowsNodes, allNodes: allNodes.items, pods: pods.items, events: events.items, dnsSlices: slices.items, services: services.items };
   } catch (err) {
+    if (isWinK8sError(err)) throw err;
     throw apiError(err, 'read the cluster state for diagnose', server);
   }
 }
@@ -98,27 +115,62 @@ function needsOf(checks: readonly CheckDefinition[], opts: DiagnoseOptions, snap
  * Adds the costly data the selected checks need: kubelet reachability, and — in one
  * temporary namespace, deleted however this ends — the probes and the on-node reports.
  */
-async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, opts: DiagnoseOptions): Promise<void> {
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Adds the costly data the selected checks need: kubelet reachability, and — in one
+ * temporary namespace, deleted however this ends — the on-node reports and the probes. A
+ * refusal there (RBAC, admission) fails those checks with the reason and keeps every other
+ * result: a read-only user still gets the API checks.
+ */
+async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, opts: DiagnoseOptions, budgetMs?: number): Promise<void> {
   const tasks: Promise<void>[] = [];
   if (needs.has('kubelet')) tasks.push(kubeletReachability(cluster, snap.windowsNodes).then((m) => void (snap.kubelet = m)));
+  const timeoutMs = Math.min(opts.probeTimeoutMs ?? 120_000, budgetMs ?? Infinity);
+  const nodeReportsFailed = (why: string) => {
+    if (!needs.has('nodeReports') || snap.nodeReports) return;
+    snap.nodeReports = new Map(snap.windowsNodes.map((n) => [n.metadata?.name ?? '', { error: `the node script could not be started: ${why}` }]));
+  };
+  const probesFailed = (why: string) => {
+    if (needs.has('probes') && !snap.probes) snap.probes = { nodes: new Map(), setupError: why };
+  };
   if (needs.has('probes') || needs.has('nodeReports')) {
     tasks.push(
-      withWorkspace(cluster, { pollMs: opts.pollMs ?? 1000, privileged: needs.has('nodeReports') }, async (ws) => {
-        opts.progress?.(`running in-cluster checks in namespace ${ws.namespace} (removed afterwards)`);
-        // The node script first: while probe pods run, their HNS endpoints would look leaked to it.
-        if (needs.has('nodeReports')) snap.nodeReports = await opts.collectNodeReports!(ws, snap);
-        if (needs.has('probes')) {
-          snap.probes = await runProbes(ws, {
-            windowsNodes: snap.windowsNodes,
-            allNodes: snap.allNodes ?? snap.windowsNodes,
-            services: snap.services ?? [],
-            dnsSlices: snap.dnsSlices,
-            externalTarget: opts.externalTarget,
-            timeoutMs: opts.probeTimeoutMs ?? 120_000,
-            repeat: opts.probeRepeat ?? 10,
-            signal: opts.signal,
-          });
-        }
+      withWorkspace(
+        cluster,
+        { pollMs: opts.pollMs ?? 1000, privileged: needs.has('nodeReports'), signal: opts.signal, onLeftBehind: (m) => opts.warn?.(m) },
+        async (ws) => {
+          opts.onNamespace?.(ws.namespace);
+          opts.progress?.(`running in-cluster checks in namespace ${ws.namespace} (removed afterwards)`);
+          // The node script first: while probe pods run, their HNS endpoints would look leaked to it.
+          if (needs.has('nodeReports')) {
+            try {
+              snap.nodeReports = await opts.collectNodeReports!(ws, snap);
+            } catch (err) {
+              nodeReportsFailed(messageOf(err));
+            }
+          }
+          if (needs.has('probes') && !opts.signal?.aborted) {
+            try {
+              snap.probes = await runProbes(ws, {
+                windowsNodes: snap.windowsNodes,
+                allNodes: snap.allNodes ?? snap.windowsNodes,
+                services: snap.services ?? [],
+                dnsSlices: snap.dnsSlices,
+                externalTarget: opts.externalTarget,
+                timeoutMs,
+                repeat: opts.probeRepeat ?? 10,
+                signal: opts.signal,
+              });
+            } catch (err) {
+              probesFailed(messageOf(err));
+            }
+          }
+        },
+      ).catch((err: unknown) => {
+        // The namespace itself was refused.
+        nodeReportsFailed(messageOf(err));
+        probesFailed(messageOf(err));
       }),
     );
   }
@@ -142,13 +194,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  */
 export async function diagnose(cluster: Cluster, opts: DiagnoseOptions, onRound?: (round: number, failing: number) => void): Promise<DiagnoseDocument> {
   const deadline = Date.now() + opts.waitMs;
-  const first = await takeSnapshot(cluster, opts);
+  const first = await takeSnapshot(cluster, opts, true);
   await gather(cluster, first, needsOf(opts.checks, opts, first), opts);
   let results = await runChecks(opts.checks, first);
   for (let round = 2; ; round++) {
     const failing = results.filter((r) => isFailing(r, opts.failOn));
-    // Skips caused by a failing fatal check must be retried too, or they would stay skipped.
-    const retry = results.filter((r) => isFailing(r, opts.failOn) || r.status === 'skip');
+    // Skips caused by a failing fatal check are retried with it; other skips (no Linux node,
+    // a Docker node without run-command) would not change by waiting.
+    const retry = results.filter((r) => isFailing(r, opts.failOn) || (r.status === 'skip' && /^skipped: \S+ (failed|was skipped)$/.test(r.message)));
     if (failing.length === 0 || Date.now() >= deadline || opts.signal?.aborted) break;
     onRound?.(round, failing.length);
     await sleep(Math.min(opts.intervalMs ?? 2000, Math.max(0, deadline - Date.now())), opts.signal);
@@ -158,7 +211,8 @@ export async function diagnose(cluster: Cluster, opts: DiagnoseOptions, onRound?
     const fresh = snap.windowsNodes.flatMap((n) => opts.checks.map((c) => resultKey({ id: c.id, ...(c.scope === 'node' ? { node: n.metadata?.name } : {}) })));
     const only = new Set([...retry.map(resultKey), ...fresh.filter((k) => !known.has(k))]);
     // Only what the checks to re-run need is gathered again (probes cost pods).
-    await gather(cluster, snap, needsOf(opts.checks.filter((c) => [...only].some((k) => k.startsWith(`${c.id}@`))), opts, snap), opts);
+    // A round may not outlast --wait by a whole probe timeout.
+    await gather(cluster, snap, needsOf(opts.checks.filter((c) => [...only].some((k) => k.startsWith(`${c.id}@`))), opts, snap), opts, Math.max(5_000, deadline - Date.now()));
     results = await runChecks(opts.checks, snap, { previous: results, only });
   }
   return summarize(results);

@@ -79,10 +79,19 @@ function probeCheck(o: { id: string; title: string; kind: ProbeKind; evaluate: E
       if ('skipped' in outcome) return { status: 'skip', message: `skipped: ${outcome.skipped}` };
       if ('notStarted' in outcome) return { status: 'fail', message: `probe pod ${outcome.notStarted}`, hint: notStartedHint(outcome.notStarted) };
       const labels = byLabel(outcome.attempts);
-      if (labels.size === 0) {
-        return { status: 'fail', message: `the probe exited ${outcome.exitCode} without a result`, hint: 'read the probe pod log: the probe script itself failed', evidence: outcome.log.split('\n').slice(-5).filter(Boolean) };
-      }
-      return o.evaluate(labels, snap, name);
+      const tail = outcome.log.split('\n').slice(-5).filter(Boolean);
+      const cut = outcome.timedOut ? `was cut off at --probe-timeout (${outcome.timedOut})` : `stopped (exit ${outcome.exitCode})`;
+      const cutHint = outcome.timedOut ? 'targets that time out slow every attempt down: fix the failing ones first, or raise --probe-timeout' : 'read the probe pod log: the probe script itself failed';
+      if (labels.size === 0) return { status: 'fail', message: `the probe ${cut} without a result`, hint: cutHint, evidence: tail };
+      // A target that printed nothing was never tried: judging only the others would hide it.
+      const missing = outcome.expected.filter((l) => !labels.has(l));
+      if (missing.length > 0) return { status: 'fail', message: `${missing.join(', ')} never tried: the probe ${cut}`, hint: cutHint, evidence: [...[...labels.entries()].map(([l, st]) => describe(l, st)), ...tail] };
+      const verdictNow = o.evaluate(labels, snap, name);
+      if (verdictNow.status !== 'pass') return outcome.timedOut ? { ...verdictNow, message: `${verdictNow.message} (the probe ${cut})` } : verdictNow;
+      const short = [...labels.entries()].filter(([, st]) => st.ok + st.failed < outcome.repeat).map(([l]) => l);
+      if (outcome.timedOut || short.length > 0) return { status: 'warn', message: `every attempt made passed, but the probe ${cut} before its ${outcome.repeat} rounds`, hint: cutHint, evidence: verdictNow.evidence ?? [] };
+      if (outcome.exitCode !== 0) return { status: 'fail', message: `the probe exited ${outcome.exitCode} though every attempt it printed passed`, hint: 'read the probe pod log: the probe script itself failed', evidence: tail };
+      return verdictNow;
     },
   };
 }
@@ -150,6 +159,9 @@ export const PROBE_CHECKS: CheckDefinition[] = [
     run(snap, node: k8s.V1Node | undefined) {
       const name = node?.metadata?.name ?? '';
       if (!snap.probes) return { status: 'skip', message: 'skipped: probes not run (--skip-probes)' };
+      if (snap.probes.setupError) {
+        return { status: 'fail', message: `the probes could not be set up: ${snap.probes.setupError}`, hint: 'diagnose needs to create a namespace and pods, Services and config maps in it (see the README), and admission policies must allow them; --skip-probes runs the rest' };
+      }
       const n = snap.probes.nodes.get(name);
       if (!n) return { status: 'skip', message: 'skipped: no probe ran on this node' };
       if (n.serverNotStarted) return { status: 'fail', message: `the probe server pod ${n.serverNotStarted}`, hint: notStartedHint(n.serverNotStarted) };

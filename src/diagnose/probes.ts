@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { readTemplate } from '../bootstrap/templates.js';
 import { windowsReleaseForBuild } from '../compat/windows.js';
+import { mapBounded } from './runner.js';
 import type { PodResult, Workspace } from './workspace.js';
 
 /**
@@ -11,15 +12,18 @@ import type { PodResult, Workspace } from './workspace.js';
  * `kubectl logs` permissions is needed.
  */
 
-// agnhost is the Kubernetes e2e test image: one manifest list with Linux and Windows
-// (ltsc2019, ltsc2022) variants, so the same name serves on both sides.
+// agnhost, the Kubernetes e2e test image, serves the Linux side. Its Windows variants stop at
+// ltsc2022, so Windows servers run templates/diagnose/probe-server.ps1 in servercore instead.
 export const AGNHOST_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53';
-// Clients need Windows PowerShell (Resolve-DnsName with -TcpOnly) and curl.exe: servercore.
+// Windows pods need Windows PowerShell (Resolve-DnsName -TcpOnly, HttpListener) and curl.exe:
+// servercore, tagged for the node's own build (process isolation needs the build to match).
 export const windowsClientImage = (imageTag: string) => `mcr.microsoft.com/windows/servercore:${imageTag}`;
 export const HTTP_PORT = 8080;
 export const UDP_PORT = 8081;
 /** A body above any VXLAN-reduced MTU (1450, or 1400 on Azure) in both directions. */
 export const LARGE_PAYLOAD = 9000;
+/** Pods created at a time: an API server takes bursts, not a thousand creates at once. */
+const CREATE_CONCURRENCY = 16;
 const PROBE_LINE = /^WIN-K8S-PROBE (ok|fail) (\S+)(?: (.*))?$/;
 
 export type ProbeKind = 'dns-udp' | 'dns-tcp' | 'egress' | 'pods' | 'from-linux' | 'services' | 'nodeport' | 'localhost' | 'udp' | 'mtu';
@@ -30,10 +34,22 @@ export interface Attempt {
   detail: string;
 }
 
-export type ProbeOutcome = { skipped: string } | { notStarted: string } | { exitCode: number; attempts: Attempt[]; log: string };
+export type ProbeOutcome =
+  | { skipped: string }
+  | { notStarted: string }
+  | {
+      exitCode: number;
+      attempts: Attempt[];
+      log: string;
+      /** The labels the probe was given: one that printed nothing means the script stopped. */
+      expected: string[];
+      repeat: number;
+      /** Set when the pod was still running at --probe-timeout: the attempts are the partial log. */
+      timedOut?: string;
+    };
 
 export interface NodeProbes {
-  /** Why the node's server pod did not start, if it did not (nothing else can run then). */
+  /** Why the node's server pod did not become ready, if it did not (nothing else can run then). */
   serverNotStarted?: string;
   outcomes: Map<ProbeKind, ProbeOutcome>;
 }
@@ -45,6 +61,8 @@ export interface ProbeReport {
   corednsPodIp?: string | undefined;
   linuxNode?: string | undefined;
   externalTarget?: string | undefined;
+  /** Set when the probes could not be set up at all (e.g. pods or Services refused). */
+  setupError?: string;
 }
 
 export interface ProbeInput {
@@ -98,12 +116,16 @@ interface Target {
   [key: string]: unknown;
 }
 
-function basePod(name: string, node: string, labels: Record<string, string> = {}): k8s.V1Pod {
+function basePod(name: string, node: string, os: 'windows' | 'linux', labels: Record<string, string> = {}): k8s.V1Pod {
   return {
     metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'win-k8s', 'win-k8s.io/probe': 'true', ...labels } },
     spec: {
-      // Pinned by nodeName, as the e2e tests do: the probe must run on this node, taints or not.
+      // Pinned by nodeName, as the e2e tests do: the probe must run on this node, taints or not;
+      // tolerating every taint keeps a NoExecute one from evicting it mid-probe.
       nodeName: node,
+      nodeSelector: { 'kubernetes.io/os': os },
+      os: { name: os },
+      tolerations: [{ operator: 'Exists' }],
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 0,
       automountServiceAccountToken: false,
@@ -112,35 +134,49 @@ function basePod(name: string, node: string, labels: Record<string, string> = {}
   };
 }
 
-function serverContainer(): k8s.V1Container {
-  return {
-    name: 'server',
-    image: AGNHOST_IMAGE,
-    args: ['netexec', `--http-port=${HTTP_PORT}`, `--udp-port=${UDP_PORT}`],
-    ports: [
-      { containerPort: HTTP_PORT, protocol: 'TCP' },
-      { containerPort: UDP_PORT, protocol: 'UDP' },
-    ],
-  };
+const serverPorts: k8s.V1ContainerPort[] = [
+  { containerPort: HTTP_PORT, protocol: 'TCP' },
+  { containerPort: UDP_PORT, protocol: 'UDP' },
+];
+// Clients start only once servers answer: a server still binding its port is not a fault.
+const serverReadiness: k8s.V1Probe = { tcpSocket: { port: HTTP_PORT }, periodSeconds: 2, failureThreshold: 30 };
+
+function linuxServerContainer(): k8s.V1Container {
+  return { name: 'server', image: AGNHOST_IMAGE, args: ['netexec', `--http-port=${HTTP_PORT}`, `--udp-port=${UDP_PORT}`], ports: serverPorts, readinessProbe: serverReadiness };
 }
 
-function windowsProbeContainer(imageTag: string, targets: Target[], repeat: number): k8s.V1Container {
+const powershell = (script: string) => ['powershell.exe', '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', `C:\\win-k8s\\${script}`];
+const scriptMount: k8s.V1VolumeMount = { name: 'probe-script', mountPath: 'C:\\win-k8s', readOnly: true };
+
+function windowsServerContainer(imageTag: string): k8s.V1Container {
+  return { name: 'server', image: windowsClientImage(imageTag), command: powershell('probe-server.ps1'), ports: serverPorts, readinessProbe: serverReadiness, volumeMounts: [scriptMount] };
+}
+
+/** Seconds per attempt so that every try of every target fits in the budget (pod start aside). */
+export function attemptTimeoutSeconds(timeoutMs: number, targets: number, repeat: number): number {
+  const forAttempts = Math.max(0, timeoutMs / 1000 - 30 - (repeat - 1));
+  return Math.max(1, Math.min(5, Math.floor(forAttempts / Math.max(1, targets * repeat))));
+}
+
+function windowsProbeContainer(imageTag: string, targets: Target[], repeat: number, timeoutMs: number): k8s.V1Container {
   return {
     name: 'probe',
     image: windowsClientImage(imageTag),
-    command: ['powershell.exe', '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', 'C:\\win-k8s\\probe.ps1'],
+    command: powershell('probe.ps1'),
     env: [
       { name: 'WIN_K8S_PROBE_TARGETS', value: JSON.stringify(targets) },
       { name: 'WIN_K8S_PROBE_REPEAT', value: String(repeat) },
+      { name: 'WIN_K8S_PROBE_ATTEMPT_TIMEOUT', value: String(attemptTimeoutSeconds(timeoutMs, targets.length, repeat)) },
     ],
-    volumeMounts: [{ name: 'probe-script', mountPath: 'C:\\win-k8s', readOnly: true }],
+    volumeMounts: [scriptMount],
   };
 }
 
 /** Linux clients only connect over TCP: agnhost's `connect` exits non-zero when it cannot. */
-function linuxProbeContainer(targets: Array<{ label: string; address: string }>, repeat: number): k8s.V1Container {
+function linuxProbeContainer(targets: Array<{ label: string; address: string }>, repeat: number, timeoutMs: number): k8s.V1Container {
+  const seconds = attemptTimeoutSeconds(timeoutMs, targets.length, repeat);
   const lines = targets.map(
-    (t) => `if /agnhost connect --timeout=5s ${t.address} >/tmp/err 2>&1; then echo "WIN-K8S-PROBE ok ${t.label} 0"; else echo "WIN-K8S-PROBE fail ${t.label} TCP connect to ${t.address} failed: $(tr '\\n' ' ' </tmp/err)"; failed=1; fi`,
+    (t) => `if /agnhost connect --timeout=${seconds}s ${t.address} >/tmp/err 2>&1; then echo "WIN-K8S-PROBE ok ${t.label} 0"; else echo "WIN-K8S-PROBE fail ${t.label} TCP connect to ${t.address} failed: $(tr '\\n' ' ' </tmp/err)"; failed=1; fi`,
   );
   const script = [`failed=0`, `i=0`, `while [ $i -lt ${repeat} ]; do`, ...lines.map((l) => `  ${l}`), `  i=$((i+1))`, `  [ $i -lt ${repeat} ] && sleep 1`, `done`, `exit $failed`].join('\n');
   return { name: 'probe', image: AGNHOST_IMAGE, command: ['/bin/sh', '-c', script] };
@@ -154,15 +190,21 @@ function clusterDns(input: ProbeInput): { vip?: string | undefined; podIp?: stri
   return { vip: svc?.spec?.clusterIP, podIp };
 }
 
-async function outcomeOf(ws: Workspace, name: string, container: string, input: ProbeInput): Promise<ProbeOutcome> {
-  const r: PodResult = await ws.result(name, container, input.timeoutMs, input.signal);
-  if (r.notStarted !== undefined) return { notStarted: r.notStarted };
-  return { exitCode: r.exitCode ?? -1, attempts: parseProbeLog(r.log), log: r.log };
+async function outcomeOf(ws: Workspace, name: string, expected: string[], input: ProbeInput): Promise<ProbeOutcome> {
+  const r: PodResult = await ws.result(name, 'probe', input.timeoutMs, input.signal);
+  const attempts = parseProbeLog(r.log);
+  if (r.notStarted !== undefined) {
+    // A probe still trying when time ran out has results already: judge them, say it was cut.
+    if (attempts.length > 0) return { exitCode: -1, attempts, log: r.log, expected, repeat: input.repeat, timedOut: r.notStarted };
+    return { notStarted: r.notStarted };
+  }
+  return { exitCode: r.exitCode ?? -1, attempts, log: r.log, expected, repeat: input.repeat };
 }
 
 /**
  * Runs every probe for the selected Windows nodes in `ws`. Servers first (clients need their
- * IPs), then all clients at once; each wait is bounded by the probe timeout.
+ * IPs and wait until the servers answer), then the clients: created a few at a time, awaited
+ * together; each wait is bounded by the probe timeout.
  */
 export async function runProbes(ws: Workspace, input: ProbeInput): Promise<ProbeReport> {
   const dns = clusterDns(input);
@@ -170,33 +212,34 @@ export async function runProbes(ws: Workspace, input: ProbeInput): Promise<Probe
   const report: ProbeReport = { nodes: new Map(), dnsServiceIp: dns.vip, corednsPodIp: dns.podIp, linuxNode: linux ? nameOf(linux) : undefined, externalTarget: input.externalTarget };
   const windows = input.windowsNodes.map((n) => ({ node: n, name: nameOf(n), tag: imageTagOf(n) }));
   for (const w of windows) report.nodes.set(w.name, { outcomes: new Map() });
+  const stopped = () => input.signal?.aborted === true;
 
-  await ws.createConfigMap('win-k8s-probe', { 'probe.ps1': readTemplate('diagnose/probe.ps1') });
+  await ws.createConfigMap('win-k8s-probe', { 'probe.ps1': readTemplate('diagnose/probe.ps1'), 'probe-server.ps1': readTemplate('diagnose/probe-server.ps1') });
   const runnable = windows.filter((w) => {
     if (w.tag) return true;
     report.nodes.get(w.name)!.serverNotStarted = 'no probe image: the node has no supported node.kubernetes.io/windows-build label';
     return false;
   });
-  for (const w of runnable) {
-    const pod = basePod(podName('srv', w.name), w.name, { 'win-k8s.io/probe-role': 'server-windows' });
-    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'windows' };
-    pod.spec!.containers = [serverContainer()];
+  await mapBounded(runnable, CREATE_CONCURRENCY, async (w) => {
+    if (stopped()) return;
+    const pod = basePod(podName('srv', w.name), w.name, 'windows', { 'win-k8s.io/probe-role': 'server-windows' });
+    pod.spec!.containers = [windowsServerContainer(w.tag!)];
+    pod.spec!.volumes = [scriptVolume];
+    await ws.createPod(pod);
+  });
+  if (linux && !stopped()) {
+    const pod = basePod('srv-linux', nameOf(linux), 'linux', { 'win-k8s.io/probe-role': 'server-linux' });
+    pod.spec!.containers = [linuxServerContainer()];
     await ws.createPod(pod);
   }
-  if (linux) {
-    const pod = basePod('srv-linux', nameOf(linux), { 'win-k8s.io/probe-role': 'server-linux' });
-    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'linux' };
-    pod.spec!.containers = [serverContainer()];
-    await ws.createPod(pod);
-  }
-  const ports = (udp: boolean): k8s.V1ServicePort[] => [{ name: 'http', port: HTTP_PORT, targetPort: HTTP_PORT, protocol: 'TCP' }, ...(udp ? [{ name: 'udp', port: UDP_PORT, targetPort: UDP_PORT, protocol: 'UDP' }] : [])];
-  const svcWindows = await ws.createService({ metadata: { name: 'svc-windows' }, spec: { type: 'NodePort', selector: { 'win-k8s.io/probe-role': 'server-windows' }, ports: ports(false) } });
-  const svcLinux = linux ? await ws.createService({ metadata: { name: 'svc-linux' }, spec: { selector: { 'win-k8s.io/probe-role': 'server-linux' }, ports: ports(false) } }) : undefined;
+  const ports: k8s.V1ServicePort[] = [{ name: 'http', port: HTTP_PORT, targetPort: HTTP_PORT, protocol: 'TCP' }];
+  const svcWindows = await ws.createService({ metadata: { name: 'svc-windows' }, spec: { type: 'NodePort', selector: { 'win-k8s.io/probe-role': 'server-windows' }, ports } });
+  const svcLinux = linux ? await ws.createService({ metadata: { name: 'svc-linux' }, spec: { selector: { 'win-k8s.io/probe-role': 'server-linux' }, ports } }) : undefined;
   const nodePort = svcWindows.spec?.ports?.[0]?.nodePort;
 
   const [linuxServer, ...servers] = await Promise.all([
-    linux ? ws.waitRunning('srv-linux', input.timeoutMs, input.signal) : Promise.resolve(undefined),
-    ...runnable.map((w) => ws.waitRunning(podName('srv', w.name), input.timeoutMs, input.signal)),
+    linux ? ws.waitReady('srv-linux', input.timeoutMs, input.signal) : Promise.resolve(undefined),
+    ...runnable.map((w) => ws.waitReady(podName('srv', w.name), input.timeoutMs, input.signal)),
   ]);
   const started: Array<{ name: string; tag: string; node: k8s.V1Node; ip: string }> = [];
   for (const [i, w] of runnable.entries()) {
@@ -207,79 +250,84 @@ export async function runProbes(ws: Workspace, input: ProbeInput): Promise<Probe
   const linuxIp = linuxServer?.podIP;
   const noLinux = linux ? (linuxIp ? undefined : `the Linux peer on ${nameOf(linux)} did not start: ${await ws.whyNotDone('srv-linux', 'server', input.timeoutMs, input.signal)}`) : 'no Ready schedulable Linux node for the Linux peer';
 
-  type Job = { node: string; kind: ProbeKind; run: () => Promise<ProbeOutcome> };
+  // Each job creates its pod (bounded) and hands back the wait, so all pods run at once.
+  type Job = { node: string; kind: ProbeKind; start: () => Promise<() => Promise<ProbeOutcome>> };
   const jobs: Job[] = [];
-  const windowsClient = async (w: (typeof started)[number], kind: ProbeKind, targets: Target[], extra?: (pod: k8s.V1Pod) => void): Promise<ProbeOutcome> => {
+  const windowsClient = (w: (typeof started)[number], kind: ProbeKind, targets: Target[], extra?: (pod: k8s.V1Pod) => void) => async () => {
     const name = podName(kind, w.name);
-    const pod = basePod(name, w.name);
-    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'windows' };
-    pod.spec!.containers = [windowsProbeContainer(w.tag, targets, input.repeat)];
+    const pod = basePod(name, w.name, 'windows');
+    pod.spec!.containers = [windowsProbeContainer(w.tag, targets, input.repeat, input.timeoutMs)];
     pod.spec!.volumes = [scriptVolume];
     extra?.(pod);
     await ws.createPod(pod);
-    return outcomeOf(ws, name, 'probe', input);
+    return () => outcomeOf(ws, name, targets.map((t) => t.label), input);
   };
-  const linuxClient = async (w: (typeof started)[number], kind: ProbeKind, targets: Array<{ label: string; address: string }>): Promise<ProbeOutcome> => {
+  const linuxClient = (w: (typeof started)[number], kind: ProbeKind, targets: Array<{ label: string; address: string }>) => async () => {
     const name = podName(kind, w.name);
-    const pod = basePod(name, linux ? nameOf(linux) : '');
-    pod.spec!.nodeSelector = { 'kubernetes.io/os': 'linux' };
-    pod.spec!.containers = [linuxProbeContainer(targets, input.repeat)];
+    const pod = basePod(name, linux ? nameOf(linux) : '', 'linux');
+    pod.spec!.containers = [linuxProbeContainer(targets, input.repeat, input.timeoutMs)];
     await ws.createPod(pod);
-    return outcomeOf(ws, name, 'probe', input);
+    return () => outcomeOf(ws, name, targets.map((t) => t.label), input);
   };
-  const skip = (reason: string) => async (): Promise<ProbeOutcome> => ({ skipped: reason });
+  const skip = (reason: string) => async () => async (): Promise<ProbeOutcome> => ({ skipped: reason });
 
   for (const [i, w] of started.entries()) {
-    const add = (kind: ProbeKind, run: () => Promise<ProbeOutcome>) => jobs.push({ node: w.name, kind, run });
+    const add = (kind: ProbeKind, start: Job['start']) => jobs.push({ node: w.name, kind, start });
+    // The short name is a Service of the probes' own namespace: "kubernetes" resolves only from
+    // pods in "default", through the namespace's search suffix.
     const dnsTargets = (tcp: boolean): Target[] => [
       { label: 'fqdn-via-service', kind: 'dns', name: 'kubernetes.default.svc.cluster.local', server: dns.vip, tcp },
-      { label: 'short-name', kind: 'dns', name: 'kubernetes', tcp },
+      { label: 'short-name', kind: 'dns', name: 'svc-windows', tcp },
       { label: 'negative-control', kind: 'dns', name: 'kubernetezzzzzzzz.default.svc.cluster.local', server: dns.vip, tcp, expect: 'nxdomain' },
       ...(dns.podIp ? [{ label: 'fqdn-via-coredns-pod', kind: 'dns' as const, name: 'kubernetes.default.svc.cluster.local', server: dns.podIp, tcp }] : []),
     ];
     if (dns.vip) {
-      add('dns-udp', () => windowsClient(w, 'dns-udp', dnsTargets(false)));
-      add('dns-tcp', () => windowsClient(w, 'dns-tcp', dnsTargets(true)));
+      add('dns-udp', windowsClient(w, 'dns-udp', dnsTargets(false)));
+      add('dns-tcp', windowsClient(w, 'dns-tcp', dnsTargets(true)));
     } else {
       add('dns-udp', skip('the kube-system/kube-dns Service has no ClusterIP'));
       add('dns-tcp', skip('the kube-system/kube-dns Service has no ClusterIP'));
     }
     if (input.externalTarget) {
       const [host, port] = splitHostPort(input.externalTarget);
-      add('egress', () => windowsClient(w, 'egress', [{ label: 'external-dns', kind: 'dns', name: host }, { label: 'external-tcp', kind: 'tcp', host, port }]));
+      add('egress', windowsClient(w, 'egress', [{ label: 'external-dns', kind: 'dns', name: host }, { label: 'external-tcp', kind: 'tcp', host, port }]));
     } else add('egress', skip('no --external-target'));
     const peer = started.length > 1 ? started[(i + 1) % started.length] : undefined;
     const podTargets: Target[] = [
       ...(linuxIp ? [{ label: 'to-linux', kind: 'http' as const, url: `http://${linuxIp}:${HTTP_PORT}/hostname` }] : []),
       ...(peer ? [{ label: `to-windows`, kind: 'http' as const, url: `http://${peer.ip}:${HTTP_PORT}/hostname`, node: peer.name }] : []),
     ];
-    add('pods', podTargets.length > 0 ? () => windowsClient(w, 'pods', podTargets) : skip(noLinux ?? 'no peer'));
-    add('from-linux', linuxIp ? () => linuxClient(w, 'from-linux', [{ label: 'from-linux', address: `${w.ip}:${HTTP_PORT}` }]) : skip(noLinux ?? ''));
+    add('pods', podTargets.length > 0 ? windowsClient(w, 'pods', podTargets) : skip(noLinux ?? 'no peer'));
+    add('from-linux', linuxIp ? linuxClient(w, 'from-linux', [{ label: 'from-linux', address: `${w.ip}:${HTTP_PORT}` }]) : skip(noLinux ?? ''));
     const svcTargets: Target[] = [
       { label: 'service-windows', kind: 'http', url: `http://${svcWindows.spec?.clusterIP}:${HTTP_PORT}/hostname` },
       ...(svcLinux && linuxIp ? [{ label: 'service-linux', kind: 'http' as const, url: `http://${svcLinux.spec?.clusterIP}:${HTTP_PORT}/hostname` }] : []),
     ];
-    add('services', () => windowsClient(w, 'services', svcTargets));
+    add('services', windowsClient(w, 'services', svcTargets));
     const nodeIp = internalIp(w.node);
     // A node reaching its own NodePort does not work on Windows by design: test from a Linux node.
-    add('nodeport', linuxIp && nodeIp && nodePort ? () => linuxClient(w, 'nodeport', [{ label: 'nodeport', address: `${nodeIp}:${nodePort}` }]) : skip(noLinux ?? 'the node has no InternalIP or the Service no nodePort'));
+    add('nodeport', linuxIp && nodeIp && nodePort ? linuxClient(w, 'nodeport', [{ label: 'nodeport', address: `${nodeIp}:${nodePort}` }]) : skip(noLinux ?? 'the node has no InternalIP or the Service no nodePort'));
     add(
       'localhost',
-      () => windowsClient(w, 'localhost', [{ label: 'localhost', kind: 'http', url: `http://127.0.0.1:${HTTP_PORT}/hostname` }], (pod) => pod.spec!.containers.unshift(serverContainer())),
+      windowsClient(w, 'localhost', [{ label: 'localhost', kind: 'http', url: `http://127.0.0.1:${HTTP_PORT}/hostname` }], (pod) => {
+        pod.spec!.containers.unshift({ ...windowsServerContainer(w.tag), readinessProbe: undefined });
+        pod.spec!.containers[1]!.env!.push({ name: 'WIN_K8S_PROBE_WAIT_FOR_TCP', value: `127.0.0.1:${HTTP_PORT}` });
+      }),
     );
-    add('udp', linuxIp ? () => windowsClient(w, 'udp', [{ label: 'udp-echo-linux', kind: 'udp', host: linuxIp, port: UDP_PORT }]) : skip(noLinux ?? ''));
+    add('udp', linuxIp ? windowsClient(w, 'udp', [{ label: 'udp-echo-linux', kind: 'udp', host: linuxIp, port: UDP_PORT }]) : skip(noLinux ?? ''));
     add(
       'mtu',
       linuxIp
-        ? () =>
-            windowsClient(w, 'mtu', [
-              { label: 'small', kind: 'http', url: `http://${linuxIp}:${HTTP_PORT}/echo?msg=win-k8s`, minBytes: 7 },
-              { label: 'large', kind: 'http', url: `http://${linuxIp}:${HTTP_PORT}/echo?msg=${'x'.repeat(LARGE_PAYLOAD)}`, minBytes: LARGE_PAYLOAD },
-            ])
+        ? windowsClient(w, 'mtu', [
+            { label: 'small', kind: 'http', url: `http://${linuxIp}:${HTTP_PORT}/echo?msg=win-k8s`, minBytes: 7 },
+            { label: 'large', kind: 'http', url: `http://${linuxIp}:${HTTP_PORT}/echo?msg=${'x'.repeat(LARGE_PAYLOAD)}`, minBytes: LARGE_PAYLOAD },
+          ])
         : skip(noLinux ?? ''),
     );
   }
-  const outcomes = await Promise.all(jobs.map((j) => j.run().catch((err: unknown) => ({ notStarted: err instanceof Error ? err.message : String(err) }) as ProbeOutcome)));
+  const failedStart = (err: unknown) => async (): Promise<ProbeOutcome> => ({ notStarted: `could not be created: ${err instanceof Error ? err.message : String(err)}` });
+  const waits = await mapBounded(jobs, CREATE_CONCURRENCY, async (j) => (stopped() ? async (): Promise<ProbeOutcome> => ({ notStarted: 'interrupted' }) : j.start().catch(failedStart)));
+  const outcomes = await Promise.all(waits.map((wait) => wait().catch((err: unknown) => ({ notStarted: err instanceof Error ? err.message : String(err) }) as ProbeOutcome)));
   for (const [i, j] of jobs.entries()) report.nodes.get(j.node)!.outcomes.set(j.kind, outcomes[i]!);
   return report;
 }

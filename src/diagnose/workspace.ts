@@ -45,22 +45,33 @@ export class Workspace {
     private readonly cluster: Cluster,
     readonly namespace: string,
     private readonly pollMs: number,
-  ) {}
+    signal: AbortSignal | undefined,
+  ) {
+    // One listener for every waiter: a hundred nodes' waits must not pile listeners on the signal.
+    signal?.addEventListener('abort', () => {
+      for (const w of [...this.waiters]) w.cancel();
+    }, { once: true });
+  }
 
   /**
    * Creates the namespace. `privileged` Pod Security (HostProcess pods need it) is asked for on
    * this namespace only, and only for as long as diagnose runs.
    */
-  static async create(cluster: Cluster, opts: { pollMs: number; privileged: boolean }): Promise<Workspace> {
+  static async create(cluster: Cluster, opts: WorkspaceOptions): Promise<Workspace> {
     const name = `win-k8s-diagnose-${randomBytes(3).toString('hex')}`;
-    const labels: Record<string, string> = { 'app.kubernetes.io/managed-by': 'win-k8s', [WORKSPACE_LABEL]: 'true' };
-    if (opts.privileged) labels['pod-security.kubernetes.io/enforce'] = 'privileged';
+    // The level is set, not inherited: a cluster-wide "restricted" default would refuse even the
+    // probe pods, which need only "baseline".
+    const labels: Record<string, string> = {
+      'app.kubernetes.io/managed-by': 'win-k8s',
+      [WORKSPACE_LABEL]: 'true',
+      'pod-security.kubernetes.io/enforce': opts.privileged ? 'privileged' : 'baseline',
+    };
     try {
       await cluster.core.createNamespace({ body: { metadata: { name, labels } } });
     } catch (err) {
       throw apiError(err, `create the temporary namespace ${name}`, cluster.resolved.server);
     }
-    return new Workspace(cluster, name, opts.pollMs);
+    return new Workspace(cluster, name, opts.pollMs, opts.signal);
   }
 
   async createPod(pod: k8s.V1Pod): Promise<void> {
@@ -116,7 +127,6 @@ export class Workspace {
     return new Promise((resolve) => {
       const finish = (v: T | undefined) => {
         clearTimeout(deadline);
-        signal?.removeEventListener('abort', onAbort);
         this.waiters.delete(waiter);
         resolve(v);
       };
@@ -130,20 +140,18 @@ export class Workspace {
           return true;
         },
       };
-      const onAbort = () => finish(undefined);
       const deadline = setTimeout(() => finish(undefined), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) return finish(undefined);
+      if (signal?.aborted || this.deleted) return finish(undefined);
       this.waiters.add(waiter);
       this.schedule();
     });
   }
 
-  /** Resolves once the pod runs (or has already finished); undefined at the deadline. */
-  async waitRunning(name: string, timeoutMs: number, signal?: AbortSignal): Promise<RunningPod | undefined> {
+  /** Resolves once the pod is Ready (its readiness probe answers); undefined at the deadline. */
+  async waitReady(name: string, timeoutMs: number, signal?: AbortSignal): Promise<RunningPod | undefined> {
     return this.waitFor(name, timeoutMs, signal, (pod) => {
-      const phase = pod?.status?.phase;
-      if (phase !== 'Running' && phase !== 'Succeeded' && phase !== 'Failed') return undefined;
+      const ready = pod?.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (!ready) return undefined;
       return { podIP: pod?.status?.podIP, hostIP: pod?.status?.hostIP, node: pod?.spec?.nodeName };
     });
   }
@@ -193,14 +201,28 @@ export class Workspace {
     return parts.length > 0 ? `${state}: ${parts.join('; ')}` : state;
   }
 
-  /** Deletes the namespace and everything in it; safe to call twice. */
-  async delete(): Promise<void> {
-    if (this.deleted) return;
+  /** Deletes the namespace and everything in it; safe to call twice. Says why if it could not. */
+  async delete(): Promise<string | undefined> {
+    if (this.deleted) return undefined;
     this.deleted = true;
     if (this.timer) clearTimeout(this.timer);
     for (const w of [...this.waiters]) w.cancel();
-    await this.cluster.core.deleteNamespace({ name: this.namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+    try {
+      await this.cluster.core.deleteNamespace({ name: this.namespace, propagationPolicy: 'Background' });
+      return undefined;
+    } catch (err) {
+      return apiError(err, `delete the temporary namespace ${this.namespace}`, this.cluster.resolved.server).message;
+    }
   }
+}
+
+export interface WorkspaceOptions {
+  pollMs: number;
+  /** HostProcess pods need the "privileged" Pod Security level; probes need "baseline". */
+  privileged: boolean;
+  signal?: AbortSignal | undefined;
+  /** Told when the namespace could not be deleted, with the command that does it. */
+  onLeftBehind?: (message: string) => void;
 }
 
 function stamp(e: k8s.CoreV1Event): number {
@@ -209,11 +231,12 @@ function stamp(e: k8s.CoreV1Event): number {
 }
 
 /** Runs `fn` in a fresh workspace that is deleted however `fn` ends. */
-export async function withWorkspace<T>(cluster: Cluster, opts: { pollMs: number; privileged: boolean }, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+export async function withWorkspace<T>(cluster: Cluster, opts: WorkspaceOptions, fn: (ws: Workspace) => Promise<T>): Promise<T> {
   const ws = await Workspace.create(cluster, opts);
   try {
     return await fn(ws);
   } finally {
-    await ws.delete();
+    const problem = await ws.delete();
+    if (problem) opts.onLeftBehind?.(`${problem}; delete it with: kubectl delete namespace ${ws.namespace}`);
   }
 }

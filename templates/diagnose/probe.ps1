@@ -32,6 +32,9 @@ function Test-Dns($t) {
 }
 
 function Test-Http($t) {
+  # curl's stderr must stay text: under 'Stop', Windows PowerShell 5.1 turns a native command's
+  # first stderr line into a terminating error.
+  $ErrorActionPreference = 'Continue'
   $out = Join-Path $env:TEMP 'win-k8s-probe.body'
   $code = & curl.exe --silent --show-error --fail --max-time $timeoutSec --output $out --write-out '%{http_code}' $t.url 2>&1
   if ($LASTEXITCODE -ne 0) { return "curl exit $LASTEXITCODE ($code)" }
@@ -74,16 +77,28 @@ function Test-Udp($t) {
   }
 }
 
+# A probe next to its server in one pod waits for it to listen: containers start together.
+if ($env:WIN_K8S_PROBE_WAIT_FOR_TCP) {
+  $waitHost, $waitPort = $env:WIN_K8S_PROBE_WAIT_FOR_TCP -split ':'
+  $until = (Get-Date).AddSeconds(60)
+  while ((Get-Date) -lt $until -and $null -ne (Test-Tcp @{ host = $waitHost; port = $waitPort })) { Start-Sleep -Seconds 1 }
+}
+
 $failed = 0
 for ($round = 1; $round -le $repeat; $round++) {
   foreach ($t in $targets) {
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $problem = switch ($t.kind) {
-      'dns' { Test-Dns $t }
-      'http' { Test-Http $t }
-      'tcp' { Test-Tcp $t }
-      'udp' { Test-Udp $t }
-      default { "unknown probe kind $($t.kind)" }
+    # Whatever goes wrong in one attempt is that attempt's result: every target gets its ten tries.
+    try {
+      $problem = switch ($t.kind) {
+        'dns' { Test-Dns $t }
+        'http' { Test-Http $t }
+        'tcp' { Test-Tcp $t }
+        'udp' { Test-Udp $t }
+        default { "unknown probe kind $($t.kind)" }
+      }
+    } catch {
+      $problem = "probe error: $($_.Exception.Message)"
     }
     if ($problem) {
       $failed++

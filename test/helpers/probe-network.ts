@@ -28,6 +28,11 @@ export interface NetworkScenario {
   notStarted?: (pod: KubeObject, node: string) => { reason: string; message: string; eventReason?: string } | undefined;
   /** Every pod the network saw, for assertions on specs. */
   seen?: KubeObject[];
+  /**
+   * The probe script stops after printing this many lines: with `exitCode` (a crash), or
+   * without one (still running when diagnose gives up: a hang).
+   */
+  stop?: (pod: KubeObject, node: string) => { afterLines: number; exitCode?: number } | undefined;
 }
 
 type Container = { name: string; image: string; env?: Array<{ name: string; value?: string }>; command?: string[] };
@@ -57,6 +62,11 @@ export function probeNetwork(scenario: NetworkScenario): (pod: KubeObject, node:
         } else lines.push(`WIN-K8S-PROBE ok ${t.label} 3`);
       }
     }
+    const stop = scenario.stop?.(pod, node);
+    if (stop) {
+      const log = lines.slice(0, stop.afterLines).join('\n') + '\n';
+      return { containers: { probe: stop.exitCode === undefined ? { log } : { exitCode: stop.exitCode, log } } };
+    }
     return { containers: { probe: { exitCode: failed ? 1 : 0, log: lines.join('\n') + '\n' } } };
   };
 }
@@ -64,6 +74,6 @@ export function probeNetwork(scenario: NetworkScenario): (pod: KubeObject, node:
 function linuxTargets(command: string[]): ProbeTarget[] {
   const script = command.join(' ');
   const out: ProbeTarget[] = [];
-  for (const m of script.matchAll(/connect --timeout=5s (\S+) .*?WIN-K8S-PROBE ok (\S+)/g)) out.push({ label: m[2]!, kind: 'tcp', address: m[1]! });
+  for (const m of script.matchAll(/connect --timeout=\d+s (\S+) .*?WIN-K8S-PROBE ok (\S+)/g)) out.push({ label: m[2]!, kind: 'tcp', address: m[1]! });
   return out;
 }

@@ -75,7 +75,14 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
       async (fake, kc) => {
         putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
         putHealthyWindowsNode(fake, 'win-2', { octet: 22 });
+        let enforce: string | undefined;
+        const onNs = (ev: { type: string; object: KubeObject; resource: { resource: string } }) => {
+          if (ev.resource.resource === 'namespaces' && ev.type === 'ADDED') enforce = ev.object.metadata?.labels?.['pod-security.kubernetes.io/enforce'];
+        };
+        fake.store.on('change', onNs);
         const r = await diag(kc, ['--skip-probes', '--checks', 'cluster.windows-nodes,node.host.*', '--probe-timeout', '5s'], { inCluster: true });
+        fake.store.off('change', onNs);
+        assert.equal(enforce, 'privileged', 'HostProcess pods need the privileged Pod Security level in their namespace');
         assert.equal(r.check('node.host.report', 'win-1').status, 'pass', r.check('node.host.report', 'win-1').message);
         const lb = r.check('node.host.lb-policies', 'win-2');
         assert.equal(lb.status, 'fail', lb.message);

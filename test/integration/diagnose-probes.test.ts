@@ -29,6 +29,7 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
 
   it('the probe script parses without errors and its log format is what the reader expects', () => {
     assert.deepEqual(parsePowerShell(readTemplate('diagnose/probe.ps1')), []);
+    assert.deepEqual(parsePowerShell(readTemplate('diagnose/probe-server.ps1')), []);
     assert.deepEqual(parseProbeLog('noise\r\nWIN-K8S-PROBE ok short-name 12\r\nWIN-K8S-PROBE fail large curl exit 28 (000)\n'), [
       { ok: true, label: 'short-name', detail: '12' },
       { ok: false, label: 'large', detail: 'curl exit 28 (000)' },
@@ -37,8 +38,16 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
 
   it('healthy network: every probe passes on every Windows node, pods pinned with build-matched images, namespace removed', async () => {
     const seen: KubeObject[] = [];
+    let linuxWorkers: string[] = [];
+    let nsLabels: Record<string, string> = {};
     await withNetwork({ seen }, async (fake, kc) => {
+      linuxWorkers = fake.store.list('nodes').filter((n) => n.metadata?.labels?.['kubernetes.io/os'] === 'linux' && !(n.metadata?.labels ?? {})['node-role.kubernetes.io/control-plane']).map((n) => n.metadata!.name!);
+      const onNs = (ev: { type: string; object: KubeObject; resource: { resource: string } }) => {
+        if (ev.resource.resource === 'namespaces' && ev.type === 'ADDED' && ev.object.metadata?.name?.startsWith('win-k8s-diagnose-')) nsLabels = ev.object.metadata.labels ?? {};
+      };
+      fake.store.on('change', onNs);
       const r = await diag(kc, ['--checks', '!node.host.*'], { inCluster: true });
+      fake.store.off('change', onNs);
       assert.equal(r.code, 0, JSON.stringify(r.doc.checks.filter((c) => c.status !== 'pass'), null, 1));
       for (const node of ['win-1', 'win-2']) {
         assert.equal(r.check('probe.start', node).status, 'pass');
@@ -52,11 +61,21 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
     assert.equal(spec('dns-udp-win-1').nodeName, 'win-1');
     assert.equal(spec('dns-udp-win-1').containers[0]!.image, 'mcr.microsoft.com/windows/servercore:ltsc2022');
     assert.equal(spec('dns-udp-win-2').containers[0]!.image, 'mcr.microsoft.com/windows/servercore:ltsc2019', 'image matches the node build');
-    assert.ok(['cp-1', 'worker-1', 'worker-2'].some((n) => spec('srv-linux').nodeName === n) || spec('srv-linux').nodeName.length > 0);
+    // The Linux peer runs on a schedulable Linux worker, not on the tainted control plane.
+    assert.ok(linuxWorkers.includes(spec('srv-linux').nodeName), `${spec('srv-linux').nodeName} not in ${linuxWorkers.join(', ')}`);
+    const full = seen.find((p) => p.metadata?.name === 'dns-udp-win-1')!['spec'] as { os: { name: string }; tolerations: unknown[] };
+    assert.deepEqual(full.os, { name: 'windows' });
+    assert.deepEqual(full.tolerations, [{ operator: 'Exists' }], 'a NoExecute taint cannot evict a probe');
+    const server = spec('srv-win-1').containers[0] as unknown as { image: string; readinessProbe: { tcpSocket: { port: number } } };
+    assert.equal(server.image, 'mcr.microsoft.com/windows/servercore:ltsc2022', 'Windows servers run the node build\'s servercore');
+    assert.equal(server.readinessProbe.tcpSocket.port, 8080);
+    assert.equal(nsLabels['pod-security.kubernetes.io/enforce'], 'baseline', 'probes alone need only baseline');
     // The Linux client of the NodePort probe runs on the Linux peer: another node than the target.
     assert.notEqual(spec('nodeport-win-1').nodeName, 'win-1');
     const targets = JSON.parse(spec('dns-udp-win-1').containers[0]!.env!.find((e) => e.name === 'WIN_K8S_PROBE_TARGETS')!.value) as Array<{ label: string; name: string; expect?: string }>;
-    assert.deepEqual(targets.map((t) => t.name).slice(0, 2), ['kubernetes.default.svc.cluster.local', 'kubernetes'], 'kubernetes.default cannot resolve on Windows: not tested');
+    // kubernetes.default cannot resolve on Windows: not tested. The short name is a Service of the
+    // probes' own namespace ("kubernetes" resolves only from the default namespace).
+    assert.deepEqual(targets.map((t) => t.name).slice(0, 2), ['kubernetes.default.svc.cluster.local', 'svc-windows']);
     assert.equal(targets.find((t) => t.label === 'negative-control')?.expect, 'nxdomain');
     assert.equal(spec('localhost-win-1').containers.length, 2, 'two containers talk over localhost');
   });
@@ -197,6 +216,58 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
     });
   });
 
+  it('a probe that stops early or hangs is judged on what it printed, and never passes with a target untried', async () => {
+    await withNetwork(
+      {
+        // dns-udp on win-1 crashes after 2 lines (2 of 4 targets tried once); services on win-2
+        // hangs after 4 lines (both targets tried twice, all ok).
+        stop: (pod, node) => {
+          const name = pod.metadata?.name ?? '';
+          if (node === 'win-1' && name.startsWith('dns-udp-')) return { afterLines: 2, exitCode: 1 };
+          if (node === 'win-2' && name.startsWith('services-')) return { afterLines: 4 };
+          return undefined;
+        },
+      },
+      async (_fake, kc) => {
+        const r = await diag(kc, [...ONLY_PROBES, '--probe-timeout', '2s'], { inCluster: true });
+        const crashed = r.check('net.dns.cluster', 'win-1');
+        assert.equal(crashed.status, 'fail');
+        assert.match(crashed.message, /negative-control, fqdn-via-coredns-pod never tried: the probe stopped \(exit 1\)/);
+        const hung = r.check('net.service.clusterip', 'win-2');
+        assert.equal(hung.status, 'warn', hung.message);
+        assert.match(hung.message, /cut off at --probe-timeout/);
+        assert.match(hung.hint ?? '', /raise --probe-timeout/);
+      },
+    );
+  });
+
+  it('probes that cannot be set up fail probe.start with the reason and keep the API checks (exit 1, not 3)', async () => {
+    await withNetwork({}, async (fake, kc) => {
+      fake.injectFault({ method: 'POST', pathPrefix: '/api/v1/namespaces', match: (q) => q.path === '/api/v1/namespaces', status: 403, reason: 'Forbidden', message: 'namespaces is forbidden: User "jane" cannot create resource "namespaces"', count: 1 });
+      const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.check('cluster.windows-nodes').status, 'pass');
+      const start = r.check('probe.start', 'win-1');
+      assert.equal(start.status, 'fail');
+      assert.match(start.message, /could not be set up: .*cannot create resource "namespaces"/);
+      assert.match(start.hint ?? '', /--skip-probes/);
+      assert.match(r.check('net.dns.cluster', 'win-1').message, /skipped: probe\.start failed/);
+    });
+  });
+
+  it('a namespace that cannot be deleted is reported with the command that deletes it; --node must name a Windows node', async () => {
+    await withNetwork({}, async (fake, kc) => {
+      fake.injectFault({ method: 'DELETE', pathPrefix: '/api/v1/namespaces/win-k8s-diagnose-', status: 500, message: 'etcdserver: leader changed', count: 1 });
+      const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+      assert.match(r.stderr, /delete the temporary namespace (win-k8s-diagnose-[0-9a-f]{6}).*etcdserver: leader changed.*kubectl delete namespace win-k8s-diagnose-[0-9a-f]{6}/);
+      for (const ns of diagnoseNamespaces(fake)) fake.store.remove('namespaces', undefined, ns.metadata!.name!);
+      const typo = await diag(kc, ['--node', 'win-3', '--node', 'cp-1', '--skip-probes']);
+      assert.equal(typo.code, 2);
+      assert.match(typo.stdout, /no node named win-3; cp-1 is not a Windows node/);
+      assert.match(typo.stdout, /--node/);
+    });
+  });
+
   it('--skip-probes creates nothing; a failure mid-run and Ctrl-C still remove the namespace', async () => {
     await withNetwork({}, async (fake, kc) => {
       const skipped = await diag(kc, ['--skip-probes', '--checks', 'probe.*,net.dns.*']);
@@ -221,7 +292,7 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
       const interrupted = await diag(kc, ONLY_PROBES, { inCluster: true, signal: ctl.signal });
       fake.off('request', onPod);
       assert.equal(interrupted.code, 130);
-      assert.match(interrupted.stdout, /interrupted; its temporary namespace was deleted/);
+      assert.match(interrupted.stdout, /interrupted; deleted its temporary namespace win-k8s-diagnose-[0-9a-f]{6}/);
       assert.equal(created(fake, 'namespaces'), before + 1);
       assert.deepEqual(diagnoseNamespaces(fake), [], 'removed after Ctrl-C');
     });

@@ -67,6 +67,7 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const kubeconfig = str('kubeconfig') ?? fromFile('kubeconfig');
   const context = str('context') ?? fromFile('context');
   const cluster = await openCluster({ kubeconfig, context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const namespaces: string[] = [];
   const bundle = bundleFile ? new (await import('../../diagnose/bundle-contents.js')).BundleCollector() : undefined;
   const doc = await diagnose(
     cluster,
@@ -83,6 +84,8 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
       externalTarget,
       pollMs: pollInterval(ctx.env),
       progress: (m) => ctx.output.info(m),
+      warn: (m) => ctx.output.warn(m),
+      onNamespace: (name) => namespaces.push(name),
       collectNodeReports: async (ws, snap) => {
         const { collectNodeReports } = await import('../../diagnose/node-exec.js');
         const { remoteRunners } = await import('../../diagnose/remote.js');
@@ -100,7 +103,8 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   );
   if (ctx.signal.aborted) {
     const { InterruptedError } = await import('../../errors.js');
-    throw new InterruptedError('diagnose interrupted; its temporary namespace was deleted');
+    // The namespace's deletion was asked for on the way out; a failure to do so was warned about.
+    throw new InterruptedError(namespaces.length > 0 ? `diagnose interrupted; deleted its temporary namespace ${namespaces.join(', ')}` : 'diagnose interrupted');
   }
   const junitFile = str('junitFile');
   if (junitFile) {

@@ -125,6 +125,11 @@ export class SimulatedKubelet {
       ...(hostIP ? { hostIP } : {}),
       ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
       startTime: now,
+      conditions: [
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+        { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+        { type: 'Ready', status: 'True', lastTransitionTime: now },
+      ],
       containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, image: c.image, ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } })),
     };
     this.write(pod);
@@ -150,6 +155,9 @@ export class SimulatedKubelet {
       const only = containers[pod.spec.containers[0]!.name];
       if (only?.log !== undefined) this.fake.setPodLog(ns, name, only.log);
     }
+    // A terminated container is not ready, and neither is its pod.
+    const conditions = (pod.status!.conditions ?? []) as Array<{ type: string; status: string }>;
+    for (const c of conditions) if ((c.type === 'Ready' || c.type === 'ContainersReady') && statuses.some((st) => st.ready === false)) c.status = 'False';
     const terminated = statuses.map((s) => (s.state as { terminated?: { exitCode: number } }).terminated);
     if (terminated.every((t) => t !== undefined)) pod.status!.phase = terminated.every((t) => t!.exitCode === 0) ? 'Succeeded' : 'Failed';
     this.write(pod);
