@@ -2,11 +2,14 @@
 #   WIN-K8S-FILE-BEGIN <name>
 #   <base64 of the gzip of the file's tail, in lines of at most 4000 characters>
 #   WIN-K8S-FILE-END <name>
-# Only the tail of each file is sent (MaxBytes): a bundle must stay small enough to read
-# back through the API's pod log. Secrets are redacted on the client, where the rules live.
+# Only the tail of each file is sent (MaxBytes), and at most TotalBytes in all: the output is
+# read back as a pod log, which the kubelet rotates at 10 MiB by default, so a larger output
+# would lose its beginning. Secrets are redacted on the client, where the rules live.
 param(
-    [int]$MaxBytes = 4194304
+    [int]$MaxBytes = 1048576,
+    [int]$TotalBytes = 6291456
 )
+$script:sent = 0
 $ErrorActionPreference = 'Continue'
 
 $sources = [ordered]@{
@@ -21,6 +24,10 @@ $sources = [ordered]@{
 }
 
 function Write-FileTail([string]$Name, [string]$Path) {
+    if ($script:sent -ge $TotalBytes) {
+        Write-Output "WIN-K8S-FILE-ERROR $Name skipped: the bundle's size budget is spent"
+        return
+    }
     try {
         $stream = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
         try {
@@ -41,6 +48,7 @@ function Write-FileTail([string]$Name, [string]$Path) {
         $gzip.Write($buffer, 0, $read)
         $gzip.Dispose()
         $text = [Convert]::ToBase64String($packed.ToArray())
+        $script:sent += $text.Length
         Write-Output "WIN-K8S-FILE-BEGIN $Name"
         for ($i = 0; $i -lt $text.Length; $i += 4000) {
             Write-Output $text.Substring($i, [Math]::Min(4000, $text.Length - $i))
