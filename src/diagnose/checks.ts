@@ -38,6 +38,58 @@ export function inCidr(ip: string, cidr: string): boolean {
   return Math.floor(a / size) === Math.floor(b / size);
 }
 
+/**
+ * Pods of one DaemonSet that share this node. A DaemonSet runs one pod per node: a second one
+ * (a node matched twice after a selector change, a stuck old pod, two installs of the same agent
+ * under one name) means two agents fight over the same HNS networks and policies.
+ */
+function sameDaemonSetTwice(pods: k8s.V1Pod[]): string[] {
+  const byOwner = new Map<string, string[]>();
+  for (const p of pods) {
+    // A pod being deleted is on its way out: a rolling update overlaps old and new briefly.
+    if (p.metadata?.deletionTimestamp) continue;
+    const owner = p.metadata?.ownerReferences?.find((o) => o.kind === 'DaemonSet');
+    if (!owner) continue;
+    const key = `${p.metadata?.namespace}/${owner.name}`;
+    byOwner.set(key, [...(byOwner.get(key) ?? []), p.metadata?.name ?? '?']);
+  }
+  return [...byOwner].filter(([, names]) => names.length > 1).map(([ds, names]) => `DaemonSet ${ds} has ${names.length} pods on the node: ${names.join(', ')}`);
+}
+
+const DUPLICATE_HINT = 'delete the extra pod (kubectl delete pod -n <namespace> <pod>) and check the DaemonSet for a node matched twice or an old pod stuck terminating';
+
+const KUBE_PROXY_UNKNOWN = 'no kube-proxy pod with a versioned image on the node, and the Node reports no kubeProxyVersion';
+
+/** The version in an image reference whose repository is kube-proxy: registry.k8s.io/kube-proxy:v1.33.2, sigwindowstools/kube-proxy:v1.33.2-calico-hostprocess. */
+export function kubeProxyImageVersion(image: string): string | undefined {
+  const ref = image.split('@')[0] ?? '';
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  const colon = last.lastIndexOf(':');
+  if (colon === -1 || !/kube-proxy/.test(last.slice(0, colon))) return undefined;
+  return /^v?\d+\.\d+(?:\.\d+)?/.exec(last.slice(colon + 1))?.[0];
+}
+
+/**
+ * kube-proxy's version, from the image of the kube-proxy pod on the node. nodeInfo.kubeProxyVersion
+ * is deprecated and written by the kubelet with its own version, so it says nothing about the
+ * kube-proxy actually running; it is used only when no pod tells, and the result says so.
+ */
+function kubeProxyVersion(snap: Snapshot, nd: k8s.V1Node): { version: string; label: string; fromNodeInfo?: string } | undefined {
+  const pods = podsOn(snap, nameOf(nd))
+    .filter((p) => /kube-proxy/.test(p.metadata?.name ?? ''))
+    // A running pod is the kube-proxy in effect; a pending replacement is not yet.
+    .sort((a, b) => Number(podRunning(b)) - Number(podRunning(a)));
+  for (const p of pods) {
+    for (const c of p.spec?.containers ?? []) {
+      const version = kubeProxyImageVersion(c.image ?? '');
+      if (version) return { version, label: `kube-proxy (${p.metadata?.name} image ${c.image})` };
+    }
+  }
+  const reported = nd.status?.nodeInfo?.kubeProxyVersion;
+  if (!reported) return undefined;
+  return { version: reported, label: 'kube-proxy', fromNodeInfo: 'from the deprecated nodeInfo.kubeProxyVersion, which the kubelet fills: no kube-proxy pod with a versioned image on the node' };
+}
+
 const node = (n: k8s.V1Node | undefined): k8s.V1Node => {
   if (!n) throw new Error('node check run without a node');
   return n;
@@ -134,11 +186,13 @@ export const CHECKS: CheckDefinition[] = [
     fatal: false,
     docs: 'https://kubernetes.io/releases/version-skew-policy/',
     run(snap, n) {
-      const info = node(n).status?.nodeInfo;
+      const nd = node(n);
+      const info = nd.status?.nodeInfo;
       const server = minorOf(snap.serverVersion);
       if (!server) return { status: 'skip', message: `cannot parse the API server version "${snap.serverVersion}"` };
+      const proxy = kubeProxyVersion(snap, nd);
       const problems: string[] = [];
-      for (const [what, v] of [['kubelet', info?.kubeletVersion], ['kube-proxy', info?.kubeProxyVersion]] as const) {
+      for (const [what, v] of [['kubelet', info?.kubeletVersion], [proxy?.label ?? 'kube-proxy', proxy?.version]] as const) {
         if (!v) continue;
         const m = minorOf(v);
         if (!m) continue;
@@ -146,8 +200,16 @@ export const CHECKS: CheckDefinition[] = [
         if (diff < 0) problems.push(`${what} ${v} is newer than the API server ${snap.serverVersion}`);
         else if (diff > 3) problems.push(`${what} ${v} is ${diff} minors older than the API server ${snap.serverVersion} (at most 3)`);
       }
-      if (problems.length > 0) return { status: 'fail', message: problems.join('; '), hint: 'upgrade (or replace) the node so its kubelet is at most 3 minors older and never newer than the API server', evidence: problems };
-      return { status: 'pass', message: `kubelet ${info?.kubeletVersion ?? '?'} against API server ${snap.serverVersion}` };
+      const proxyNote = proxy ? `${proxy.label} ${proxy.version}${proxy.fromNodeInfo ? ` (${proxy.fromNodeInfo})` : ''}` : `kube-proxy version unknown (${KUBE_PROXY_UNKNOWN})`;
+      if (problems.length > 0) {
+        return {
+          status: 'fail',
+          message: `${problems.join('; ')}${proxy?.fromNodeInfo && problems.some((p) => p.startsWith('kube-proxy')) ? ` — ${proxy.fromNodeInfo}` : ''}`,
+          hint: 'upgrade (or replace) the node so its kubelet and kube-proxy are at most 3 minors older and never newer than the API server (for a kube-proxy DaemonSet, update its image tag)',
+          evidence: problems,
+        };
+      }
+      return { status: 'pass', message: `kubelet ${info?.kubeletVersion ?? '?'}, ${proxyNote} against API server ${snap.serverVersion}` };
     },
   },
   {
@@ -222,6 +284,8 @@ export const CHECKS: CheckDefinition[] = [
       const name = nameOf(node(n));
       const pods = podsOn(snap, name).filter((p) => p.metadata?.namespace === 'kube-system' && /kube-proxy/.test(p.metadata?.name ?? ''));
       const running = pods.filter(podRunning);
+      const twice = sameDaemonSetTwice(pods);
+      if (running.length > 0 && twice.length > 0) return { status: 'warn', message: twice.join('; '), hint: DUPLICATE_HINT, evidence: twice };
       if (running.length > 0) return { status: 'pass', message: `${running.map((p) => p.metadata?.name).join(', ')} running` };
       if (snap.facts.cni.type === 'aws-vpc-cni' || snap.facts.cni.type === 'unknown') {
         // EKS and AKS Windows nodes run kube-proxy as a Windows service, invisible to the API.
@@ -249,10 +313,16 @@ export const CHECKS: CheckDefinition[] = [
         (p) => ['kube-system', 'kube-flannel', 'calico-system'].includes(p.metadata?.namespace ?? '') && /flannel|calico-node/.test(p.metadata?.name ?? '') && (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet'),
       );
       const running = pods.filter(podRunning);
+      const twice = sameDaemonSetTwice(pods);
+      if (running.length > 0 && twice.length > 0) return { status: 'warn', message: twice.join('; '), hint: DUPLICATE_HINT, evidence: twice };
       if (running.length > 0) return { status: 'pass', message: `${running.map((p) => p.metadata?.name).join(', ')} running` };
+      if (pods.length === 0 && snap.facts.cni.type === 'unknown') {
+        // As net.kube-proxy: a CNI win-k8s does not recognise (Azure CNI on AKS, GKE's) may have no node pod at all.
+        return { status: 'skip', message: 'CNI not recognised (neither flannel, Calico nor the Amazon VPC CNI): no CNI agent pod known to look for; the on-node checks still see the HNS networks' };
+      }
       return {
         status: 'fail',
-        message: pods.length === 0 ? `no ${snap.facts.cni.type === 'unknown' ? 'CNI' : snap.facts.cni.type} pod on the node` : `CNI pod(s) not running: ${pods.map((p) => `${p.metadata?.name} ${waitingReasons(p).join(',') || p.status?.phase}`).join('; ')}`,
+        message: pods.length === 0 ? `no ${snap.facts.cni.type} pod on the node` : `CNI pod(s) not running: ${pods.map((p) => `${p.metadata?.name} ${waitingReasons(p).join(',') || p.status?.phase}`).join('; ')}`,
         hint: pods.length === 0 ? 'deploy the Windows flavour of the CNI DaemonSet (kube-flannel-ds-windows or calico-node-windows) selecting kubernetes.io/os=windows' : 'read the pod logs and the node CNI config in C:\\etc\\cni\\net.d',
       };
     },

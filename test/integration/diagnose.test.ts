@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import {
   ADMIN_TOKEN,
   FakeKubeApiServer,
+  aksLike,
   healthyKubeadmFlannel,
   flannelLinuxDefaults,
   makeEndpointSlice,
@@ -123,6 +124,44 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
     });
   });
 
+  it("node.version-skew reads kube-proxy's version from its pod's image, not the kubelet-filled nodeInfo.kubeProxyVersion", async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      const proxyPod = (node: string, octet: number, image: string) =>
+        makePod({ namespace: 'kube-system', name: `kube-proxy-windows-${node}`, nodeName: node, hostIP: `10.0.2.${octet}`, template: { ...tpl('kube-proxy', image), hostNetwork: true }, owner: DS_OWNER('kube-proxy-windows') });
+      // The kubelet is current and reports kubeProxyVersion v1.33.2, but the DaemonSet runs a 1.29 kube-proxy: four minors behind.
+      putHealthyWindowsNode(fake, 'win-old-proxy', { octet: 21 });
+      fake.store.put(proxyPod('win-old-proxy', 21, 'sigwindowstools/kube-proxy:v1.29.15-calico-hostprocess'));
+      // Three minors behind the API server: the oldest the policy allows.
+      putHealthyWindowsNode(fake, 'win-3-behind', { octet: 22 });
+      fake.store.put(proxyPod('win-3-behind', 22, 'registry.k8s.io/kube-proxy:v1.30.14'));
+      // Newer than the API server, in an image behind a registry with a port and a digest.
+      putHealthyWindowsNode(fake, 'win-new-proxy', { octet: 23 });
+      fake.store.put(proxyPod('win-new-proxy', 23, 'myreg.example:5000/mirror/kube-proxy:v1.34.1-flannel-hostprocess@sha256:0123456789abcdef'));
+      // kube-proxy runs as a service: only the deprecated field is left.
+      putHealthyWindowsNode(fake, 'win-service', { octet: 24, kubelet: 'v1.29.9' });
+      fake.store.remove('Pod', 'kube-system', 'kube-proxy-windows-win-service');
+      const r = await diag(kc, ['--checks', 'node.version-skew']);
+
+      const old = r.check('node.version-skew', 'win-old-proxy');
+      assert.equal(old.status, 'fail', old.message);
+      assert.match(old.message, /kube-proxy \(kube-proxy-windows-win-old-proxy image sigwindowstools\/kube-proxy:v1\.29\.15-calico-hostprocess\) v1\.29\.15 is 4 minors older than the API server/);
+      assert.doesNotMatch(old.message, /kubelet/);
+      assert.match(old.hint ?? '', /image tag/);
+
+      const three = r.check('node.version-skew', 'win-3-behind');
+      assert.equal(three.status, 'pass', three.message);
+      assert.match(three.message, /kube-proxy \(kube-proxy-windows-win-3-behind image registry\.k8s\.io\/kube-proxy:v1\.30\.14\) v1\.30\.14/);
+
+      const newer = r.check('node.version-skew', 'win-new-proxy');
+      assert.equal(newer.status, 'fail', newer.message);
+      assert.match(newer.message, /v1\.34\.1 is newer than the API server/);
+
+      const service = r.check('node.version-skew', 'win-service');
+      assert.equal(service.status, 'fail');
+      assert.match(service.message, /kube-proxy v1\.29\.9 is 4 minors older.*deprecated nodeInfo\.kubeProxyVersion/);
+    });
+  });
+
   it('node.runtime: containerd 1.6 warns (exit 1 only with --fail-on warn), docker via cri-dockerd passes, unknown fails', async () => {
     await withFake(healthy(), async (fake, kc) => {
       putHealthyWindowsNode(fake, 'win-c16', { octet: 21, runtime: 'containerd://1.6.28' });
@@ -142,6 +181,21 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
     });
   });
 
+  it('node.runtime fails for Docker under a 1.24+ kubelet on a NotReady node (dockershim removed, no cri-dockerd)', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      fake.store.put(makeNode({ name: 'win-shim', os: 'windows', internalIP: '10.0.2.25', podCIDR: '10.244.25.0/24', kubeletVersion: 'v1.31.4', containerRuntimeVersion: 'docker://20.10.24', ready: false }));
+      putHealthyWindowsNode(fake, 'win-cri-dockerd', { octet: 26, kubelet: 'v1.31.4', runtime: 'docker://20.10.24' });
+      const r = await diag(kc, ['--checks', 'node.runtime']);
+      const c = r.check('node.runtime', 'win-shim');
+      assert.equal(c.status, 'fail', c.message);
+      assert.match(c.message, /docker:\/\/20\.10\.24 with kubelet v1\.31\.4 and the node is not Ready/);
+      assert.match(c.hint ?? '', /install cri-dockerd and point the kubelet at npipe:\/\/\/\/\.\/pipe\/cri-dockerd/);
+      // The same runtime and kubelet on a Ready node: cri-dockerd must be serving it.
+      assert.equal(r.check('node.runtime', 'win-cri-dockerd').status, 'pass');
+      assert.equal(r.code, 1);
+    });
+  });
+
   it('net.kube-proxy and net.cni fail when their pods are missing or crash-looping', async () => {
     await withFake(healthy(), async (fake, kc) => {
       putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
@@ -154,6 +208,45 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
       assert.match(r.check('net.kube-proxy', 'win-bare').hint ?? '', /kube-proxy DaemonSet/);
       assert.equal(r.check('net.cni', 'win-bare').status, 'fail');
       assert.match(r.check('net.cni', 'win-bare').message, /ContainerCreating/);
+    });
+  });
+
+  it('net.cni and net.kube-proxy skip alike with a CNI win-k8s does not recognise (AKS)', async () => {
+    await withFake(aksLike(), async (fake, kc) => {
+      fake.store.put(makeNode({ name: 'akswin000000', os: 'windows', internalIP: '10.224.0.33', kubeletVersion: 'v1.32.6' }));
+      const r = await diag(kc, ['--checks', 'cluster.windows-nodes,net.cni,net.kube-proxy']);
+      const cni = r.check('net.cni', 'akswin000000');
+      assert.equal(cni.status, 'skip', cni.message);
+      assert.match(cni.message, /CNI not recognised/);
+      assert.equal(r.check('net.kube-proxy', 'akswin000000').status, 'skip');
+      assert.equal(r.code, 0);
+    });
+  });
+
+  it('net.cni and net.kube-proxy warn, naming both, when one DaemonSet has two pods on a node', async () => {
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      putHealthyWindowsNode(fake, 'win-2', { octet: 22 });
+      const ds = (ns: string, name: string, node: string, octet: number, owner: string, image: string) =>
+        makePod({ namespace: ns, name, nodeName: node, hostIP: `10.0.2.${octet}`, template: { ...tpl(owner, image), hostNetwork: true }, owner: DS_OWNER(owner) });
+      fake.store.put(ds('kube-flannel', 'kube-flannel-ds-windows-x7k2p', 'win-1', 21, 'kube-flannel-ds-windows', 'sigwindowstools/flannel:v0.26'));
+      fake.store.put(ds('kube-system', 'kube-proxy-windows-q9z4t', 'win-1', 21, 'kube-proxy-windows', 'sigwindowstools/kube-proxy:v1.33.2'));
+      // On win-2 the second pod is being deleted: a rolling update, not a duplicate.
+      const leaving = ds('kube-system', 'kube-proxy-windows-old22', 'win-2', 22, 'kube-proxy-windows', 'sigwindowstools/kube-proxy:v1.32.7') as { metadata: Record<string, unknown> };
+      leaving.metadata['deletionTimestamp'] = new Date().toISOString();
+      fake.store.put(leaving as never);
+      const r = await diag(kc, ['--checks', 'net.cni,net.kube-proxy']);
+      const cni = r.check('net.cni', 'win-1');
+      assert.equal(cni.status, 'warn', cni.message);
+      assert.match(cni.message, /DaemonSet kube-flannel\/kube-flannel-ds-windows has 2 pods on the node: .*kube-flannel-ds-windows-win-1/);
+      assert.match(cni.message, /kube-flannel-ds-windows-x7k2p/);
+      const proxy = r.check('net.kube-proxy', 'win-1');
+      assert.equal(proxy.status, 'warn', proxy.message);
+      assert.match(proxy.message, /DaemonSet kube-system\/kube-proxy-windows has 2 pods on the node/);
+      for (const name of ['kube-proxy-windows-win-1', 'kube-proxy-windows-q9z4t']) assert.ok(proxy.message.includes(name), name);
+      assert.match(proxy.hint ?? '', /delete the extra pod/);
+      assert.equal(r.check('net.cni', 'win-2').status, 'pass');
+      assert.equal(r.check('net.kube-proxy', 'win-2').status, 'pass', r.check('net.kube-proxy', 'win-2').message);
     });
   });
 
