@@ -318,7 +318,7 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
     const failed = result.nodes.filter((n) => n.status === 'Failed');
     assert.equal(failed.length, 2, JSON.stringify(result.nodes));
     const errors = failed.map((n) => n.error!).sort();
-    assert.match(errors.find((e) => /quota/i.test(e)) ?? '', /quota exceeded \(Quota 'N2_CPUS' exceeded.*Ask for more quota.*n2-standard-4 in europe-west1-b.*fewer or smaller nodes/);
+    assert.match(errors.find((e) => /quota/i.test(e)) ?? '', /quota exceeded \(Quota 'N2_CPUS' exceeded.*Ask for more quota .*region europe-west1; for CPUs, those of n2-standard-4;.*fewer or smaller nodes/);
     assert.match(errors.find((e) => /capacity/.test(e)) ?? '', /zone europe-west1-b has no capacity for n2-standard-4 right now.*--zone.*--instance-type/);
     for (const n of failed) assert.equal(n.instanceId, null, 'no instance exists for a failed insert');
     assert.equal(result.nodes.filter((n) => n.status === 'Ready').length, 1);
