@@ -437,8 +437,15 @@ describe('GCP provider (against the fake Compute API)', function () {
       const p = provider();
       const prepared = await prepare(p);
       fake.faults.slowOperations(3);
+      const eventsBefore = events.length;
       const [ok] = record(await p.createVms(request(prepared, ['win-a'])));
       assert.equal(ok!.error, undefined);
+      // Progress: one line when the insert is accepted and one when it runs, none per poll.
+      const progress = events.slice(eventsBefore).filter((e) => e.subject === 'win-a' && e.level !== 'debug');
+      assert.deepEqual(progress.map((e) => e.level), ['info', 'info', 'success']);
+      assert.match(progress[0]!.message, /^creating n2-standard-4 instance/);
+      assert.match(progress[1]!.message, /^insert of instance win-a accepted \(operation operation-\d+-insert\); waiting until it runs$/);
+      assert.match(progress[2]!.message, /^instance win-a RUNNING at 10\.20\.0\.\d+ after \d+ s$/);
       assert.equal(fake.instances.get(`${ZONE}/win-a`)!.status, 'RUNNING');
       assert.equal(fake.requests.filter((r) => /\/zones\/[^/]+\/operations\/operation-\d+-insert\/wait/.test(r.path)).length, 4);
       fake.faults.slowOperations(1_000_000);

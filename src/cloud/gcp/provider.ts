@@ -589,9 +589,12 @@ class GcpProvider implements CloudProvider {
     const requestId = randomUUID();
     // No signal for the insert itself: an aborted insert may still create the instance.
     const [lro] = await this.call('compute.instances.insert', (c) => c.instances.insert({ project: s.project, zone: s.zone, requestId, instanceResource: resource }));
+    const accepted = (lro as { latestResponse?: Operation }).latestResponse;
+    // Between this line and the next one for this node, minutes can pass with nothing to show.
+    this.sink({ level: 'info', subject: nodeName, message: `insert of instance ${nodeName} accepted${accepted?.name ? ` (operation ${accepted.name})` : ''}; waiting until it runs` });
     let done: Operation;
     try {
-      done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone', req.signal);
+      done = await this.waitOperation(accepted, s, 'zone', req.signal);
     } catch (err) {
       // The insert was accepted: the instance exists, and the interrupted run must list it for removal.
       if (err instanceof InterruptedError) return { instanceId: nodeName, error: `interrupted before instance ${nodeName} was running; it keeps starting (remove the node to delete it)` };
