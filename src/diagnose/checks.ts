@@ -2,7 +2,24 @@ import type * as k8s from '@kubernetes/client-node';
 import { windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 
-const DOCS = 'https://kubernetes.io/docs/tasks/debug/debug-cluster/windows/';
+/**
+ * Pages each check links to. Whole pages only: kubernetes.io reorganises often and a
+ * fragment that no longer exists still "works" as a link, silently landing at the top.
+ */
+export const K8S_DOCS = {
+  windowsIntro: 'https://kubernetes.io/docs/concepts/windows/intro/',
+  windowsUserGuide: 'https://kubernetes.io/docs/concepts/windows/user-guide/',
+  windowsDebug: 'https://kubernetes.io/docs/tasks/debug/debug-cluster/windows/',
+  windowsNetworking: 'https://kubernetes.io/docs/concepts/services-networking/windows-networking/',
+  nodeStatus: 'https://kubernetes.io/docs/reference/node/node-status/',
+  versionSkew: 'https://kubernetes.io/releases/version-skew-policy/',
+  containerRuntimes: 'https://kubernetes.io/docs/setup/production-environment/container-runtimes/',
+  ports: 'https://kubernetes.io/docs/reference/networking/ports-and-protocols/',
+  dnsDebugging: 'https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/',
+  hostProcess: 'https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/',
+  nodePressure: 'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
+  flannelBackends: 'https://github.com/flannel-io/flannel/blob/master/Documentation/backends.md',
+} as const;
 const ROOT = 'cluster.windows-nodes';
 
 function minorOf(version: string | undefined): { major: number; minor: number } | undefined {
@@ -129,7 +146,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'Windows nodes exist',
     dependsOn: [],
     fatal: true,
-    docs: `${DOCS}#windows-nodes`,
+    docs: K8S_DOCS.windowsIntro,
     run(snap) {
       if (snap.windowsNodes.length === 0) {
         return { status: 'fail', message: 'no Windows node (label kubernetes.io/os=windows) matches the selection', hint: 'join one with `win-k8s join`, or check --node/--pool' };
@@ -144,7 +161,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'node is Ready without pressure',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#node-ready`,
+    docs: K8S_DOCS.nodeStatus,
     run(_snap, n) {
       const conds = node(n).status?.conditions ?? [];
       const bad: string[] = [];
@@ -165,7 +182,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'Windows build is supported',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#windows-build`,
+    docs: K8S_DOCS.windowsIntro,
     run(_snap, n) {
       const label = node(n).metadata?.labels?.['node.kubernetes.io/windows-build'];
       const supported = Object.values(WINDOWS_RELEASES).filter((r) => r.build !== 14393).map((r) => `${r.buildLabel} (${r.version})`).join(', ');
@@ -184,7 +201,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'kubelet and kube-proxy within the version skew policy',
     dependsOn: [ROOT],
     fatal: false,
-    docs: 'https://kubernetes.io/releases/version-skew-policy/',
+    docs: K8S_DOCS.versionSkew,
     run(snap, n) {
       const nd = node(n);
       const info = nd.status?.nodeInfo;
@@ -219,7 +236,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'container runtime is supported',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#runtime`,
+    docs: K8S_DOCS.containerRuntimes,
     run(_snap, n) {
       const info = node(n).status?.nodeInfo;
       const runtime = info?.containerRuntimeVersion ?? '';
@@ -256,7 +273,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'the API server reaches the kubelet (port 10250)',
     dependsOn: [ROOT],
     fatal: false,
-    docs: 'https://kubernetes.io/docs/reference/networking/ports-and-protocols/',
+    docs: K8S_DOCS.ports,
     needs: ['kubelet'],
     run(snap, n) {
       const probe = snap.kubelet?.get(nameOf(node(n)));
@@ -279,7 +296,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'kube-proxy runs on the node',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#kube-proxy`,
+    docs: K8S_DOCS.windowsNetworking,
     run(snap, n) {
       const name = nameOf(node(n));
       const pods = podsOn(snap, name).filter((p) => p.metadata?.namespace === 'kube-system' && /kube-proxy/.test(p.metadata?.name ?? ''));
@@ -305,7 +322,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'CNI agent runs on the node',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#cni`,
+    docs: K8S_DOCS.windowsNetworking,
     run(snap, n) {
       const name = nameOf(node(n));
       if (snap.facts.cni.type === 'aws-vpc-cni') return { status: 'pass', message: 'amazon-vpc-cni: Windows IPs come from the control plane vpc-resource-controller, no node pod expected' };
@@ -334,7 +351,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'no Linux-only DaemonSet pods stuck on Windows nodes',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#linux-daemonsets`,
+    docs: K8S_DOCS.windowsUserGuide,
     run(snap) {
       const windows = new Set(snap.windowsNodes.map(nameOf));
       const stuck = new Set(['ContainerCreating', 'ImagePullBackOff', 'ErrImagePull', 'CrashLoopBackOff', 'CreateContainerError']);
@@ -361,7 +378,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'CoreDNS has ready endpoints',
     dependsOn: [],
     fatal: false,
-    docs: `${DOCS}#dns`,
+    docs: K8S_DOCS.dnsDebugging,
     run(snap) {
       const endpoints = snap.dnsSlices.flatMap((s) => s.endpoints ?? []);
       const ready = endpoints.filter((e) => e.conditions?.ready !== false);
@@ -376,7 +393,7 @@ export const CHECKS: CheckDefinition[] = [
     title: "pod IPs inside the node's podCIDR",
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#pod-cidr`,
+    docs: K8S_DOCS.windowsDebug,
     run(snap, n) {
       if (snap.facts.cni.type !== 'flannel') return { status: 'skip', message: `only checked with flannel (CNI ${snap.facts.cni.type})` };
       const nd = node(n);
@@ -399,7 +416,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'no FailedCreatePodSandBox events',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#sandbox`,
+    docs: K8S_DOCS.windowsDebug,
     run(snap, n) {
       const name = nameOf(node(n));
       const onNode = new Set(podsOn(snap, name).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
@@ -421,7 +438,7 @@ export const CHECKS: CheckDefinition[] = [
     title: 'flannel VXLAN settings usable by Windows',
     dependsOn: [ROOT],
     fatal: false,
-    docs: `${DOCS}#flannel`,
+    docs: K8S_DOCS.flannelBackends,
     run(snap): CheckOutcome {
       const f = snap.facts.cni.flannel;
       if (snap.facts.cni.type !== 'flannel' || !f) return { status: 'skip', message: `CNI is ${snap.facts.cni.type}, not flannel` };

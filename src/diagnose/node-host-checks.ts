@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { sandboxImage } from '../compat/runtime.js';
 import { windowsReleaseForBuild, WINDOWS_RELEASES, type WindowsRelease } from '../compat/windows.js';
 import { compareVersions } from '../compat/versions.js';
-import { inCidr } from './checks.js';
+import { inCidr, K8S_DOCS } from './checks.js';
 import { expectedHnsNetwork, type HnsEndpointReport, type HnsNetworkReport, type NodeReport } from './node-report.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 
@@ -12,7 +12,6 @@ import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
  * They read snap.nodeReports, which the diagnose engine fills by running the script.
  */
 
-const DOCS = 'https://kubernetes.io/docs/tasks/debug/debug-cluster/windows/';
 export const NODE_REPORT_CHECK = 'node.host.report';
 const CATEGORY = 'node-host';
 
@@ -560,14 +559,14 @@ function logOutcome(logs: NonNullable<NodeReport['logs']>): CheckOutcome {
 
 // ---------------------------------------------------------------------------------------------
 
-const check = (id: string, title: string, run: CheckDefinition['run']): CheckDefinition => ({
+const check = (id: string, title: string, docs: string, run: CheckDefinition['run']): CheckDefinition => ({
   id,
   category: CATEGORY,
   scope: 'node',
   title,
   dependsOn: [NODE_REPORT_CHECK],
   fatal: false,
-  docs: `${DOCS}#${id.replace(/\./g, '-')}`,
+  docs,
   needs: ['nodeReports'],
   run,
 });
@@ -580,7 +579,7 @@ export const NODE_HOST_CHECKS: CheckDefinition[] = [
     title: 'on-node report collected',
     dependsOn: ['cluster.windows-nodes'],
     fatal: true,
-    docs: `${DOCS}#node-host-report`,
+    docs: K8S_DOCS.hostProcess,
     // The engine runs the script on the nodes only when a selected check asks for the reports.
     needs: ['nodeReports'],
     run(snap, n) {
@@ -600,26 +599,26 @@ export const NODE_HOST_CHECKS: CheckDefinition[] = [
       return { status: 'pass', message: `report from ${r.hostname ?? name}${r.generatedAt ? ` at ${r.generatedAt}` : ''}` };
     },
   },
-  check('node.host.services', 'node services and agents running', (snap, n) => withSection(snap, n, (r) => r.services, 'services', (s) => servicesOutcome(s, snap, n))),
-  check('node.host.kubelet-health', 'kubelet healthz answers', (snap, n) =>
+  check('node.host.services', 'node services and agents running', K8S_DOCS.windowsDebug, (snap, n) => withSection(snap, n, (r) => r.services, 'services', (s) => servicesOutcome(s, snap, n))),
+  check('node.host.kubelet-health', 'kubelet healthz answers', K8S_DOCS.windowsDebug, (snap, n) =>
     withSection(snap, n, (r) => r.health, 'health', (h) =>
       healthOutcome(h.kubelet ?? undefined, 'kubelet', 'the kubelet is not running or not listening on 127.0.0.1:10248 (healthzBindAddress): Get-Service kubelet, and read C:\\var\\log\\kubelet\\kubelet.log', 'the kubelet reports itself unhealthy: read its log for the failing check (often the runtime: Get-Service containerd)'),
     ),
   ),
-  check('node.host.kube-proxy-health', 'kube-proxy healthz answers', (snap, n) =>
+  check('node.host.kube-proxy-health', 'kube-proxy healthz answers', K8S_DOCS.windowsNetworking, (snap, n) =>
     withSection(snap, n, (r) => r.health, 'health', (h) =>
       healthOutcome(h.kubeProxy ?? undefined, 'kube-proxy', 'kube-proxy is not running, or serves health elsewhere (--healthz-bind-address): check its service or pod', 'kube-proxy has not synced HNS recently: read its log for "Policy creation failed" or 0x803b0013 and restart it'),
     ),
   ),
-  check('node.host.hns-network', 'HNS network present and bound', (snap, n) => withSection(snap, n, (r) => r.hns, 'HNS', (h, r) => hnsNetworkOutcome(h, snap, r, n))),
-  check('node.host.hns-endpoints', 'HNS endpoints match the pods on the node', (snap, n) => withSection(snap, n, (r) => r.hns, 'HNS', (h, r) => hnsEndpointsOutcome(h, snap, r, n))),
-  check('node.host.lb-policies', 'HNS load balancers for the Services', (snap, n) => withSection(snap, n, (r) => r.hns, 'HNS', (h, r) => lbPoliciesOutcome(h, snap, r))),
-  check('node.host.ephemeral-ports', 'ephemeral TCP ports available', (snap, n) => withSection(snap, n, (r) => r.ephemeralPorts, 'ephemeral ports', ephemeralOutcome)),
-  check('node.host.firewall', 'firewall allows kubelet, kube-proxy health and VXLAN', (snap, n) => withSection(snap, n, (r) => r.firewall, 'firewall', (f, r) => firewallOutcome(f, snap, r))),
-  check('node.host.defender', 'Defender excludes the container runtime', (snap, n) => withSection(snap, n, (r) => r.defender, 'Defender', defenderOutcome)),
-  check('node.host.disk', 'free space on the system drive', (snap, n) => withSection(snap, n, (r) => r.disk, 'disk', diskOutcome)),
-  check('node.host.clock', 'clock in sync', (snap, n) => withSection(snap, n, (r) => r.clock, 'clock', clockOutcome)),
-  check('node.host.os-patch', 'OS build and patch level', (snap, n) => withSection(snap, n, (r) => r.os, 'OS', (o) => osOutcome(o, n))),
-  check('node.host.sandbox-image', "sandbox (pause) image matches the node's build", (snap, n) => withSection(snap, n, (r) => r.containerd, 'containerd', (c, r) => sandboxOutcome(c, r, n))),
-  check('node.host.log-errors', 'no known errors in the node logs', (snap, n) => withSection(snap, n, (r) => r.logs, 'logs', logOutcome)),
+  check('node.host.hns-network', 'HNS network present and bound', K8S_DOCS.windowsNetworking, (snap, n) => withSection(snap, n, (r) => r.hns, 'HNS', (h, r) => hnsNetworkOutcome(h, snap, r, n))),
+  check('node.host.hns-endpoints', 'HNS endpoints match the pods on the node', K8S_DOCS.windowsNetworking, (snap, n) => withSection(snap, n, (r) => r.hns, 'HNS', (h, r) => hnsEndpointsOutcome(h, snap, r, n))),
+  check('node.host.lb-policies', 'HNS load balancers for the Services', K8S_DOCS.windowsNetworking, (snap, n) => withSection(snap, n, (r) => r.hns, 'HNS', (h, r) => lbPoliciesOutcome(h, snap, r))),
+  check('node.host.ephemeral-ports', 'ephemeral TCP ports available', K8S_DOCS.windowsNetworking, (snap, n) => withSection(snap, n, (r) => r.ephemeralPorts, 'ephemeral ports', ephemeralOutcome)),
+  check('node.host.firewall', 'firewall allows kubelet, kube-proxy health and VXLAN', K8S_DOCS.ports, (snap, n) => withSection(snap, n, (r) => r.firewall, 'firewall', (f, r) => firewallOutcome(f, snap, r))),
+  check('node.host.defender', 'Defender excludes the container runtime', K8S_DOCS.windowsDebug, (snap, n) => withSection(snap, n, (r) => r.defender, 'Defender', defenderOutcome)),
+  check('node.host.disk', 'free space on the system drive', K8S_DOCS.nodePressure, (snap, n) => withSection(snap, n, (r) => r.disk, 'disk', diskOutcome)),
+  check('node.host.clock', 'clock in sync', K8S_DOCS.windowsDebug, (snap, n) => withSection(snap, n, (r) => r.clock, 'clock', clockOutcome)),
+  check('node.host.os-patch', 'OS build and patch level', K8S_DOCS.windowsIntro, (snap, n) => withSection(snap, n, (r) => r.os, 'OS', (o) => osOutcome(o, n))),
+  check('node.host.sandbox-image', "sandbox (pause) image matches the node's build", K8S_DOCS.windowsIntro, (snap, n) => withSection(snap, n, (r) => r.containerd, 'containerd', (c, r) => sandboxOutcome(c, r, n))),
+  check('node.host.log-errors', 'no known errors in the node logs', K8S_DOCS.windowsDebug, (snap, n) => withSection(snap, n, (r) => r.logs, 'logs', logOutcome)),
 ];

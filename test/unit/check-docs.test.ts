@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { allChecks } from '../../src/diagnose/registry.js';
+
+describe('diagnose check docs links', () => {
+  it('every registered check links a whole https page, with no fragment', () => {
+    const checks = allChecks();
+    assert.ok(checks.length > 20);
+    for (const c of checks) {
+      assert.ok(c.docs, `${c.id} has no docs link`);
+      const url = new URL(c.docs);
+      assert.equal(url.protocol, 'https:', c.id);
+      // Fragments were invented per check id and matched no heading on the page; none is verified, so none is allowed.
+      assert.ok(!c.docs.includes('#'), `${c.id}: ${c.docs} has a fragment`);
+      assert.ok(['kubernetes.io', 'github.com'].includes(url.hostname), `${c.id}: ${c.docs}`);
+    }
+  });
+});
