@@ -11,8 +11,9 @@ export type { protos } from '@google-cloud/compute/build/src/index.js';
 
 /**
  * What google-gax needs of an auth client: it calls `fetch` for every request. google-gax
- * brings its own google-auth-library (10.x); clients of the 9.x one in package.json lack
- * `fetch`, so a caller-made client must provide it (tests pass a header-less one).
+ * brings its own google-auth-library (10.x), so win-k8s depends on none; a client from an older
+ * google-auth-library lacks `fetch`, so a caller-made client must provide it (tests pass a
+ * header-less one).
  */
 export interface GceAuthClient {
   fetch(url: string, init: unknown): Promise<unknown>;
