@@ -90,7 +90,7 @@ export const PoolSection = z
     taintWindows: z.boolean({ error: 'expected true or false' }).default(false),
     image: z.string().min(1).optional(),
     instanceType: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected an instance type / VM size / machine type name' }).optional(),
-    diskSizeGb: z.number({ error: 'expected an integer number of GiB' }).int().min(40, { error: 'Windows Server needs at least 40 GiB' }).max(16384).default(100),
+    diskSizeGb: z.number({ error: 'expected an integer number of GiB' }).int().min(40, { error: 'Windows Server needs at least 40 GiB' }).max(16384).optional(),
     region: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region such as us-east-1' }).optional(),
     subnetId: z.string().min(1).optional(),
     allowRdpFrom: z.string().superRefine(refine((v) => checkCidr(v) ?? (/\/0$/.test(v) ? 'RDP from the whole internet (/0) is refused; give your admin network' : undefined))).optional(),

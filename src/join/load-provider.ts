@@ -16,7 +16,8 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         ...pollTuning(env),
         sink,
         instanceType: pool.instanceType,
-        diskSizeGb: pool.diskSizeGb,
+        // No schema default: Azure's default is the image's size, which 100 would undercut.
+        diskSizeGb: pool.diskSizeGb ?? 100,
         instanceProfile: config.aws.instanceProfile,
         subnetId: pool.subnetId,
         allowRdpFrom: pool.allowRdpFrom,
@@ -53,7 +54,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         project: config.gcp.project,
         zone: config.gcp.zone,
         machineType: pool.instanceType,
-        diskSizeGb: pool.diskSizeGb,
+        diskSizeGb: pool.diskSizeGb ?? 100,
         diskType: config.gcp.diskType,
         subnetwork: pool.subnetId,
         allowRdpFrom: pool.allowRdpFrom,

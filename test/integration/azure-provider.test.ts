@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
@@ -98,6 +98,66 @@ describe('Azure provider against the fake ARM', function () {
     await assert.rejects(provider({ controlPlane: undefined }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && e.exitCode === 2);
   });
 
+  it('refuses a --location other than the VNet\'s before anything is created (exit 2)', async () => {
+    const before = fake.calls.filter((c) => c.method !== 'GET').length;
+    await assert.rejects(provider({ location: 'westus' }).resolvePlacement({}), (e: unknown) => {
+      errors.push(e);
+      return isWinK8sError(e) && e.exitCode === 2 && /^--location: location westus is not that of virtual network k8s-vnet \(eastus\)/.test(e.message);
+    });
+    await assert.rejects(provider({ location: 'westus', controlPlane: undefined, subscription: SUB, resourceGroup: RG, subnetId: SUBNET }).resolvePlacement({}), (e: unknown) => isWinK8sError(e) && /--location/.test(e.message));
+    assert.equal(fake.calls.filter((c) => c.method !== 'GET').length, before);
+    // The same location in other letter case is the same location.
+    assert.equal((await provider({ location: 'EastUS' }).resolvePlacement({})).region, 'EastUS');
+  });
+
+  it('OS disk: the image\'s 127 GiB by default, an explicit smaller --disk-size refused before anything is created', async () => {
+    const before = fake.calls.filter((c) => c.method !== 'GET').length;
+    for (const image of [undefined, 'MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest']) {
+      await assert.rejects(provider({ diskSizeGb: 100, image }).resolveImage({ windowsVersion: '2022', edition: 'core' }), (e: unknown) => {
+        errors.push(e);
+        return isWinK8sError(e) && e.exitCode === 2 && /^--disk-size: 100 GiB is smaller than the image's 127 GiB OS disk/.test(e.message) && /at least 127/.test(e.hint ?? '');
+      });
+    }
+    // A smalldisk SKU is 30 GiB; an image win-k8s knows no size of is left to ARM.
+    await provider({ diskSizeGb: 100, image: 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-smalldisk-g2:latest' }).resolveImage({ windowsVersion: '2022', edition: 'core' });
+    await provider({ diskSizeGb: 64, image: `/subscriptions/${SUB}/resourceGroups/img/providers/Microsoft.Compute/galleries/g/images/w` }).resolveImage({ windowsVersion: '2022', edition: 'core' });
+    assert.equal(fake.calls.filter((c) => c.method !== 'GET').length, before);
+
+    const p = provider({ diskSizeGb: undefined });
+    const placement = await p.resolvePlacement({});
+    const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+    const firewall = await p.ensureFirewall({ cluster: 'demo', pool: 'disk' }, placement);
+    const [r] = await p.createVms({ ref: { cluster: 'demo', pool: 'disk' }, placement, image, firewall, vms: [{ nodeName: 'win-disk-1', script: script('win-disk-1') }], concurrency: 1, signal: new AbortController().signal });
+    assert.equal(r!.error, undefined);
+    const vm = fake.get(r!.instanceId!)!;
+    assert.equal(vm.properties.storageProfile.osDisk.diskSizeGB, 127);
+    assert.ok(events.some((e) => e.level === 'info' && /OS disk: 127 GiB, the image's own size/.test(e.message)));
+    await p.deleteVms([r!.instanceId!]);
+    await p.deletePoolResources({ cluster: 'demo', pool: 'disk' });
+  });
+
+  it('an OS disk ARM refuses as smaller than the image is explained as that, not as a quota', async () => {
+    // What the provider now prevents for known images, ARM still says for the others (gallery images).
+    const p = provider({ diskSizeGb: 100 });
+    const placement = await p.resolvePlacement({});
+    const firewall = await p.ensureFirewall({ cluster: 'demo', pool: 'small' }, placement);
+    const image = { id: 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest', name: 'x', containersPreinstalled: false };
+    await assert.rejects(
+      p.createVms({ ref: { cluster: 'demo', pool: 'small' }, placement, image, firewall, vms: [{ nodeName: 'win-small-1', script: script('x') }], concurrency: 1, signal: new AbortController().signal }),
+      (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /^--disk-size: 100 GiB is smaller/.test(e.message),
+      'createVms checks too',
+    );
+    assert.equal(fake.calls.filter((c) => c.method === 'PUT' && /win-small-1/.test(c.path)).length, 0);
+    const { vmFailureText } = await import('../../src/cloud/azure/errors.js');
+    const refused = Object.assign(new Error('The specified disk size 100 GB is smaller than the size of the corresponding disk in the VM image: 127 GB. This is not allowed.'), { code: 'OperationNotAllowed', statusCode: 409 });
+    const text = vmFailureText(refused);
+    assert.match(text, /OperationNotAllowed: The specified disk size 100 GB/);
+    assert.match(text, /--disk-size of at least that size/);
+    assert.doesNotMatch(text, /quota/);
+    assert.match(vmFailureText(Object.assign(new Error('Operation results in exceeding quota limits of Core.'), { code: 'OperationNotAllowed', statusCode: 409 })), /quota/);
+    await p.deletePoolResources({ cluster: 'demo', pool: 'small' });
+  });
+
   it('creates the NSG with node ports from the VNet only, RDP only from --allow-rdp-from, idempotently', async () => {
     const p = provider({ allowRdpFrom: '203.0.113.7/32' });
     const placement = await p.resolvePlacement({});
@@ -133,9 +193,13 @@ describe('Azure provider against the fake ARM', function () {
     let p: CloudProvider;
     let placement: ResolvedPlacement;
     const pwFile = () => join(dir, 'admin-password');
+    const pwLines = () => readFileSync(pwFile(), 'utf8').split('\n').filter(Boolean);
 
     before(async () => {
       events = [];
+      // An existing, world-readable file: its lines stay, and it ends 0600 (open()'s mode would not change it).
+      writeFileSync(pwFile(), 'win-old-0001\tAn-earlier-run-1\n');
+      chmodSync(pwFile(), 0o644);
       p = provider({ adminPasswordFile: join(dir, 'admin-password') });
       placement = await p.resolvePlacement({});
     });
@@ -172,9 +236,35 @@ describe('Azure provider against the fake ARM', function () {
         assert.match(delivered.commandToExecute, /C:\\AzureData\\CustomData\.bin/);
         assert.ok(!delivered.commandToExecute.includes(SECRET));
       }
-      const pw = adminPasswordOf(fake, 'win-demo-0001')!;
+      // One password per VM, appended after the earlier run's line, in a 0600 file.
       assert.equal(statSync(pwFile()).mode & 0o777, 0o600);
-      assert.equal(readFileSync(pwFile(), 'utf8').trim(), pw);
+      const lines = pwLines();
+      assert.equal(lines[0], 'win-old-0001\tAn-earlier-run-1');
+      assert.deepEqual(lines.slice(1).sort(), names.map((n) => `${n}\t${adminPasswordOf(fake, n)!}`));
+      assert.equal(new Set(names.map((n) => adminPasswordOf(fake, n))).size, 3, 'a password per VM');
+      // Progress: one line when ARM accepted each create and one when it is done, however many polls.
+      for (const n of names) {
+        assert.equal(events.filter((e) => e.subject === n && e.level === 'info' && /accepted/.test(e.message)).length, 1, n);
+        assert.equal(events.filter((e) => e.subject === n && e.level === 'success' && /VM created/.test(e.message)).length, 1, n);
+      }
+      assert.ok(fake.calls.filter((c) => c.path.startsWith('/fake-operations/')).length > names.length * 2, 'the operations were polled');
+      assert.ok(events.some((e) => /password of 3 VMs appended to/.test(e.message)));
+    });
+
+    it('a top-up run appends to the password file; a run whose every create is refused writes nothing', async () => {
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      const firewall = await p.ensureFirewall(REF, placement);
+      const before = pwLines();
+      fake.faults.failNext = ['QuotaExceeded', 'QuotaExceeded'];
+      const refused = await p.createVms({ ref: REF, placement, image, firewall, vms: ['win-demo-0008', 'win-demo-0009'].map((n) => ({ nodeName: n, script: script(n) })), concurrency: 2, signal: new AbortController().signal });
+      assert.ok(refused.every((r) => /QuotaExceeded/.test(r.error ?? '')));
+      assert.deepEqual(pwLines(), before, 'no password no VM has');
+      errors.push(...refused.map((r) => r.error));
+      const [top] = await p.createVms({ ref: REF, placement, image, firewall, vms: [{ nodeName: 'win-demo-0007', script: script('win-demo-0007') }], concurrency: 1, signal: new AbortController().signal });
+      assert.equal(top!.error, undefined);
+      assert.deepEqual(pwLines(), [...before, `win-demo-0007\t${adminPasswordOf(fake, 'win-demo-0007')!}`]);
+      assert.equal(statSync(pwFile()).mode & 0o777, 0o600);
+      await p.deleteVms([top!.instanceId!]);
     });
 
     it('reads the serial console from boot diagnostics', async () => {
@@ -194,6 +284,37 @@ describe('Azure provider against the fake ARM', function () {
       delete ext.properties.instanceView;
     });
 
+    it('adds the phase lines of the extension\'s stdout when COM1 has none (the Serial Console\'s SAC holds it)', async () => {
+      const [vm] = await p.listVms({ cluster: 'demo', pool: 'win' });
+      fake.serialLogs.set(vm!.nodeName, '');
+      const ext = fake.get(`${vm!.instanceId}/extensions/win-k8s-bootstrap`)!;
+      // Write-Log's lines, timestamped, as the extension keeps its command's stdout.
+      const stdout = ['preflight started', 'preflight done', 'features started', 'features done', `complete done ${vm!.nodeName}`].map((l) => `2026-01-01T10:00:00+00:00 win-k8s: ${l}`).join('\r\n');
+      ext.properties.instanceView = {
+        statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', message: 'Command execution finished' }],
+        substatuses: [
+          { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', message: `${stdout}\r\nsome other output\r\n$joinToken = '${SECRET}' win-k8s: echoed` },
+          { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', message: '' },
+        ],
+      };
+      try {
+        const text = await p.consoleOutput(vm!.instanceId);
+        assert.match(text, new RegExp(`^win-k8s: complete done ${vm!.nodeName}$`, 'm'));
+        assert.match(text, /^win-k8s: preflight started$/m);
+        assert.doesNotMatch(text, /some other output|2026-01-01/);
+        assert.doesNotMatch(text, /extension failed/);
+        assert.ok(!text.includes(SECRET));
+        // Lines the serial log has already are not repeated.
+        fake.serialLogs.set(vm!.nodeName, 'win-k8s: preflight started\nwin-k8s: preflight done\n');
+        const both = await p.consoleOutput(vm!.instanceId);
+        assert.equal(both.match(/win-k8s: preflight done/g)?.length, 1);
+        assert.match(both, /win-k8s: features done/);
+      } finally {
+        delete ext.properties.instanceView;
+        fake.serialLogs.delete(vm!.nodeName);
+      }
+    });
+
     it('reports a quota error on one VM with a hint while the others are created', async () => {
       const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
       const firewall = await p.ensureFirewall(REF, placement);
@@ -207,9 +328,9 @@ describe('Azure provider against the fake ARM', function () {
       // the VM (it exists, Failed) is reported so --on-failure and remove can reach it.
       assert.match(results[2]!.error!, /^AllocationFailed: Allocation failed\..*capacity.* — Azure has no capacity/s);
       assert.match(results[2]!.instanceId!, /\/virtualMachines\/win-demo-0006$/);
-      // This provider was not asked for a password file: the first batch's file is all there is, unchanged.
+      // This provider was not asked for a password file: the earlier file is all there is, unchanged.
       assert.deepEqual(readdirSync(dir), ['admin-password']);
-      assert.equal(readFileSync(pwFile(), 'utf8').trim(), adminPasswordOf(fake, 'win-demo-0001'));
+      assert.ok(!readFileSync(pwFile(), 'utf8').includes('win-demo-0004'));
       assert.notEqual(adminPasswordOf(fake, 'win-demo-0004'), adminPasswordOf(fake, 'win-demo-0001'));
       errors.push(...results.map((r) => r.error));
     });
@@ -236,6 +357,39 @@ describe('Azure provider against the fake ARM', function () {
     });
   });
 
+  it('list, remove and run commands find a pool created in another resource group than this run\'s', async () => {
+    const ref = { cluster: 'demo', pool: 'else' };
+    const elsewhere = provider({ resourceGroup: 'other-rg' });
+    const placement = await elsewhere.resolvePlacement({});
+    const firewall = await elsewhere.ensureFirewall(ref, placement);
+    const [r] = await elsewhere.createVms({ ref, placement, image: await elsewhere.resolveImage({ windowsVersion: '2022', edition: 'core' }), firewall, vms: [{ nodeName: 'win-else-1', script: script('x') }], concurrency: 1, signal: new AbortController().signal });
+    assert.match(r!.instanceId!, /\/resourceGroups\/other-rg\/providers\/Microsoft\.Compute\/virtualMachines\/win-else-1$/);
+
+    // A role scoped to resource groups cannot list the subscription: this run's group only, said in a warning.
+    fake.faults.denyPath = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines$/i;
+    try {
+      assert.deepEqual(await provider().listVms(ref), []);
+      assert.ok(events.some((e) => e.level === 'warn' && /across the subscription: looking in resource group k8s-rg only/.test(e.message)));
+    } finally {
+      fake.faults.denyPath = undefined;
+    }
+
+    // This provider's resource group is the control plane's (k8s-rg), not other-rg.
+    const here = provider({ tuning: { pollIntervalMs: 20 } });
+    const found = await here.listVms(ref);
+    assert.deepEqual(found.map((v) => [v.nodeName, v.instanceId, v.state]), [['win-else-1', r!.instanceId, 'running']]);
+    fake.runCommand = () => ({ stdout: 'win-k8s-exit-code: 0\n', stderr: '' });
+    try {
+      assert.equal((await here.runPowerShell!(found[0]!.instanceId, "Write-Output 'x'", { timeoutMs: 30_000 })).exitCode, 0);
+    } finally {
+      fake.runCommand = undefined;
+    }
+    await here.deleteVms(found.map((v) => v.instanceId));
+    assert.deepEqual(await here.deletePoolResources(ref), [firewall.id]);
+    assert.match(firewall.id, /\/resourceGroups\/other-rg\//);
+    assert.deepEqual([...fake.resources.values()].filter((x) => String(x.id).includes('/resourceGroups/other-rg/')).map((x) => x.id), []);
+  });
+
   it('retries 5xx answers', async () => {
     fake.faults.unavailable = 2;
     const placement = await provider().resolvePlacement({});
@@ -251,7 +405,8 @@ describe('Azure provider against the fake ARM', function () {
   });
 
   it('maps AuthorizationFailed to exit 3 with the roles needed', async () => {
-    fake.faults.deny = 1;
+    // Both the subscription-wide list and the resource group's.
+    fake.faults.deny = 2;
     await assert.rejects(provider().listVms({ cluster: 'demo' }), (e: unknown) => {
       errors.push(e);
       return isWinK8sError(e) && e.exitCode === 3 && /AuthorizationFailed/.test(e.message) && /Contributor/.test(e.hint ?? '');
@@ -291,6 +446,15 @@ describe('Azure provider against the fake ARM', function () {
     assert.equal((await put('Microsoft.Compute/virtualMachines/v1', vm({ adminPassword: 'Ab1!' }))).error?.target, 'adminPassword');
     assert.equal((await put('Microsoft.Compute/virtualMachines/v1', vm({ customData: 'A'.repeat(87384) }))).error?.target, 'customData');
     assert.equal((await put('Microsoft.Compute/virtualMachines/v1', { ...vm({}), location: undefined })).error?.code, 'LocationRequired');
+    const withDisk = (gb: number, sku = '2022-datacenter-g2') => {
+      const body = vm({});
+      body.properties.storageProfile = { imageReference: { ...body.properties.storageProfile.imageReference, sku }, osDisk: { createOption: 'FromImage', diskSizeGB: gb } } as typeof body.properties.storageProfile;
+      return body;
+    };
+    const small = await put('Microsoft.Compute/virtualMachines/v1', withDisk(100));
+    assert.deepEqual([small.status, small.error?.code, small.error?.target], [409, 'OperationNotAllowed', 'osDisk.diskSizeGB']);
+    assert.equal((await put('Microsoft.Compute/virtualMachines/v1', withDisk(126))).error?.code, 'OperationNotAllowed');
+    assert.match((await put('Microsoft.Compute/virtualMachines/v1', withDisk(20, '2022-datacenter-smalldisk-g2'))).error?.code ?? '', /OperationNotAllowed/);
     assert.equal((await put('Microsoft.Network/networkSecurityGroups/bad%20name', { location: 'eastus' })).error?.code, 'InvalidResourceName');
     assert.equal((await put(`Microsoft.Network/networkInterfaces/${'n'.repeat(81)}`, { location: 'eastus' })).error?.code, 'InvalidResourceName');
     assert.equal(fake.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/v1`), undefined);

@@ -42,6 +42,14 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   const passwords = new Set<string>();
   /** Pools whose simulated nodes use a wrong bootstrap token (the broken-token test). */
   const brokenPools = new Set(['bad', 'bad2']);
+  /**
+   * Pools whose VMs have COM1 held by the Serial Console's SAC: the serial log stays empty, and the
+   * bootstrap's Write-Host lines reach only the Custom Script Extension's stdout, which the
+   * extension reports once its command has ended.
+   */
+  const sacPools = new Set(['sac']);
+  const sacStdout = new Map<string, string[]>();
+  const poolOf = (vmName: string) => arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL] as string | undefined;
 
   const env = () => ({
     PATH: process.env.PATH ?? '',
@@ -109,6 +117,21 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
       pollMs: 100,
       console: {
         append: (vmName, line) => {
+          if (sacPools.has(poolOf(vmName) ?? '')) {
+            const lines = [...(sacStdout.get(vmName) ?? []), `2026-01-01T10:00:00+00:00 ${line}`];
+            sacStdout.set(vmName, lines);
+            const ext = extensionOf(vmName);
+            if (ext && /^win-k8s: (complete done|\S+ failed)/.test(line)) {
+              ext.properties.instanceView = {
+                statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: 'Command execution finished' }],
+                substatuses: [
+                  { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', message: lines.join('\r\n') },
+                  { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', message: '' },
+                ],
+              };
+            }
+            return;
+          }
           arm.serialLogs.set(vmName, `${arm.serialLogs.get(vmName) ?? ''}${line}\n`);
           // The bootstrap exits non-zero after a failed phase: the Custom Script Extension reports it.
           const failed = /^win-k8s: \S+ failed (.*)$/.exec(line);
@@ -177,6 +200,16 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.equal(arm.calls.filter((c) => c.method !== 'GET').length, 0);
   });
 
+  it('--disk-size below the image\'s 127 GiB and a --location other than the VNet\'s are refused before anything is created (exit 2)', async () => {
+    const disk = await join_(['--pool', 'win', '--count', '1', '--disk-size', '100']);
+    assert.equal(disk.code, 2, disk.stderr);
+    assert.match(disk.stderr, /--disk-size: 100 GiB is smaller than the image's 127 GiB OS disk/);
+    const location = await join_(['--pool', 'win', '--count', '1', '--location', 'westus']);
+    assert.equal(location.code, 2, location.stderr);
+    assert.match(location.stderr, /--location: location westus is not that of virtual network k8s-vnet \(eastus\)/);
+    assert.equal(arm.calls.filter((c) => c.method !== 'GET').length, 0);
+  });
+
   it('join --count 3: three Ready nodes, tagged VM/NIC/disk/NSG, VNet-only ports, no public IP, boot diagnostics, token deleted', async () => {
     const r = await join_(['--pool', 'win', '--count', '3']);
     assert.equal(r.code, 0, r.stderr);
@@ -201,6 +234,8 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
       assert.equal(nic.properties.ipConfigurations[0].properties.subnet.id, SUBNET);
       assert.ok(nic.properties.ipConfigurations.every((c: Json) => c.properties.publicIPAddress === undefined), 'no public IP');
       assert.deepEqual(arm.get(vm.properties.storageProfile.osDisk.managedDisk.id)!.tags, tags);
+      // No --disk-size: the image's own 127 GiB, not a default ARM would refuse.
+      assert.equal(vm.properties.storageProfile.osDisk.diskSizeGB, 127);
       const node = fake.store.get('nodes', undefined, n.name)!;
       assert.equal((node.metadata as { labels: Record<string, string> }).labels['win-k8s.io/pool'], 'win');
     }
@@ -215,6 +250,10 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     ]);
     assert.deepEqual(bootstrapSecrets(), [], 'bootstrap token deleted');
     assert.ok(fake.store.get('runtimeclasses.node.k8s.io', undefined, 'windows-2022'), 'RuntimeClass windows-2022');
+    // Progress while ARM works: a line when each create is accepted, and one when it is done.
+    assert.match(r.stderr, /OS disk: 127 GiB, the image's own size/);
+    assert.equal(r.stderr.match(/VM create accepted by Azure/g)?.length, 3, r.stderr);
+    assert.equal(r.stderr.match(/VM created/g)?.length, 3, r.stderr);
     // The real DefaultAzureCredential path: a managed identity token, and ARM never said 401.
     assert.ok(arm.identity.issued >= 1, 'a token came from the managed identity endpoint');
     assert.deepEqual(arm.calls.filter((c) => c.status === 401), []);
@@ -322,7 +361,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.equal(arm.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups/win-k8s-kubernetes-bad2`), undefined, 'the empty pool\'s NSG deleted');
   });
 
-  it('provision ends Provisioned with no token; --admin-password-file writes a 0600 file', async () => {
+  it('provision ends Provisioned with no token; --admin-password-file gets a line per VM, kept by a top-up run, mode 0600', async () => {
     const secretsBefore = fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length;
     const pwFile = join(dir, 'admin-password');
     const r = await cli(['provision', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', '--pool', 'prov', '--count', '2', '--admin-password-file', pwFile]);
@@ -332,10 +371,45 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     for (const n of result.nodes) assert.equal(fake.store.get('nodes', undefined, n.name), undefined, 'not joined');
     assert.equal(fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length, secretsBefore);
     assert.equal(statSync(pwFile).mode & 0o777, 0o600);
-    const written = readFileSync(pwFile, 'utf8').trim();
-    for (const n of result.nodes) assert.equal(adminPasswordOf(arm, n.name), written);
-    passwords.add(written);
-    assert.match(r.stderr, new RegExp(`password is in ${pwFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    const lines = () => readFileSync(pwFile, 'utf8').split('\n').filter(Boolean);
+    const first = lines();
+    assert.deepEqual([...first].sort(), result.nodes.map((n) => `${n.name}\t${adminPasswordOf(arm, n.name)!}`).sort());
+    assert.notEqual(adminPasswordOf(arm, result.nodes[0]!.name), adminPasswordOf(arm, result.nodes[1]!.name));
+    assert.match(r.stderr, new RegExp(`password of 2 VMs appended to ${pwFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+
+    // Topping the pool up with the same file: the earlier VMs' lines stay, the new VM's is added.
+    const more = await cli(['provision', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', '--pool', 'prov', '--count', '3', '--admin-password-file', pwFile]);
+    assert.equal(more.code, 0, more.stderr);
+    const added = (JSON.parse(more.stdout) as JoinResult).nodes.filter((n) => !n.existing);
+    assert.equal(added.length, 1);
+    assert.deepEqual(lines(), [...first, `${added[0]!.name}\t${adminPasswordOf(arm, added[0]!.name)!}`]);
+    assert.equal(statSync(pwFile).mode & 0o777, 0o600);
+    for (const line of lines()) passwords.add(line.split('\t')[1]!);
+  });
+
+  it('provision sees `complete done` in the extension\'s stdout when COM1 stays empty (SAC)', async () => {
+    const r = await cli(['provision', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', '--pool', 'sac', '--count', '1', '--timeout', '60s']);
+    assert.equal(r.code, 0, r.stderr);
+    const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
+    assert.equal(node!.status, 'Provisioned', JSON.stringify(node));
+    assert.equal(arm.serialLogs.get(node!.name) ?? '', '', 'nothing came over COM1');
+    assert.ok(sacStdout.get(node!.name)?.some((l) => l.endsWith(`win-k8s: complete done ${node!.name}`)));
+  });
+
+  it('a pool joined with --resource-group is listed and removed without it', async () => {
+    const r = await join_(['--pool', 'org', '--count', '1', '--resource-group', 'other-rg']);
+    assert.equal(r.code, 0, r.stderr);
+    const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
+    assert.equal(node!.status, 'Ready');
+    assert.equal(node!.instanceId, `/subscriptions/${SUB}/resourceGroups/other-rg/providers/Microsoft.Compute/virtualMachines/${node!.name}`);
+    const listed = await cli(['list', '-o', 'json', '--cloud', 'azure', '--pool', 'org']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const rows = JSON.parse(listed.stdout).nodes as { name: string; vmState: string; nodeStatus: string; instanceId: string }[];
+    assert.deepEqual(rows.map((x) => [x.name, x.instanceId, x.vmState, x.nodeStatus]), [[node!.name, node!.instanceId, 'running', 'Ready']]);
+    const removed = await cli(['remove', '--pool', 'org', '--cloud', 'azure', '--yes', '-o', 'json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(JSON.parse(removed.stdout).removed.map((x: { name: string }) => x.name), [node!.name]);
+    assert.deepEqual([...arm.resources.values()].filter((x) => String(x.id).includes('/resourceGroups/other-rg/')).map((x) => x.id), [], 'VM, NIC, disk and NSG gone from other-rg');
   });
 
   it('remove <name> and remove --pool leave no VM, NIC, disk or NSG behind', async () => {
@@ -347,9 +421,9 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.deepEqual(named(badName), []);
     assert.deepEqual(ofPool('Microsoft.Network/networkSecurityGroups', 'bad'), [], 'pool bad is empty: its NSG went too');
     const unknown = await cli(['remove', 'win-nope1', '--cloud', 'azure', '--yes']);
-    assert.equal(unknown.code, 2);
+    assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /not managed by win-k8s in cluster kubernetes: win-nope1/);
-    for (const pool of ['win', 'thr', 'part', 'prov']) {
+    for (const pool of ['win', 'thr', 'part', 'prov', 'sac']) {
       const r = await cli(['remove', '--pool', pool, '--cloud', 'azure', '--yes', '-o', 'json']);
       assert.equal(r.code, 0, `${pool}: ${r.stderr}`);
     }

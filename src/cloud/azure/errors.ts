@@ -68,6 +68,20 @@ export const VM_FAILURE_HINTS: Record<string, string> = {
   ZonalAllocationFailed: 'Azure has no capacity for this size in the zone right now: retry later, or choose another --instance-type',
 };
 
+/**
+ * OperationNotAllowed covers unrelated refusals; an OS disk smaller than the image's is one
+ * ("The specified disk size 100 GB is smaller than the size of the corresponding disk in the VM
+ * image: 127 GB"), and a quota hint would send the user the wrong way.
+ */
+const DISK_SMALLER_THAN_IMAGE = /disk size .*smaller than the size of the corresponding disk in the VM image/i;
+
+export function failureHint(code: string, message: string): string | undefined {
+  if (code === 'OperationNotAllowed' && DISK_SMALLER_THAN_IMAGE.test(message)) {
+    return 'the OS disk is smaller than the image\'s (its size is in the message): pass --disk-size of at least that size, or leave --disk-size out to get the image\'s size';
+  }
+  return VM_FAILURE_HINTS[code];
+}
+
 export function isEnvironmentFailure(err: unknown): boolean {
   if (isWinK8sError(err)) return err.exitCode === 3;
   const code = azureErrorCode(err);
@@ -112,7 +126,7 @@ export function toWinK8sError(err: unknown, ctx: AzureErrorContext): WinK8sError
   if (status === 429) {
     return new OperationError(`Azure kept throttling the request to ${ctx.action} after every retry`, { cause: err, hint: 'lower --concurrency, or retry in a few minutes' });
   }
-  const hint = VM_FAILURE_HINTS[code];
+  const hint = failureHint(code, message);
   return new OperationError(`${ctx.action} failed: ${code}: ${message}`, hint ? { cause: err, hint } : { cause: err });
 }
 
@@ -120,6 +134,7 @@ export function toWinK8sError(err: unknown, ctx: AzureErrorContext): WinK8sError
 export function vmFailureText(err: unknown): string {
   if (isWinK8sError(err)) return err.hint ? `${err.message} (${err.hint})` : err.message;
   const code = azureErrorCode(err);
-  const hint = VM_FAILURE_HINTS[code];
-  return `${code}: ${azureMessage(err)}${hint ? ` — ${hint}` : ''}`;
+  const message = azureMessage(err);
+  const hint = failureHint(code, message);
+  return `${code}: ${message}${hint ? ` — ${hint}` : ''}`;
 }

@@ -52,3 +52,16 @@ export function imageReference(id: string): { publisher: string; offer: string; 
   if (!ref) throw new UsageError(`"${id}" is not an image URN or id`, { field: '--image' });
   return ref.kind === 'id' ? { id: ref.id } : { publisher: ref.publisher, offer: ref.offer, sku: ref.sku, version: ref.version };
 }
+
+/**
+ * The OS disk size of an image, where it is known without asking ARM: Windows Server marketplace
+ * images are 127 GiB, their smalldisk SKUs 30 GiB (`az vm image show --urn <urn> --query
+ * osDiskImage.sizeInGb`). The SDK's VirtualMachineImage model drops sizeInGb and `latest` has no
+ * image to read, so the documented sizes stand in. Gallery, managed and other publishers' images:
+ * unknown here; ARM refuses a smaller explicit size with OperationNotAllowed.
+ */
+export function knownOsDiskGb(id: string): number | undefined {
+  const ref = parseImage(id);
+  if (ref?.kind !== 'marketplace' || ref.publisher.toLowerCase() !== 'microsoftwindowsserver') return undefined;
+  return /smalldisk/i.test(ref.sku) ? 30 : 127;
+}

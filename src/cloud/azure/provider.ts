@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { writeFile, chmod } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
@@ -28,7 +28,7 @@ import {
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError, vmFailureText } from './errors.js';
-import { imageReference, resolveImage } from './images.js';
+import { imageReference, knownOsDiskGb, resolveImage } from './images.js';
 import { RUN_COMMAND_MAX_MS, checkScriptSize, parseRunCommandOutput, runCommandScript } from './run-command.js';
 
 export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
@@ -75,14 +75,21 @@ export interface AzureProviderOptions {
   location?: string | undefined;
   /** Default Standard_D4s_v5. */
   vmSize?: string | undefined;
-  diskSizeGb: number;
+  /**
+   * --disk-size. Undefined: the image's own size (a Windows Server marketplace image is 127 GiB,
+   * and ARM refuses anything smaller), so no default below it can be sent by accident.
+   */
+  diskSizeGb?: number | undefined;
   /** Premium_LRS (default), StandardSSD_LRS, Standard_LRS ... */
   diskType?: string | undefined;
   subnetId?: string | undefined;
   allowRdpFrom?: string | undefined;
   image?: string | undefined;
   edition: 'core' | 'full';
-  /** When set, the generated admin password is written there (mode 0600); otherwise it is never stored. */
+  /**
+   * When set, each VM's generated admin password is appended there as `<node>\t<password>` (mode
+   * 0600) once ARM accepted that VM; otherwise it is never stored.
+   */
   adminPasswordFile?: string | undefined;
   /** Default: DefaultAzureCredential (az login, environment, managed identity ...). */
   credential?: TokenCredential | undefined;
@@ -268,7 +275,24 @@ class AzureProvider implements CloudProvider {
 
   async resolveImage(req: ImageRequest): Promise<ResolvedImage> {
     // Marketplace URNs with `latest` need no lookup; a wrong SKU fails the VM create with ARM's message.
-    return Promise.resolve(resolveImage({ ...req, edition: req.edition ?? this.opts.edition, image: req.image ?? this.opts.image }));
+    const image = resolveImage({ ...req, edition: req.edition ?? this.opts.edition, image: req.image ?? this.opts.image });
+    // Checked here, before the NSG and the first NIC exist, not when ARM refuses the VM.
+    this.osDiskGb(image.id);
+    return Promise.resolve(image);
+  }
+
+  /**
+   * The OS disk size sent with the VM: never below the image's, which ARM refuses with
+   * OperationNotAllowed. Undefined leaves diskSizeGB out, and Azure uses the image's size.
+   */
+  private osDiskGb(imageId: string): number | undefined {
+    const imageGb = knownOsDiskGb(imageId);
+    const asked = this.opts.diskSizeGb;
+    if (asked === undefined) return imageGb;
+    if (imageGb !== undefined && asked < imageGb) {
+      throw new UsageError(`${asked} GiB is smaller than the image's ${imageGb} GiB OS disk`, { field: '--disk-size', hint: `use at least ${imageGb}, or leave --disk-size out to get the image's size` });
+    }
+    return asked;
   }
 
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
@@ -301,6 +325,15 @@ class AzureProvider implements CloudProvider {
       const vnet = await s.network.virtualNetworks.get(m[2]!, m[3]!);
       const prefixes = vnet.addressSpace?.addressPrefixes ?? [];
       if (prefixes.length === 0) throw new OperationError(`virtual network ${m[3]} has no address space`);
+      // A NIC must be in its VNet's location; ARM would refuse it only after the NSG exists, and
+      // its InvalidResourceReference does not say that the location is the problem.
+      const norm = (l: string) => l.replace(/\s+/g, '').toLowerCase();
+      if (this.opts.location && vnet.location && norm(this.opts.location) !== norm(vnet.location)) {
+        throw new UsageError(`location ${this.opts.location} is not that of virtual network ${m[3]} (${vnet.location})`, {
+          field: '--location',
+          hint: `leave --location out to use ${vnet.location}, or give --subnet-id of a virtual network in ${this.opts.location}`,
+        });
+      }
       this.location ??= vmLocation ?? vnet.location;
       if (!this.location) throw new UsageError('the Azure location is unknown', { field: '--location' });
       await this.checkVmSize(s, this.location);
@@ -324,6 +357,13 @@ class AzureProvider implements CloudProvider {
     return `win-k8s-${ref.cluster}-${ref.pool}`.slice(0, 80);
   }
 
+  /**
+   * Allow rules only. They do not close anything: Azure's default AllowVnetInBound (priority 65000)
+   * still admits every port from the VirtualNetwork service tag (the VNet, peered VNets, VPN and
+   * ExpressRoute ranges). A deny rule below these would break what crosses the VNet unannounced:
+   * pod traffic without encapsulation (Calico without VXLAN), NodePorts, Calico's BGP on 179. The
+   * README says so; narrowing it is the cluster owner's decision, not one win-k8s makes silently.
+   */
   private rules(placement: ResolvedPlacement): SecurityRule[] {
     const sources = placement.networkCidr.split(',').filter(Boolean);
     const rules: SecurityRule[] = NODE_PORTS.map((p, i) => ({
@@ -375,45 +415,58 @@ class AzureProvider implements CloudProvider {
     return this.run('create the VMs', async (s) => {
       const rg = this.rg();
       const results: VmResult[] = req.vms.map((v) => ({ nodeName: v.nodeName }));
-      const password = generateAdminPassword();
-      if (this.opts.adminPasswordFile) {
-        await writeFile(this.opts.adminPasswordFile, `${password}\n`, { mode: 0o600 });
-        await chmod(this.opts.adminPasswordFile, 0o600);
-        this.sink({ level: 'info', message: `the VMs' ${ADMIN_USER} password is in ${this.opts.adminPasswordFile}` });
+      if (req.vms.length === 0) return results;
+      const diskGb = this.osDiskGb(req.image.id);
+      if (this.opts.diskSizeGb === undefined) {
+        this.sink({ level: 'info', message: `OS disk: ${diskGb !== undefined ? `${diskGb} GiB, ` : ''}the image's own size (--disk-size asks for more)` });
       }
-      let fatal: unknown;
-      await forEachBounded(req.vms, req.concurrency, async (vm, index) => {
-        const result = results[index]!;
-        if (req.signal.aborted) {
-          result.error = 'not created: interrupted';
-          return;
-        }
-        if (fatal !== undefined) {
-          result.error = 'not created: an earlier call failed for every VM';
-          return;
-        }
-        const started = Date.now();
-        try {
-          await this.createOne(s, rg, req, vm.nodeName, vm.script, password, result);
-          result.provisionSeconds = Math.round((Date.now() - started) / 100) / 10;
-          this.sink({ level: 'success', message: `VM created (${result.privateIp ?? 'no IP yet'})`, subject: vm.nodeName });
-        } catch (err) {
-          if (isEnvironmentFailure(err)) fatal ??= err;
-          result.error = vmFailureText(err);
-          this.sink({ level: 'error', message: result.error, subject: vm.nodeName });
-        }
-      });
-      if (fatal !== undefined && results.every((r) => r.error)) throw fatal;
+      const passwords = this.opts.adminPasswordFile ? await PasswordFile.open(this.opts.adminPasswordFile) : undefined;
+      try {
+        await this.createAll(s, rg, req, results, diskGb, passwords);
+      } finally {
+        await passwords?.close();
+      }
+      if (passwords && passwords.written > 0) {
+        this.sink({ level: 'info', message: `the ${ADMIN_USER} password of ${passwords.written} VM${passwords.written === 1 ? '' : 's'} appended to ${passwords.path} (one "<node><TAB><password>" line each)` });
+      }
       return results;
     });
   }
 
+  private async createAll(s: Session, rg: string, req: CreateVmsRequest, results: VmResult[], diskGb: number | undefined, passwords: PasswordFile | undefined): Promise<void> {
+    let fatal: unknown;
+    await forEachBounded(req.vms, req.concurrency, async (vm, index) => {
+      const result = results[index]!;
+      if (req.signal.aborted) {
+        result.error = 'not created: interrupted';
+        return;
+      }
+      if (fatal !== undefined) {
+        result.error = 'not created: an earlier call failed for every VM';
+        return;
+      }
+      const started = Date.now();
+      try {
+        await this.createOne(s, rg, req, vm.nodeName, vm.script, diskGb, passwords, result);
+        result.provisionSeconds = Math.round((Date.now() - started) / 100) / 10;
+        this.sink({ level: 'success', message: `VM created (${result.privateIp ?? 'no IP yet'})`, subject: vm.nodeName });
+      } catch (err) {
+        if (isEnvironmentFailure(err)) fatal ??= err;
+        result.error = vmFailureText(err);
+        this.sink({ level: 'error', message: result.error, subject: vm.nodeName });
+      }
+    });
+    if (fatal !== undefined && results.every((r) => r.error)) throw fatal;
+  }
+
   /** Fills `result` as it goes: a VM that exists but failed keeps its instanceId for --on-failure. */
-  private async createOne(s: Session, rg: string, req: CreateVmsRequest, nodeName: string, script: string, password: string, result: VmResult): Promise<void> {
+  private async createOne(s: Session, rg: string, req: CreateVmsRequest, nodeName: string, script: string, diskGb: number | undefined, passwords: PasswordFile | undefined, result: VmResult): Promise<void> {
     if (nodeName.length > 15 || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(nodeName) || /^\d+$/.test(nodeName)) {
       throw new UsageError(`node name "${nodeName}" cannot be a Windows computer name (at most 15 letters, digits and hyphens, not only digits)`, { field: '--pool' });
     }
     const customData = buildCustomData(nodeName, script);
+    // One per VM: a password file line then belongs to exactly one VM, and one leaked password opens one node.
+    const password = generateAdminPassword();
     const tags = { [AZ_TAG_CLUSTER]: req.ref.cluster, [AZ_TAG_POOL]: req.ref.pool, [AZ_TAG_NODE]: nodeName };
     const location = req.placement.region;
     const nicName = `${nodeName}-nic`;
@@ -437,7 +490,7 @@ class AzureProvider implements CloudProvider {
       hardwareProfile: { vmSize: this.vmSize },
       storageProfile: {
         imageReference: imageReference(req.image.id),
-        osDisk: { name: diskName, createOption: 'FromImage', diskSizeGB: this.opts.diskSizeGb, managedDisk: { storageAccountType: this.opts.diskType ?? 'Premium_LRS' }, deleteOption: 'Delete' },
+        osDisk: { name: diskName, createOption: 'FromImage', ...(diskGb !== undefined ? { diskSizeGB: diskGb } : {}), managedDisk: { storageAccountType: this.opts.diskType ?? 'Premium_LRS' }, deleteOption: 'Delete' },
       },
       osProfile: {
         computerName: nodeName,
@@ -453,7 +506,14 @@ class AzureProvider implements CloudProvider {
     let created: VirtualMachine;
     try {
       if (req.signal.aborted) throw new OperationError('not created: interrupted');
-      created = await s.compute.virtualMachines.createOrUpdate(rg, nodeName, vmModel, this.lro());
+      const poller = s.compute.virtualMachines.createOrUpdate(rg, nodeName, vmModel, this.lro());
+      await poller.submitted();
+      // Accepted: the VM exists with this password from now on, even if provisioning fails later.
+      await passwords?.append(nodeName, password).catch((err: unknown) => {
+        this.sink({ level: 'warn', message: `could not write the admin password to ${passwords.path} (${(err as NodeJS.ErrnoException).code ?? 'error'}); reset it with \`az vm user update\` if you need RDP`, subject: nodeName });
+      });
+      this.sink({ level: 'info', message: 'VM create accepted by Azure; provisioning usually takes a few minutes', subject: nodeName });
+      created = await poller;
     } catch (err) {
       // A VM refused at once (quota, validation) leaves the NIC orphaned, and the NIC would keep
       // the pool's NSG in use. A VM that failed later (AllocationFailed) exists in state Failed
@@ -496,26 +556,43 @@ class AzureProvider implements CloudProvider {
       const { rg, name } = this.vmRef(instanceId);
       const data = await s.compute.virtualMachines.retrieveBootDiagnosticsData(rg, name, { sasUriExpirationTimeInMinutes: 5 });
       const serial = data.serialConsoleLogBlobUri ? await fetchBlob(data.serialConsoleLogBlobUri, this.opts.httpClient) : '';
-      return serial + (await this.extensionFailure(s, rg, name));
+      return serial + (await this.extensionOutput(s, rg, name, serial));
     });
   }
 
   /**
+   * What the Custom Script Extension's status adds to the serial log.
+   *
+   * The bootstrap writes each phase line to COM1 and, through Write-Host, to its stdout, which the
+   * extension keeps (the last 4 KB) in its StdOut substatus. Where COM1 stays empty (the Serial
+   * Console's SAC holds it) those lines are the only ones: they are added, as `win-k8s: ...`
+   * without the log's timestamp, unless the serial log has them already. The extension reports
+   * stdout once its command has ended, and the part of the bootstrap that runs after the features
+   * reboot comes from the resume task, not the extension: that part shows on COM1 only.
+   *
    * A bootstrap that failed before it could write to COM1 (PowerShell refused to start, the
    * customData file missing) shows only in the extension's status: appended in the console's
    * own line format so the join's TimedOut report carries it.
    */
-  private async extensionFailure(s: Session, rg: string, vmName: string): Promise<string> {
+  private async extensionOutput(s: Session, rg: string, vmName: string, serial: string): Promise<string> {
     const ext = await s.compute.virtualMachineExtensions.get(rg, vmName, EXTENSION_NAME, { expand: 'instanceView' }).catch(() => undefined);
     const view = ext?.instanceView;
+    const seen = new Set(serial.split(/\r?\n/).map((l) => l.trim()));
+    const stdout = view?.substatuses?.find((st) => /StdOut/i.test(st.code ?? ''))?.message ?? '';
+    const phases = stdout
+      .split(/\r?\n/)
+      .map((l) => /win-k8s: .*$/.exec(l)?.[0].trim())
+      .filter((l): l is string => !!l && !seen.has(l))
+      .map(scrub);
+    const fromStdout = phases.length ? `\n${phases.join('\n')}\n` : '';
     const failed = view?.statuses?.some((st) => /failed/i.test(st.code ?? '') || st.level === 'Error');
-    if (!failed) return '';
+    if (!failed) return fromStdout;
     const stderr = view?.substatuses?.find((st) => /StdErr/i.test(st.code ?? ''))?.message ?? '';
     const status = view?.statuses?.find((st) => st.level === 'Error')?.message ?? '';
     // The join's report keeps only `win-k8s:` lines (the last 10): every line carries the prefix,
     // and a handful of the extension's last lines leaves room for the serial log's own.
     const lines = [status, stderr].join('\n').split('\n').map((l) => l.trim()).filter(Boolean).slice(-5);
-    return `\n${[`${EXTENSION_NAME}:`, ...lines].map((l) => `win-k8s: extension failed ${scrub(l)}`).join('\n')}\n`;
+    return `${fromStdout}\n${[`${EXTENSION_NAME}:`, ...lines].map((l) => `win-k8s: extension failed ${scrub(l)}`).join('\n')}\n`;
   }
 
   private vmRef(instanceId: string): { rg: string; name: string } {
@@ -525,20 +602,18 @@ class AzureProvider implements CloudProvider {
 
   listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]> {
     return this.run('list the VMs', async (s) => {
-      const rg = this.rg();
-      const found: VirtualMachine[] = [];
-      for await (const vm of s.compute.virtualMachines.list(rg)) {
+      const found = (await this.listEverywhere('VMs', () => s.compute.virtualMachines.listAll(), (rg) => s.compute.virtualMachines.list(rg))).filter((vm) => {
         const t = vm.tags ?? {};
-        if (t[AZ_TAG_CLUSTER] !== ref.cluster || (ref.pool !== undefined && t[AZ_TAG_POOL] !== ref.pool)) continue;
-        found.push(vm);
-      }
+        return vm.id && t[AZ_TAG_CLUSTER] === ref.cluster && (ref.pool === undefined || t[AZ_TAG_POOL] === ref.pool);
+      });
       // The list carries the provisioning state only; whether a VM runs is in its instance view.
       const out: ManagedVm[] = [];
       await forEachBounded(found, 10, async (vm) => {
         const t = vm.tags ?? {};
         let power: string | undefined;
         if (vm.provisioningState !== 'Deleting' && vm.provisioningState !== 'Failed') {
-          const view = await s.compute.virtualMachines.instanceView(rg, vm.name!).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
+          const { rg, name } = this.vmRef(vm.id!);
+          const view = await s.compute.virtualMachines.instanceView(rg, name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
           if (!view) return;
           power = view.statuses?.find((st) => st.code?.startsWith('PowerState/'))?.code?.slice('PowerState/'.length);
         }
@@ -546,6 +621,26 @@ class AzureProvider implements CloudProvider {
       });
       return out.sort((a, b) => a.nodeName.localeCompare(b.nodeName));
     });
+  }
+
+  /**
+   * Resources of one type across the subscription: a pool may live in another resource group
+   * than this run would use (join ran with --resource-group, list or remove did not). A role
+   * granted on resource groups only cannot list the subscription; then the known group is read.
+   */
+  private async listEverywhere<T>(what: string, all: () => AsyncIterable<T>, inGroup: (rg: string) => AsyncIterable<T>): Promise<T[]> {
+    const out: T[] = [];
+    try {
+      for await (const x of all()) out.push(x);
+      return out;
+    } catch (err) {
+      if (azureStatus(err) !== 403) throw err;
+    }
+    const rg = this.rg();
+    this.sink({ level: 'warn', message: `not allowed to list ${what} across the subscription: looking in resource group ${rg} only` });
+    out.length = 0;
+    for await (const x of inGroup(rg)) out.push(x);
+    return out;
   }
 
   deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void> {
@@ -556,7 +651,10 @@ class AzureProvider implements CloudProvider {
         const { rg, name } = this.vmRef(instanceId);
         try {
           const vm = await s.compute.virtualMachines.get(rg, name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
-          if (vm) await s.compute.virtualMachines.delete(rg, name, this.lro());
+          if (vm) {
+            this.sink({ level: 'info', message: 'deleting the VM; Azure usually takes a minute or two', subject: name });
+            await s.compute.virtualMachines.delete(rg, name, this.lro());
+          }
           // deleteOption covers these on current API versions; deleting them again is the safety
           // net for VMs whose deleteOption was not honoured (404 means already gone).
           const nics = vm?.networkProfile?.networkInterfaces?.map((n) => parseArmId(n.id ?? '', 'Microsoft.Network/networkInterfaces')) ?? [];
@@ -652,20 +750,26 @@ class AzureProvider implements CloudProvider {
         return [];
       }
       const deleted: string[] = [];
+      const ours = (t: Record<string, string> | undefined) => t?.[AZ_TAG_CLUSTER] === ref.cluster && t[AZ_TAG_POOL] === ref.pool;
       // A run killed between the NIC and the VM create leaves a NIC that keeps the NSG in use.
-      for await (const nic of s.network.networkInterfaces.list(this.rg())) {
-        const t = nic.tags ?? {};
-        if (t[AZ_TAG_CLUSTER] !== ref.cluster || t[AZ_TAG_POOL] !== ref.pool || nic.virtualMachine || !nic.name) continue;
-        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(this.rg(), nic.name, this.lro()));
-        this.sink({ level: 'info', message: `deleted network interface ${nic.name} (left without its VM)` });
-        deleted.push(nic.id ?? nic.name);
+      const nics = await this.listEverywhere('network interfaces', () => s.network.networkInterfaces.listAll(), (rg) => s.network.networkInterfaces.list(rg));
+      for (const nic of nics) {
+        const id = nic.id ? parseArmId(nic.id, 'Microsoft.Network/networkInterfaces') : undefined;
+        if (!ours(nic.tags) || nic.virtualMachine || !id) continue;
+        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(id.resourceGroup, id.name, this.lro()));
+        this.sink({ level: 'info', message: `deleted network interface ${id.name} (left without its VM)` });
+        deleted.push(nic.id!);
       }
-      const name = this.nsgName(ref);
-      const nsg = await s.network.networkSecurityGroups.get(this.rg(), name).catch((err: unknown) => (azureStatus(err) === 404 ? undefined : Promise.reject(err)));
-      if (!nsg) return deleted;
-      await s.network.networkSecurityGroups.beginDeleteAndWait(this.rg(), name, this.lro());
-      this.sink({ level: 'info', message: `deleted network security group ${name}` });
-      return [...deleted, nsg.id ?? name];
+      // Found by its tags wherever it is: the group of the join that created it, not of this run.
+      const nsgs = await this.listEverywhere('network security groups', () => s.network.networkSecurityGroups.listAll(), (rg) => s.network.networkSecurityGroups.list(rg));
+      for (const nsg of nsgs) {
+        const id = nsg.id ? parseArmId(nsg.id, 'Microsoft.Network/networkSecurityGroups') : undefined;
+        if (!ours(nsg.tags) || !id) continue;
+        await ignore404(s.network.networkSecurityGroups.beginDeleteAndWait(id.resourceGroup, id.name, this.lro()));
+        this.sink({ level: 'info', message: `deleted network security group ${id.name}` });
+        deleted.push(nsg.id!);
+      }
+      return deleted;
     });
   }
 }
@@ -676,6 +780,44 @@ function sameRules(have: SecurityRule[], want: SecurityRule[]): boolean {
   const a = have.map(key).sort();
   const b = want.map(key).sort();
   return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+/**
+ * --admin-password-file, opened for appending before the first create: a path that cannot be
+ * written fails the run before anything exists. 0600 is set on the open descriptor before the
+ * first write, because open()'s mode applies only to a file it creates. Appends are serialised.
+ */
+class PasswordFile {
+  written = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(readonly path: string, private readonly fh: FileHandle) {}
+
+  static async open(path: string): Promise<PasswordFile> {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, 'a', 0o600);
+      await fh.chmod(0o600);
+      return new PasswordFile(path, fh);
+    } catch (err) {
+      await fh?.close().catch(() => undefined);
+      throw new UsageError(`cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: '--admin-password-file', cause: err, hint: 'give a path in a directory you can write to' });
+    }
+  }
+
+  append(nodeName: string, password: string): Promise<void> {
+    const next = this.chain.then(async () => {
+      await this.fh.appendFile(`${nodeName}\t${password}\n`, 'utf8');
+      this.written++;
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.fh.close();
+  }
 }
 
 async function ignore404(p: Promise<unknown>): Promise<void> {

@@ -91,6 +91,15 @@ function passwordClasses(p: string): number {
   return [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length;
 }
 
+/**
+ * The OS disk size of the marketplace images the fake knows: Windows Server images are 127 GB,
+ * their smalldisk SKUs 30 GB (`az vm image show ... --query osDiskImage.sizeInGb`).
+ */
+export function imageOsDiskGb(image: Json): number | undefined {
+  if (String(image.publisher ?? '').toLowerCase() !== 'microsoftwindowsserver') return undefined;
+  return /smalldisk/i.test(String(image.sku ?? '')) ? 30 : 127;
+}
+
 function validateVm(name: string, body: Json, resources: Map<string, Json>): void {
   if (!body.location) throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
   const p = body.properties;
@@ -99,6 +108,11 @@ function validateVm(name: string, body: Json, resources: Map<string, Json>): voi
   const image = p.storageProfile?.imageReference;
   if (!image || !(image.id || (image.publisher && image.offer && image.sku && image.version))) {
     throw new ArmError(400, 'InvalidParameter', 'Required parameter \'imageReference\' is missing (null).', 'imageReference');
+  }
+  const asked = p.storageProfile?.osDisk?.diskSizeGB;
+  const imageGb = imageOsDiskGb(image);
+  if (asked !== undefined && imageGb !== undefined && asked < imageGb) {
+    throw new ArmError(409, 'OperationNotAllowed', `The specified disk size ${asked} GB is smaller than the size of the corresponding disk in the VM image: ${imageGb} GB. This is not allowed. Please choose equal or greater size or do not specify an explicit size.`, 'osDisk.diskSizeGB');
   }
   const os = p.osProfile;
   if (!os) throw new ArmError(400, 'InvalidParameter', 'Required parameter \'osProfile\' is missing (null).', 'osProfile');
@@ -283,9 +297,12 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
       });
       return 200;
     }
-    if (/^\/providers\/Microsoft\.Network\/virtualNetworks$/i.test(rest) && method === 'GET') {
-      const vnets = [...resources.values()].filter((r) => String(r.type).toLowerCase() === 'microsoft.network/virtualnetworks');
-      send(res, 200, { value: vnets.map(withSubnets) });
+    // Subscription-wide lists (listAll): every top-level resource of the type, in any resource group.
+    m = /^\/providers\/(Microsoft\.(?:Compute|Network))\/([A-Za-z]+)$/i.exec(rest);
+    if (m && method === 'GET') {
+      const type = `${m[1]}/${m[2]}`.toLowerCase();
+      const items = [...resources.values()].filter((r) => String(r.type).toLowerCase() === type && String(r.id).split('/').length === 9);
+      send(res, 200, { value: type === 'microsoft.network/virtualnetworks' ? items.map(withSubnets) : items });
       return 200;
     }
     m = /^\/resourceGroups\/([^/]+)\/providers\/(Microsoft\.(?:Compute|Network))\/([A-Za-z]+)(?:\/([^/]+))?(?:\/([A-Za-z]+)(?:\/([^/]+))?)?$/i.exec(rest);
@@ -462,7 +479,7 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
       const diskId = `${collectionPath.replace(/virtualMachines$/i, 'disks')}/${diskName}`.replace('Microsoft.Compute/virtualMachines', 'Microsoft.Compute/disks');
       const vmId = id;
       // Azure creates the OS disk from the VM definition, without the VM's tags.
-      resources.set(diskId.toLowerCase(), { id: diskId, name: diskName, type: 'Microsoft.Compute/disks', location: body.location, properties: { diskSizeGB: osDisk.diskSizeGB ?? 127, osType: 'Windows', provisioningState: 'Succeeded', sku: osDisk.managedDisk?.storageAccountType } });
+      resources.set(diskId.toLowerCase(), { id: diskId, name: diskName, type: 'Microsoft.Compute/disks', location: body.location, properties: { diskSizeGB: osDisk.diskSizeGB ?? imageOsDiskGb(body.properties.storageProfile.imageReference) ?? 127, osType: 'Windows', provisioningState: 'Succeeded', sku: osDisk.managedDisk?.storageAccountType } });
       const storageProfile = { ...body.properties.storageProfile, osDisk: { ...osDisk, name: diskName, osType: 'Windows', managedDisk: { ...osDisk.managedDisk, id: diskId } } };
       // ARM never returns customData or adminPassword on GET.
       const { customData: _c, adminPassword: _p, ...osProfile } = body.properties.osProfile;
