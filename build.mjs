@@ -9,7 +9,6 @@ const external = [
   '@smithy/*',
   '@azure/*',
   '@google-cloud/*',
-  'google-auth-library',
   '@kubernetes/client-node',
   '@inquirer/*',
   'ora',
