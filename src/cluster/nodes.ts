@@ -43,6 +43,8 @@ export interface WaitForNodesOptions {
   signal?: AbortSignal;
   /** Progress; atMs is the time since the wait started. */
   onEvent?: (name: string, event: NodeWaitEvent, atMs: number) => void;
+  /** Filled in by the wait: call giveUp(name) to stop waiting for a node known to have failed. */
+  control?: { giveUp?: (name: string) => void };
 }
 
 export interface NodeWaitResult {
@@ -50,7 +52,8 @@ export interface NodeWaitResult {
   /** Milliseconds after the start of the wait (0 for a node that already existed). */
   registeredAt?: number;
   readyAt?: number;
-  status: 'Ready' | 'TimedOut';
+  /** Failed: given up on through `control.giveUp` (its bootstrap reported a failure). */
+  status: 'Ready' | 'TimedOut' | 'Failed';
 }
 
 /** The shape shared by listed (deserialized) and watched (raw JSON) nodes. */
@@ -82,7 +85,7 @@ export function waitForNodes(cluster: Cluster, names: readonly string[], opts: W
 interface NodeProgress {
   registeredAt?: number;
   readyAt?: number;
-  status?: 'Ready' | 'TimedOut';
+  status?: 'Ready' | 'TimedOut' | 'Failed';
   timer?: NodeJS.Timeout;
 }
 
@@ -110,6 +113,7 @@ class NodeWaiter {
       this.resolve = resolve;
       this.reject = reject;
       if (this.opts.signal?.aborted) return this.abort();
+      if (this.opts.control) this.opts.control.giveUp = (name) => this.giveUp(name);
       this.opts.signal?.addEventListener('abort', this.abort, { once: true });
       for (const name of this.names) {
         const p: NodeProgress = {};
@@ -140,6 +144,14 @@ class NodeWaiter {
       this.opts.onEvent?.(name, 'ready', p.readyAt);
       this.checkDone();
     }
+  }
+
+  private giveUp(name: string): void {
+    const p = this.progress.get(name);
+    if (!p || p.status) return;
+    clearTimeout(p.timer);
+    p.status = 'Failed';
+    this.checkDone();
   }
 
   private timeOut(name: string): void {

@@ -171,12 +171,14 @@ async function waitForBootstrap(input: JoinInput, created: VmResult[], createSta
 
   const waitStarted = Date.now();
   const stopConsole = new AbortController();
-  const consoleDone = watchConsoles(input, ok, createStarted, outcomes, stopConsole.signal);
+  const control: { giveUp?: (name: string) => void } = {};
+  const consoleDone = watchConsoles(input, ok, createStarted, outcomes, stopConsole.signal, (name) => control.giveUp?.(name));
   try {
     if (mode === 'join') {
       const results = await waitForNodes(cluster, ok.map((vm) => vm.nodeName), {
         timeoutMs: input.timeoutMs,
         signal: ctx.signal,
+        control,
         onEvent: (name, event) => out.info(event === 'registered' ? 'Node registered' : 'Node is Ready', name),
       });
       for (const r of results) {
@@ -184,7 +186,8 @@ async function waitForBootstrap(input: JoinInput, created: VmResult[], createSta
         const offset = seconds(waitStarted - createStarted);
         if (r.registeredAt !== undefined) o.phases.register = seconds(r.registeredAt) + offset;
         if (r.readyAt !== undefined) o.phases.ready = seconds(r.readyAt) + offset;
-        o.status = r.status;
+        // A node given up on keeps the failure its console showed.
+        if (r.status !== 'Failed') o.status = r.status;
       }
     } else {
       await consoleDone;
@@ -205,7 +208,7 @@ async function waitForBootstrap(input: JoinInput, created: VmResult[], createSta
  * Reads each booting VM's console until its first bootstrap line (the boot phase) and, for
  * provision, until the `complete done` line. Bounded by the timeout; stops when told to.
  */
-async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: number, outcomes: Map<string, NodeOutcome>, stop: AbortSignal): Promise<void> {
+async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: number, outcomes: Map<string, NodeOutcome>, stop: AbortSignal, failed: (name: string) => void): Promise<void> {
   const deadline = Date.now() + input.timeoutMs;
   await Promise.all(
     vms.map(async (vm) => {
@@ -216,9 +219,12 @@ async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: n
           o.phases.boot = seconds(Date.now() - createStarted);
           input.ctx.output.info('bootstrap started (first console line)', vm.nodeName);
         }
-        if (/win-k8s: \S+ failed/.test(text) && input.mode === 'provision') {
+        // A failed phase ends the bootstrap for good: waiting out --timeout would only hide it.
+        if (/win-k8s: \S+ failed/.test(text)) {
           o.status = 'Failed';
           o.error = `bootstrap failed; last bootstrap lines:\n${consoleTail(text)}`;
+          input.ctx.output.error('bootstrap failed (see its console)', vm.nodeName);
+          failed(vm.nodeName);
           return;
         }
         if (input.mode === 'provision' && /win-k8s: complete done/.test(text)) {
@@ -226,7 +232,6 @@ async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: n
           o.phases.ready = seconds(Date.now() - createStarted);
           return;
         }
-        if (input.mode === 'join' && o.phases.boot !== undefined) return;
         await sleep(input.consolePollMs, stop);
       }
     }),

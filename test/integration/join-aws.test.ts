@@ -185,18 +185,20 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     assert.deepEqual(bootstrapSecrets(), []);
   });
 
-  it('a broken token ends TimedOut with the console tail; --on-failure delete removes the VM', async () => {
+  it('a broken token fails as soon as the console shows it (not at --timeout), with the console tail; --on-failure delete removes the VM', async () => {
     const watch = setInterval(() => {
       void Promise.all([instances('bad'), instances('bad2')]).then((lists) => lists.flat().forEach((i) => brokenToken.add(i.InstanceId!)));
     }, 20);
     try {
-      const r = await join(['--pool', 'bad', '--count', '1', '--timeout', '8s']);
+      // A 10-minute timeout: the run ends on the failure line, long before it.
+      const r = await join(['--pool', 'bad', '--count', '1', '--timeout', '10m']);
       assert.equal(r.code, 1, r.stderr);
       const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
-      assert.equal(node!.status, 'TimedOut');
-      assert.match(node!.error!, /last bootstrap lines:[\s\S]*win-k8s: join failed kubeadm join: the bootstrap token was refused/);
+      assert.equal(node!.status, 'Failed');
+      assert.match(node!.error!, /^bootstrap failed; last bootstrap lines:[\s\S]*win-k8s: join failed kubeadm join: the bootstrap token was refused/);
+      assert.match(r.stderr, /bootstrap failed \(see its console\)/);
       assert.match(r.stderr, /win-k8s remove bad-[a-z0-9]{5} --cloud aws --yes/);
-      const del = await join(['--pool', 'bad2', '--count', '1', '--timeout', '8s', '--on-failure', 'delete']);
+      const del = await join(['--pool', 'bad2', '--count', '1', '--timeout', '10m', '--on-failure', 'delete']);
       assert.equal(del.code, 1);
       assert.match((JSON.parse(del.stdout) as JoinResult).nodes[0]!.error!, /VM deleted/);
       assert.equal((await instances('bad2')).length, 0);
@@ -239,7 +241,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
   });
 
   it('remove --pool drains, deletes Nodes and VMs, then the pool\'s security group: nothing tagged is left', async () => {
-    // By name: the kept TimedOut node of pool "bad" (its VM goes, then the empty pool's group).
+    // By name: the kept Failed node of pool "bad" (its VM goes, then the empty pool's group).
     const [bad] = await instances('bad');
     const badName = bad!.Tags!.find((t) => t.Key === 'win-k8s.io/node-name')!.Value!;
     const byName = await cli(['remove', badName, '--cloud', 'aws', '--yes', '-o', 'json']);
