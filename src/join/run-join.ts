@@ -232,7 +232,9 @@ async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: n
           o.phases.ready = seconds(Date.now() - createStarted);
           return;
         }
-        await sleep(input.consolePollMs, stop);
+        // Once booted, a joining node's console is only watched for a failure: a slower pace
+        // spares the cloud's API (and its rate limits) when many nodes join at once.
+        await sleep(input.mode === 'join' && o.phases.boot !== undefined ? input.consolePollMs * 4 : input.consolePollMs, stop);
       }
     }),
   );
