@@ -47,6 +47,8 @@ export interface ClusterFacts {
   podCidr?: string;
   cidrSource?: string;
   dnsIp?: string;
+  /** The cluster's DNS domain (kubeadm's networking.dnsDomain), when the cluster says. */
+  clusterDomain?: string;
   cni: { type: CniType; flannel?: FlannelFacts; calico?: CalicoFacts };
   flavor: Flavor;
   placement?: Placement;
@@ -218,6 +220,7 @@ export async function discover(cluster: Cluster): Promise<ClusterFacts> {
       ...(podCidr ? { podCidr } : {}),
       ...(cidrSource ? { cidrSource } : {}),
       ...(kubeDns?.spec?.clusterIP ? { dnsIp: kubeDns.spec.clusterIP } : {}),
+      ...(typeof (cc?.networking as { dnsDomain?: unknown } | undefined)?.dnsDomain === 'string' ? { clusterDomain: (cc!.networking as { dnsDomain: string }).dnsDomain } : {}),
       cni,
       flavor,
       ...(placement ? { placement } : {}),

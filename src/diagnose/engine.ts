@@ -63,7 +63,7 @@ export async function takeSnapshot(cluster: Cluster, opts: Pick<DiagnoseOptions,
         });
       if (problems.length > 0) throw new UsageError(problems.join('; '), { field: '--node' });
     }
-    return { serverVersion: facts.gitVersion, facts: { cni: facts.cni, name: facts.name, endpoint: facts.endpoint }, windowsNodes, allNodes: allNodes.items, pods: pods.items, events: events.items, dnsSlices: slices.items, services: services.items };
+    return { serverVersion: facts.gitVersion, facts: { cni: facts.cni, name: facts.name, endpoint: facts.endpoint, ...(facts.clusterDomain ? { clusterDomain: facts.clusterDomain } : {}) }, windowsNodes, allNodes: allNodes.items, pods: pods.items, events: events.items, dnsSlices: slices.items, services: services.items };
   } catch (err) {
     if (isWinK8sError(err)) throw err;
     throw apiError(err, 'read the cluster state for diagnose', server);
@@ -158,6 +158,7 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
                 services: snap.services ?? [],
                 dnsSlices: snap.dnsSlices,
                 externalTarget: opts.externalTarget,
+                clusterDomain: snap.facts.clusterDomain ?? 'cluster.local',
                 timeoutMs,
                 repeat: opts.probeRepeat ?? 10,
                 signal: opts.signal,

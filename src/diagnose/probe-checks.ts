@@ -129,7 +129,7 @@ function dns(tcp: boolean): Evaluate {
       return {
         status: 'fail',
         message: `"kubernetes" does not resolve while the full name does`,
-        hint: "the pod's DNS search list lacks <namespace>.svc.cluster.local: check the kubelet's clusterDomain and clusterDNS settings on this node",
+        hint: `the pod's DNS search list lacks <namespace>.svc.${snap.facts.clusterDomain ?? 'cluster.local'}: check the kubelet's clusterDomain and clusterDNS settings on this node`,
         evidence,
       };
     }

@@ -72,6 +72,8 @@ export interface ProbeInput {
   services: k8s.V1Service[];
   dnsSlices: k8s.V1EndpointSlice[];
   externalTarget?: string | undefined;
+  /** kubeadm's dnsDomain; cluster.local when the cluster does not say. */
+  clusterDomain: string;
   timeoutMs: number;
   repeat: number;
   signal?: AbortSignal | undefined;
@@ -276,10 +278,10 @@ export async function runProbes(ws: Workspace, input: ProbeInput): Promise<Probe
     // The short name is a Service of the probes' own namespace: "kubernetes" resolves only from
     // pods in "default", through the namespace's search suffix.
     const dnsTargets = (tcp: boolean): Target[] => [
-      { label: 'fqdn-via-service', kind: 'dns', name: 'kubernetes.default.svc.cluster.local', server: dns.vip, tcp },
+      { label: 'fqdn-via-service', kind: 'dns', name: `kubernetes.default.svc.${input.clusterDomain}`, server: dns.vip, tcp },
       { label: 'short-name', kind: 'dns', name: 'svc-windows', tcp },
-      { label: 'negative-control', kind: 'dns', name: 'kubernetezzzzzzzz.default.svc.cluster.local', server: dns.vip, tcp, expect: 'nxdomain' },
-      ...(dns.podIp ? [{ label: 'fqdn-via-coredns-pod', kind: 'dns' as const, name: 'kubernetes.default.svc.cluster.local', server: dns.podIp, tcp }] : []),
+      { label: 'negative-control', kind: 'dns', name: `kubernetezzzzzzzz.default.svc.${input.clusterDomain}`, server: dns.vip, tcp, expect: 'nxdomain' },
+      ...(dns.podIp ? [{ label: 'fqdn-via-coredns-pod', kind: 'dns' as const, name: `kubernetes.default.svc.${input.clusterDomain}`, server: dns.podIp, tcp }] : []),
     ];
     if (dns.vip) {
       add('dns-udp', windowsClient(w, 'dns-udp', dnsTargets(false)));

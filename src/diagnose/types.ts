@@ -14,7 +14,7 @@ export interface CheckOutcome {
 /** Everything the checks read, fetched once per round so checks are pure functions of it. */
 export interface Snapshot {
   serverVersion: string;
-  facts: Pick<ClusterFacts, 'cni'> & Partial<Pick<ClusterFacts, 'name' | 'endpoint'>>;
+  facts: Pick<ClusterFacts, 'cni'> & Partial<Pick<ClusterFacts, 'name' | 'endpoint' | 'clusterDomain'>>;
   /** The Windows nodes selected by --node/--pool. */
   windowsNodes: k8s.V1Node[];
   pods: k8s.V1Pod[];

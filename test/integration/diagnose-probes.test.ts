@@ -80,6 +80,23 @@ describe('diagnose in-cluster probes (simulated kubelets and network)', function
     assert.equal(spec('localhost-win-1').containers.length, 2, 'two containers talk over localhost');
   });
 
+  it('DNS names follow the cluster\'s own domain (kubeadm networking.dnsDomain)', async () => {
+    const seen: KubeObject[] = [];
+    await withNetwork({ seen }, async (fake, kc) => {
+      const cm = fake.store.get('configmaps', 'kube-system', 'kubeadm-config')!;
+      const data = cm['data'] as Record<string, string>;
+      data.ClusterConfiguration = data.ClusterConfiguration!.replace('dnsDomain: cluster.local', 'dnsDomain: corp.example');
+      fake.store.put(cm);
+      const r = await diag(kc, ONLY_PROBES, { inCluster: true });
+      assert.equal(r.check('net.dns.cluster', 'win-1').status, 'pass');
+    });
+    const pod = seen.find((p) => p.metadata?.name === 'dns-udp-win-1')!;
+    const env = ((pod['spec'] as { containers: Array<{ env: Array<{ name: string; value: string }> }> }).containers[0]!.env).find((e) => e.name === 'WIN_K8S_PROBE_TARGETS')!;
+    const names = (JSON.parse(env.value) as Array<{ name: string }>).map((t) => t.name);
+    assert.ok(names.includes('kubernetes.default.svc.corp.example'), names.join(', '));
+    assert.ok(!names.some((n) => n.endsWith('cluster.local')), names.join(', '));
+  });
+
   it('DNS through the Service IP fails while the CoreDNS pod answers: kube-proxy\'s DNS load balancer is named', async () => {
     await withNetwork({ fault: (node, t) => (node === 'win-1' && t.label === 'fqdn-via-service' ? 'no answer for kubernetes.default.svc.cluster.local: timeout' : undefined) }, async (_fake, kc) => {
       const r = await diag(kc, ONLY_PROBES, { inCluster: true });
