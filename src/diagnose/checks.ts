@@ -119,7 +119,7 @@ const nameOf = (n: k8s.V1Node): string => n.metadata?.name ?? '?';
  */
 export const RECENT_EVENT_MS = 60 * 60_000;
 
-function eventTime(e: k8s.CoreV1Event): number {
+export function eventTime(e: k8s.CoreV1Event): number {
   const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
   // An event without any time is taken as recent: better a stale warning than a hidden fault.
   return t ? new Date(t as unknown as string).getTime() : Date.now();

@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { psString } from '../bootstrap/powershell.js';
 import { readTemplate } from '../bootstrap/templates.js';
 import type { RunPowerShellResult } from '../cloud/provider.js';
-import { expectedHnsNetwork, extractNodeReport, renderNodeChecksScript, type NodeChecksParams } from './node-report.js';
+import { expectedHnsNetwork, extractNodeReport, nodeChecksArguments, renderNodeChecksScript, type NodeChecksParams } from './node-report.js';
 import { mapBounded } from './runner.js';
 import type { NodeReportEntry, Snapshot } from './types.js';
 import type { Workspace } from './workspace.js';
@@ -52,18 +52,9 @@ export function paramsFor(node: k8s.V1Node, snap: Snapshot): NodeChecksParams {
 
 /** `& "<mounted script>" -Name 'value' ...`: every value a single-quoted literal. */
 function invocation(script: string, params: NodeChecksParams): string {
-  const names: Record<keyof NodeChecksParams, string> = {
-    networkName: 'NetworkName',
-    networkType: 'NetworkType',
-    dnsServiceIp: 'DnsServiceIp',
-    podCidr: 'PodCidr',
-    apiServerUrl: 'ApiServerUrl',
-    logTailLines: 'LogTailLines',
-    maxLinesPerSignature: 'MaxLinesPerSignature',
-  };
-  const args = Object.entries(params)
+  const args = Object.entries(nodeChecksArguments(params))
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `-${names[k as keyof NodeChecksParams]} ${typeof v === 'number' ? String(v) : psString(String(v))}`);
+    .map(([name, v]) => `-${name} ${typeof v === 'number' ? String(v) : psString(String(v))}`);
   return [`& "$env:CONTAINER_SANDBOX_MOUNT_POINT${MOUNT}/${script}"`, ...args].join(' ');
 }
 

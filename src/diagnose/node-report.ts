@@ -256,8 +256,9 @@ export function expectedHnsNetwork(cni: { type: CniType; flannel?: FlannelFacts 
  * -Command -` or a file: the template runs as a script block called with a splatted table, so
  * the template itself stays a plain script that parses and runs on its own.
  */
-export function renderNodeChecksScript(params: NodeChecksParams = {}): string {
-  const table: PsTable = {
+/** The script's param() names with their values (undefined: the script's default), validated. */
+export function nodeChecksArguments(params: NodeChecksParams = {}): Record<string, string | number | undefined> {
+  const table = {
     NetworkName: params.networkName,
     NetworkType: params.networkType,
     DnsServiceIp: params.dnsServiceIp,
@@ -269,6 +270,11 @@ export function renderNodeChecksScript(params: NodeChecksParams = {}): string {
   for (const [k, v] of Object.entries(table)) {
     if (typeof v === 'number' && (!Number.isSafeInteger(v) || v < 1)) throw new Error(`${k} must be a positive integer, got ${v}`);
   }
+  return table;
+}
+
+export function renderNodeChecksScript(params: NodeChecksParams = {}): string {
+  const table: PsTable = nodeChecksArguments(params);
   const script = readTemplate(SCRIPT).trimEnd();
   return [`$winK8sNodeChecks = ${psTable(table)}`, '& {', script, '} @winK8sNodeChecks', ''].join('\n');
 }

@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { CloudProvider, ManagedVm } from '../cloud/provider.js';
 import { parseProviderId } from '../cluster/provider-id.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
-import type { RemoteRunner } from './node-exec.js';
+import { runtimeOf, type RemoteRunner } from './node-exec.js';
 
 /**
  * The cloud run-command path for nodes that cannot run HostProcess pods (Docker). Used only on
@@ -20,7 +20,7 @@ export function remoteRunners(deps: RemoteDeps): (node: k8s.V1Node) => Promise<R
   const vms = new Map<string, Promise<ManagedVm[]>>();
   return async (node) => {
     const name = node.metadata?.name ?? '';
-    const runtime = /^([a-z]+):\/\//.exec(node.status?.nodeInfo?.containerRuntimeVersion ?? '')?.[1] ?? 'unknown';
+    const runtime = runtimeOf(node);
     const why = `a ${runtime} node cannot run HostProcess pods (they need containerd)`;
     const pool = node.metadata?.labels?.[POOL_LABEL];
     if (!pool) return { skip: `${why}, and the cloud run-command is used only on VMs win-k8s created (no ${POOL_LABEL} label)` };

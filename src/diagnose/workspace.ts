@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from '../cluster/client.js';
 import { apiError } from '../cluster/client.js';
+import { eventTime } from './checks.js';
 
 /**
  * A temporary namespace where diagnose runs its pods (probes, the on-node script). Every
@@ -191,7 +192,7 @@ export class Workspace {
     if (scheduled?.message) parts.push(`not scheduled: ${scheduled.message}`);
     try {
       const events = await this.cluster.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${name}` });
-      const warnings = events.items.filter((e) => e.type === 'Warning').sort((a, b) => stamp(b) - stamp(a));
+      const warnings = events.items.filter((e) => e.type === 'Warning').sort((a, b) => eventTime(b) - eventTime(a));
       const latest = warnings[0];
       if (latest) parts.push(`event ${latest.reason ?? ''}: ${latest.message ?? ''}`.trim());
     } catch {
@@ -223,11 +224,6 @@ export interface WorkspaceOptions {
   signal?: AbortSignal | undefined;
   /** Told when the namespace could not be deleted, with the command that does it. */
   onLeftBehind?: (message: string) => void;
-}
-
-function stamp(e: k8s.CoreV1Event): number {
-  const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
-  return t ? new Date(t as unknown as string).getTime() : 0;
 }
 
 /** Runs `fn` in a fresh workspace that is deleted however `fn` ends. */

@@ -1,3 +1,4 @@
+import { pollIntervalFromEnv } from '../config/poll-interval.js';
 import type { CloudName, CloudProvider } from '../cloud/provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { Placement } from '../cluster/provider-id.js';
@@ -71,19 +72,15 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
   }
 }
 
-/**
- * WIN_K8S_POLL_INTERVAL (milliseconds) sets how often cloud operations are polled. Production
- * pacing suits real clouds (seconds); emulators answer at once, and tests set it low.
- */
+/** WIN_K8S_POLL_INTERVAL as the AWS and GCP pollers' pace. */
 function pollTuning(env: NodeJS.ProcessEnv): { tuning?: { pollMinMs: number; pollMaxMs: number; dependencyRetryMs: number } } {
-  const ms = Number(env.WIN_K8S_POLL_INTERVAL);
-  if (!env.WIN_K8S_POLL_INTERVAL || !Number.isFinite(ms) || ms <= 0) return {};
-  return { tuning: { pollMinMs: ms, pollMaxMs: ms, dependencyRetryMs: ms } };
+  const ms = pollIntervalFromEnv(env);
+  return ms === undefined ? {} : { tuning: { pollMinMs: ms, pollMaxMs: ms, dependencyRetryMs: ms } };
 }
 
 /** WIN_K8S_POLL_INTERVAL as the Azure SDK's long-running-operation poll interval. */
 function azurePollTuning(env: NodeJS.ProcessEnv): { tuning?: { pollIntervalMs: number } } {
-  const ms = pollTuning(env).tuning?.pollMinMs;
+  const ms = pollIntervalFromEnv(env);
   return ms === undefined ? {} : { tuning: { pollIntervalMs: ms } };
 }
 

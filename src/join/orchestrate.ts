@@ -1,3 +1,4 @@
+import { pollIntervalFromEnv } from '../config/poll-interval.js';
 import type { CommandContext } from '../cli/context.js';
 import type { OptionSpec } from '../config/options.js';
 import { JoinCommandSection } from '../config/schema.js';
@@ -42,7 +43,6 @@ export async function orchestrate(ctx: CommandContext, mode: 'join' | 'provision
     return ExitCode.failed;
   }
 
-  const consolePollMs = Number(ctx.env.WIN_K8S_POLL_INTERVAL ?? 15_000);
   const { result, exitCode } = await runJoin({
     ctx,
     config,
@@ -54,7 +54,7 @@ export async function orchestrate(ctx: CommandContext, mode: 'join' | 'provision
     concurrency: command.concurrency,
     timeoutMs: command.timeout,
     onFailure: command.onFailure,
-    consolePollMs: Number.isFinite(consolePollMs) && consolePollMs > 0 ? consolePollMs : 15_000,
+    consolePollMs: pollIntervalFromEnv(ctx.env) ?? 15_000,
   });
   ctx.output.result(result, renderJoinResult);
   return exitCode;

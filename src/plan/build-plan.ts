@@ -12,11 +12,16 @@ import type { ConfigFile as Config } from '../config/schema.js';
 import { newNodeNames } from './node-names.js';
 
 /** Validates the config (flags > env > file) and reads the cluster it points at. */
-export async function openConfiguredCluster(ctx: CommandContext, specs: OptionSpec[]): Promise<{ config: Config; cluster: Cluster; facts: ClusterFacts }> {
+/** The validated config from flags, WIN_K8S_* variables and the config file, for these specs. */
+export function resolveConfig(ctx: CommandContext, specs: OptionSpec[]): Config {
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
   // Per-run values (render.*, command.*) are validated by their commands, not as file fields.
   const { command: _command, render: _render, ...fileShaped } = merged.raw;
-  const config = validate(ConfigFile, fileShaped, merged);
+  return validate(ConfigFile, fileShaped, merged);
+}
+
+export async function openConfiguredCluster(ctx: CommandContext, specs: OptionSpec[]): Promise<{ config: Config; cluster: Cluster; facts: ClusterFacts }> {
+  const config = resolveConfig(ctx, specs);
   const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
   return { config, cluster, facts: await discover(cluster) };
 }

@@ -60,6 +60,7 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
 
   const { openCluster } = await import('../../cluster/session.js');
   const { diagnose } = await import('../../diagnose/engine.js');
+  const { pollIntervalFromEnv } = await import('../../config/poll-interval.js');
   const fromFile = (key: 'kubeconfig' | 'context') => {
     const v = (ctx.configFile?.data as Record<string, unknown> | undefined)?.[key];
     return typeof v === 'string' ? v : undefined;
@@ -82,7 +83,7 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
       skipNodeChecks: ctx.cli.get('skipNodeChecks').value === true,
       probeTimeoutMs: probeTimeoutMs ?? 120_000,
       externalTarget,
-      pollMs: pollInterval(ctx.env),
+      pollMs: pollIntervalFromEnv(ctx.env) ?? 1000,
       progress: (m) => ctx.output.info(m),
       warn: (m) => ctx.output.warn(m),
       onNamespace: (name) => namespaces.push(name),
@@ -130,21 +131,12 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
  * (flags, WIN_K8S_* environment, config file), placed by the node's own providerID.
  */
 async function providerFor(ctx: CommandContext, cloud: 'aws' | 'azure' | 'gcp', providerId: string) {
-  const { mergeSources, validate } = await import('../../config/resolve.js');
-  const { ConfigFile } = await import('../../config/schema.js');
+  const { resolveConfig } = await import('../../plan/build-plan.js');
   const { cloudOptions } = await import('../../config/options.js');
   const { parseProviderId } = await import('../../cluster/provider-id.js');
   const { loadProvider } = await import('../../join/load-provider.js');
-  const merged = mergeSources({ specs: Object.values(cloudOptions), cli: ctx.cli, env: ctx.env, file: ctx.configFile });
-  const { command: _command, render: _render, ...fileShaped } = merged.raw;
-  const config = validate(ConfigFile, fileShaped, merged);
+  const config = resolveConfig(ctx, Object.values(cloudOptions));
   return loadProvider(cloud, config, parseProviderId(providerId), ctx.output.sink, ctx.env);
-}
-
-/** WIN_K8S_POLL_INTERVAL (ms) paces pod polling as it paces cloud polling; tests set it low. */
-function pollInterval(env: NodeJS.ProcessEnv): number {
-  const ms = Number(env.WIN_K8S_POLL_INTERVAL);
-  return env.WIN_K8S_POLL_INTERVAL && Number.isFinite(ms) && ms > 0 ? ms : 1000;
 }
 
 const MARK = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;

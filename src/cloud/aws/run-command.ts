@@ -2,6 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { InterruptedError, OperationError } from '../../errors.js';
 import type { RunPowerShellOptions, RunPowerShellResult } from '../provider.js';
+import { hasAwsCode } from './errors.js';
+import { sleep } from './wait.js';
 
 /**
  * PowerShell through SSM Run Command (AWS-RunPowerShellScript). The script travels gzip'd and
@@ -23,16 +25,6 @@ export function packScript(script: string): string {
   ].join('\n');
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-
-function codeOf(err: unknown): string {
-  return (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code ?? '';
-}
-
 export async function runPowerShellViaSsm(ssm: SSMClient, instanceId: string, script: string, opts: RunPowerShellOptions & { pollMs: number }): Promise<RunPowerShellResult> {
   if (opts.signal?.aborted) throw new InterruptedError('interrupted before SSM Run Command started');
   const executionSeconds = Math.max(30, Math.ceil(opts.timeoutMs / 1000));
@@ -49,7 +41,7 @@ export async function runPowerShellViaSsm(ssm: SSMClient, instanceId: string, sc
     );
     commandId = sent.Command?.CommandId ?? '';
   } catch (err) {
-    if (codeOf(err) === 'InvalidInstanceId') {
+    if (hasAwsCode(err, 'InvalidInstanceId')) {
       throw new OperationError(`SSM cannot run commands on ${instanceId}: it is not a managed instance`, {
         cause: err,
         hint: 'the SSM agent must run on the VM and its instance profile must allow it (the AmazonSSMManagedInstanceCore policy); or use --skip-node-checks',
@@ -71,7 +63,7 @@ export async function runPowerShellViaSsm(ssm: SSMClient, instanceId: string, sc
       inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
     } catch (err) {
       // Right after SendCommand the invocation may not exist yet.
-      if (codeOf(err) === 'InvocationDoesNotExist') continue;
+      if (hasAwsCode(err, 'InvocationDoesNotExist')) continue;
       throw err;
     }
     if (!TERMINAL.has(inv.Status ?? '')) continue;
