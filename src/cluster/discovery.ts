@@ -12,6 +12,8 @@ export type CniType = 'flannel' | 'calico' | 'aws-vpc-cni' | 'unknown';
 export interface FlannelFacts {
   namespace: string;
   backendType?: string;
+  /** Backend.Name: the Windows HNS network's name when set (flannel defaults it from the VNI). */
+  backendName?: string;
   vni?: number;
   port?: number;
   network?: string;
@@ -258,6 +260,11 @@ async function detectCni(cluster: Cluster, notes: string[], hasAwsNode: boolean)
       if (conf.Backend?.Type) flannel.backendType = conf.Backend.Type;
       if (typeof conf.Backend?.VNI === 'number') flannel.vni = conf.Backend.VNI;
       if (typeof conf.Backend?.Port === 'number') flannel.port = conf.Backend.Port;
+      // flannel decodes the Backend with Go's encoding/json, which matches keys case-insensitively;
+      // the old Windows guides that named the network wrote "name", not "Name".
+      const nameKey = Object.keys(conf.Backend ?? {}).find((k) => k.toLowerCase() === 'name');
+      const name = nameKey ? (conf.Backend as Record<string, unknown>)[nameKey] : undefined;
+      if (typeof name === 'string' && name) flannel.backendName = name;
     } catch {
       notes.push(`${namespace}/kube-flannel-cfg: net-conf.json is not valid JSON`);
     }

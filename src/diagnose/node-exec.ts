@@ -43,7 +43,9 @@ export function paramsFor(node: k8s.V1Node, snap: Snapshot): NodeChecksParams {
   const network = expectedHnsNetwork(snap.facts.cni);
   const dns = snap.services?.find((s) => s.metadata?.namespace === 'kube-system' && s.metadata?.name === 'kube-dns')?.spec?.clusterIP;
   return {
-    ...(network ? { networkName: network.name, ...(network.type ? { networkType: network.type } : {}) } : {}),
+    // Only an exact name goes to the script (which reports it back); a pattern stays with the CLI's checks.
+    ...(network && !network.pattern ? { networkName: network.name } : {}),
+    ...(network?.type ? { networkType: network.type } : {}),
     ...(dns ? { dnsServiceIp: dns } : {}),
     ...(node.spec?.podCIDR ? { podCidr: node.spec.podCIDR } : {}),
     ...(snap.facts.endpoint ? { apiServerUrl: `https://${snap.facts.endpoint}` } : {}),

@@ -66,13 +66,17 @@ function runtimeOf(n: k8s.V1Node | undefined): 'containerd' | 'docker' | undefin
 }
 
 /** The network the CNI should have created: what the script was told, else what the cluster's CNI implies. */
-function expectedNetwork(snap: Snapshot, report: NodeReport): { name: string; type?: string } | undefined {
+function expectedNetwork(snap: Snapshot, report: NodeReport): { name: string; pattern?: RegExp; type?: string } | undefined {
   const p = report.parameters;
   if (p?.networkName) return { name: p.networkName, ...(p.networkType ? { type: p.networkType } : {}) };
   return expectedHnsNetwork(snap.facts.cni);
 }
 
 const sameName = (a: string | null | undefined, b: string) => (a ?? '').toLowerCase() === b.toLowerCase();
+
+/** Whether an HNS network name is the expected one: the exact name, or its pattern when only the form is known. */
+const isExpectedNetwork = (name: string | null | undefined, expected: { name: string; pattern?: RegExp }) =>
+  expected.pattern ? expected.pattern.test(name ?? '') : sameName(name, expected.name);
 
 function cidrsOverlap(a: string, b: string): boolean {
   const base = (c: string) => c.split('/')[0] ?? '';
@@ -169,8 +173,8 @@ function healthOutcome(
 // HNS
 // ---------------------------------------------------------------------------------------------
 
-function findNetwork(networks: HnsNetworkReport[], name: string): HnsNetworkReport | undefined {
-  return networks.find((x) => sameName(x.name, name));
+function findNetwork(networks: HnsNetworkReport[], expected: { name: string; pattern?: RegExp }): HnsNetworkReport | undefined {
+  return networks.find((x) => isExpectedNetwork(x.name, expected));
 }
 
 function cniAgent(snap: Snapshot): string {
@@ -187,7 +191,7 @@ function hnsNetworkOutcome(hns: NonNullable<NodeReport['hns']>, snap: Snapshot, 
   if (!expected) {
     return { status: 'skip', message: `no expected HNS network name for CNI ${snap.facts.cni.type}; networks: ${listing.join(', ') || 'none'}` };
   }
-  const net = findNetwork(networks, expected.name);
+  const net = findNetwork(networks, expected);
   if (!net) {
     return {
       status: 'fail',
@@ -227,12 +231,12 @@ const HEALTHY_ENDPOINT_STATES = new Set([2, 3]);
 function hnsEndpointsOutcome(hns: NonNullable<NodeReport['hns']>, snap: Snapshot, report: NodeReport, n: k8s.V1Node | undefined): CheckOutcome {
   if (hns.endpointsError) return { status: 'warn', message: `could not list HNS endpoints: ${hns.endpointsError}`, hint: 'check the hns service and run Get-HnsEndpoint on the node' };
   const expected = expectedNetwork(snap, report);
-  const net = expected ? findNetwork(hns.networks ?? [], expected.name) : undefined;
+  const net = expected ? findNetwork(hns.networks ?? [], expected) : undefined;
   const infraIps = new Set([net?.managementIp, ...(net?.subnets ?? []).map((s) => s.gatewayAddress)].filter(Boolean));
   const local = (hns.endpoints ?? []).filter(
     (e: HnsEndpointReport) =>
       !e.isRemote &&
-      (!expected || sameName(e.virtualNetworkName, expected.name)) &&
+      (!expected || isExpectedNetwork(e.virtualNetworkName, net ?? expected)) &&
       // The host's own endpoints (l2bridge "cbr0_ep", kube-proxy's source VIP) belong to no pod.
       !/(_ep|source.?vip)$/i.test(e.name ?? '') &&
       !infraIps.has(e.ipAddress),
@@ -357,7 +361,7 @@ function firewallOutcome(fw: NonNullable<NodeReport['firewall']>, snap: Snapshot
   const on = (fw.profiles ?? []).filter((p) => p.enabled).map((p) => p.name);
   if ((fw.profiles ?? []).length > 0 && on.length === 0) return { status: 'pass', message: 'Windows Firewall is off in every profile' };
   const expected = expectedNetwork(snap, report);
-  const network = expected ? findNetwork(report.hns?.networks ?? [], expected.name) : undefined;
+  const network = expected ? findNetwork(report.hns?.networks ?? [], expected) : undefined;
   const overlay = sameName(network?.type ?? expected?.type ?? '', 'Overlay');
   const needs = [
     { port: 10250, protocol: 'TCP', why: 'kubectl logs/exec/port-forward reach the kubelet here', severity: 'fail' as const },

@@ -240,11 +240,36 @@ export interface NodeChecksParams {
   maxLinesPerSignature?: number;
 }
 
-/** The HNS network each CNI creates on a Windows node; undefined when the CNI is unknown. */
-export function expectedHnsNetwork(cni: { type: CniType; flannel?: FlannelFacts }): { name: string; type?: 'Overlay' | 'L2Bridge' } | undefined {
+/** The HNS network a CNI creates on a Windows node: a name, or, when only its form is known, a pattern. */
+export interface ExpectedHnsNetwork {
+  /** The exact name, or the form shown to people when only `pattern` is known (`flannel.<VNI>`). */
+  name: string;
+  /** Set when the exact name is unknown: any network whose name matches is the CNI's. */
+  pattern?: RegExp;
+  type?: 'Overlay' | 'L2Bridge';
+}
+
+/** flannel on Windows without a VNI in its net-conf uses 4096 (pkg/backend/vxlan/vxlan_windows.go defaultVNI), not Linux's 1. */
+const FLANNEL_WINDOWS_DEFAULT_VNI = 4096;
+
+/**
+ * The HNS network each CNI creates on a Windows node; undefined when the CNI is unknown.
+ * flannel names it from its net-conf's Backend (pkg/backend/vxlan/vxlan_windows.go,
+ * hostgw/hostgw_windows.go): Backend.Name when set (old Microsoft guides set "vxlan0", which
+ * is why that name still exists in the wild), else "flannel.<VNI>" for vxlan and "cbr0" for
+ * host-gw. Without a readable net-conf the VNI is unknown, and any "flannel.<digits>" is
+ * accepted rather than guessing one.
+ */
+export function expectedHnsNetwork(cni: { type: CniType; flannel?: FlannelFacts }): ExpectedHnsNetwork | undefined {
   if (cni.type === 'flannel') {
-    const backend = (cni.flannel?.backendType ?? 'vxlan').toLowerCase();
-    return backend === 'host-gw' ? { name: 'cbr0', type: 'L2Bridge' } : { name: 'vxlan0', type: 'Overlay' };
+    const f = cni.flannel;
+    const backend = (f?.backendType ?? 'vxlan').toLowerCase();
+    if (backend === 'host-gw') return { name: f?.backendName || 'cbr0', type: 'L2Bridge' };
+    if (f?.backendName) return { name: f.backendName, type: 'Overlay' };
+    // A net-conf that was read but names no VNI: flannel's Windows default. Unread (no Backend
+    // type either): the VNI is unknown.
+    const vni = typeof f?.vni === 'number' ? f.vni : f?.backendType ? FLANNEL_WINDOWS_DEFAULT_VNI : undefined;
+    return vni === undefined ? { name: 'flannel.<VNI>', pattern: /^flannel\.\d+$/i, type: 'Overlay' } : { name: `flannel.${vni}`, type: 'Overlay' };
   }
   // Calico names its network "Calico" for both VXLAN (Overlay) and BGP (L2Bridge).
   if (cni.type === 'calico') return { name: 'Calico' };

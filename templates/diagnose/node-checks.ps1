@@ -11,7 +11,8 @@
   running an older copy of this script is still judged by the current rules.
 #>
 param(
-    # The HNS network the CNI creates: flannel vxlan "vxlan0", flannel host-gw "cbr0", Calico "Calico".
+    # The HNS network the CNI creates: flannel vxlan "flannel.<VNI>" (flannel.4096 by default),
+    # flannel host-gw "cbr0" (or, for either, the net-conf's Backend.Name), Calico "Calico".
     [string]$NetworkName = '',
     # Overlay or L2Bridge; empty accepts either.
     [string]$NetworkType = '',

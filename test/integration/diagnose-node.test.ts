@@ -100,7 +100,7 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
     assert.deepEqual(spec.securityContext.windowsOptions, { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' });
     assert.equal(spec.containers[0]!.image, HOSTPROCESS_IMAGE);
     const command = spec.containers[0]!.command.at(-1)!;
-    assert.match(command, /-NetworkName 'vxlan0' -NetworkType 'Overlay' -DnsServiceIp '10\.96\.0\.10' -PodCidr '10\.244\.21\.0\/24'/);
+    assert.match(command, /-NetworkName 'flannel\.4096' -NetworkType 'Overlay' -DnsServiceIp '10\.96\.0\.10' -PodCidr '10\.244\.21\.0\/24'/);
     assert.deepEqual(parsePowerShell(command), [], 'the invocation is valid PowerShell');
   });
 

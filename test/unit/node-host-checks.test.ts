@@ -222,7 +222,7 @@ describe('node host checks', () => {
     });
     it('fails when the network is missing', () => {
       const r = healthy((d) => (d['hns'].networks = [d['hns'].networks[0]]));
-      expectStatus(run('node.host.hns-network', r), 'fail', /Element not found/, /vxlan0 not found \(networks: nat/);
+      expectStatus(run('node.host.hns-network', r), 'fail', /Element not found/, /flannel\.4096 not found \(networks: nat/);
     });
     it('fails on the wrong network type', () => {
       const r = healthy((d) => (d['hns'].networks[1].type = 'L2Bridge'));
@@ -234,9 +234,30 @@ describe('node host checks', () => {
     });
     it('falls back to the CNI when the script was not told the network, and knows Calico', () => {
       const r = healthy((d) => (d['parameters'].networkName = ''));
-      expectStatus(run('node.host.hns-network', r), 'pass', undefined, /vxlan0 \(Overlay\)/);
+      expectStatus(run('node.host.hns-network', r), 'pass', undefined, /flannel\.4096 \(Overlay\)/);
       expectStatus(run('node.host.hns-network', r, { cni: { type: 'calico' } }), 'fail', /calico-node/, /HNS network Calico not found/);
       expectStatus(run('node.host.hns-network', r, { cni: { type: 'unknown' } }), 'skip');
+    });
+    it("names flannel's network flannel.<VNI> from the cluster's net-conf, not vxlan0", () => {
+      const flannel = (over: Record<string, unknown>) => ({ type: 'flannel' as const, flannel: { namespace: 'kube-flannel', backendType: 'vxlan', port: 4789, ...over } });
+      const asNetwork = (name: string) =>
+        healthy((d) => {
+          d['parameters'].networkName = '';
+          d['hns'].networks[1].name = name;
+          for (const e of d['hns'].endpoints) e.virtualNetworkName = name;
+        });
+      expectStatus(run('node.host.hns-network', asNetwork('flannel.4096'), { cni: flannel({ vni: 4096 }) }), 'pass', undefined, /^flannel\.4096 \(Overlay\)/);
+      expectStatus(run('node.host.hns-network', asNetwork('vxlan0'), { cni: flannel({ vni: 4096 }) }), 'fail', undefined, /HNS network flannel\.4096 not found \(networks: nat .*vxlan0/);
+      expectStatus(run('node.host.hns-network', asNetwork('flannel.4096'), { cni: flannel({ vni: 5000 }) }), 'fail', undefined, /flannel\.5000 not found/);
+      // flannel on Windows defaults the VNI to 4096 (vxlan_windows.go), not Linux's 1.
+      expectStatus(run('node.host.hns-network', asNetwork('flannel.4096'), { cni: flannel({}) }), 'pass');
+      // Backend.Name overrides the default: the old guides' "vxlan0" is right only when the net-conf says so.
+      expectStatus(run('node.host.hns-network', asNetwork('vxlan0'), { cni: flannel({ vni: 4096, backendName: 'vxlan0' }) }), 'pass', undefined, /^vxlan0 \(Overlay\)/);
+      // An unreadable net-conf: any flannel.<digits> network is flannel's, and its endpoints are counted.
+      const unknown = { type: 'flannel' as const, flannel: { namespace: 'kube-flannel' } };
+      expectStatus(run('node.host.hns-network', asNetwork('flannel.7001'), { cni: unknown }), 'pass', undefined, /^flannel\.7001/);
+      expectStatus(run('node.host.hns-endpoints', asNetwork('flannel.7001'), { cni: unknown }), 'pass', undefined, /^1 local endpoint/);
+      expectStatus(run('node.host.hns-network', asNetwork('vxlan0'), { cni: unknown }), 'fail', undefined, /HNS network flannel\.<VNI> not found/);
     });
   });
 
@@ -247,7 +268,7 @@ describe('node host checks', () => {
       assert.ok(o.evidence?.some((e) => /10\.244\.21\.37.*no pod/.test(e)));
     });
     it('warns on leaked endpoints only', () => {
-      const r = healthy((d) => d['hns'].endpoints.push({ id: 'X', name: 'Ethernet', ipAddress: '10.244.21.99', state: 3, virtualNetworkName: 'vxlan0', isRemote: false }));
+      const r = healthy((d) => d['hns'].endpoints.push({ id: 'X', name: 'Ethernet', ipAddress: '10.244.21.99', state: 3, virtualNetworkName: 'flannel.4096', isRemote: false }));
       expectStatus(run('node.host.hns-endpoints', r), 'warn', /hnsdiag delete endpoints/, /1 leaked/);
     });
     it('fails on a running pod without an endpoint', () => {
@@ -258,7 +279,7 @@ describe('node host checks', () => {
     });
     it('ignores finished pods and host endpoints', () => {
       const pods = [...snapshot(undefined).pods, pod('default', 'job-1', 'win-1', '10.244.21.12', false, 'Succeeded')];
-      const r = healthy((d) => d['hns'].endpoints.push({ id: 'H', name: 'cbr0_ep', ipAddress: '10.244.21.3', state: 3, virtualNetworkName: 'vxlan0', isRemote: false }));
+      const r = healthy((d) => d['hns'].endpoints.push({ id: 'H', name: 'cbr0_ep', ipAddress: '10.244.21.3', state: 3, virtualNetworkName: 'flannel.4096', isRemote: false }));
       expectStatus(run('node.host.hns-endpoints', r, { pods }), 'pass');
     });
   });

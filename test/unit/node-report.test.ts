@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { renderBootstrap } from '../../src/bootstrap/render.js';
 import {
+  expectedHnsNetwork,
   extractNodeReport,
   NODE_REPORT_BEGIN,
   NODE_REPORT_END,
@@ -184,10 +186,59 @@ describe('templates/diagnose/node-checks.ps1', () => {
   });
 });
 
+describe('expectedHnsNetwork', () => {
+  const flannel = (over: Record<string, unknown>) => ({ type: 'flannel' as const, flannel: { namespace: 'kube-flannel', ...over } });
+
+  it("is flannel.<VNI> for flannel vxlan (flannel's default name on Windows), Backend.Name when the net-conf sets one", () => {
+    assert.deepEqual(expectedHnsNetwork(flannel({ backendType: 'vxlan', vni: 4096, port: 4789 })), { name: 'flannel.4096', type: 'Overlay' });
+    assert.deepEqual(expectedHnsNetwork(flannel({ backendType: 'VXLAN', vni: 4097 })), { name: 'flannel.4097', type: 'Overlay' });
+    // No VNI in a net-conf that was read: flannel's Windows default, 4096.
+    assert.deepEqual(expectedHnsNetwork(flannel({ backendType: 'vxlan' })), { name: 'flannel.4096', type: 'Overlay' });
+    assert.deepEqual(expectedHnsNetwork(flannel({ backendType: 'vxlan', vni: 4096, backendName: 'vxlan0' })), { name: 'vxlan0', type: 'Overlay' });
+    assert.deepEqual(expectedHnsNetwork(flannel({ backendType: 'host-gw' })), { name: 'cbr0', type: 'L2Bridge' });
+    assert.deepEqual(expectedHnsNetwork(flannel({ backendType: 'host-gw', backendName: 'l2' })), { name: 'l2', type: 'L2Bridge' });
+  });
+
+  it('accepts any flannel.<digits> when the net-conf could not be read, and never vxlan0', () => {
+    const e = expectedHnsNetwork(flannel({}));
+    assert.equal(e?.name, 'flannel.<VNI>');
+    assert.ok(e?.pattern);
+    assert.ok(e.pattern.test('flannel.4096') && e.pattern.test('flannel.5000'));
+    assert.ok(!e.pattern.test('vxlan0') && !e.pattern.test('flannel.') && !e.pattern.test('xflannel.4096') && !e.pattern.test('flannel.4096x'));
+  });
+
+  it("is the network win-k8s's own join creates: kube-proxy's --network-name and the node's flannel net-conf", () => {
+    const { script } = renderBootstrap({
+      target: { windowsVersion: '2022', kubernetesVersion: '1.33.2', runtime: 'containerd', cni: 'flannel', hypervIsolation: false },
+      nodeName: 'win-abcde',
+      apiServer: 'cp.example.internal:6443',
+      token: 'abcdef.0123456789abcdef',
+      caCertHash: `sha256:${'a'.repeat(64)}`,
+      serviceCidr: '10.96.0.0/12',
+      clusterCidr: '10.244.0.0/16',
+      labels: {},
+      taints: [],
+      proxy: { noProxy: [] },
+      checksums: {},
+      allowUnsupported: false,
+      toolVersion: '0.0.0',
+    });
+    const networkName = /'--network-name=([^']+)'/.exec(script)?.[1];
+    const vni = Number(/FlannelVni\s*=\s*(\d+)/.exec(script)?.[1]);
+    // The node's net-conf gives flanneld the VNI and no Name, so flanneld names the network flannel.<VNI>.
+    const backend = /Backend = \[ordered\]@\{([^}]*)\}/.exec(script)?.[1] ?? '';
+    assert.match(backend, /Type = 'vxlan'; VNI = \$WinK8s\.FlannelVni/);
+    assert.doesNotMatch(backend, /\bName\b/i);
+    assert.equal(networkName, `flannel.${vni}`);
+    // The cluster join accepts (plan's cni.flannel: vxlan, VNI 4096, port 4789), as discovery reads it.
+    assert.equal(expectedHnsNetwork(flannel({ backendType: 'vxlan', vni, port: 4789 }))?.name, networkName);
+  });
+});
+
 describe('renderNodeChecksScript', () => {
   it('binds the parameters by splatting and still parses', () => {
-    const text = renderNodeChecksScript({ networkName: 'vxlan0', networkType: 'Overlay', dnsServiceIp: '10.96.0.10', podCidr: '10.244.21.0/24', apiServerUrl: 'https://10.0.1.10:6443', logTailLines: 500 });
-    assert.match(text, /^\$winK8sNodeChecks = @\{ NetworkName = 'vxlan0'; NetworkType = 'Overlay'; DnsServiceIp = '10\.96\.0\.10'; PodCidr = '10\.244\.21\.0\/24'; ApiServerUrl = 'https:\/\/10\.0\.1\.10:6443'; LogTailLines = 500 \}\n& \{\n/);
+    const text = renderNodeChecksScript({ networkName: 'flannel.4096', networkType: 'Overlay', dnsServiceIp: '10.96.0.10', podCidr: '10.244.21.0/24', apiServerUrl: 'https://10.0.1.10:6443', logTailLines: 500 });
+    assert.match(text, /^\$winK8sNodeChecks = @\{ NetworkName = 'flannel\.4096'; NetworkType = 'Overlay'; DnsServiceIp = '10\.96\.0\.10'; PodCidr = '10\.244\.21\.0\/24'; ApiServerUrl = 'https:\/\/10\.0\.1\.10:6443'; LogTailLines = 500 \}\n& \{\n/);
     assert.match(text, /\n\} @winK8sNodeChecks\n$/);
     assert.ok(text.includes(SCRIPT.replace(/\r\n/g, '\n').trimEnd()));
     assert.deepEqual(parsePowerShell(text), []);
