@@ -1,0 +1,1 @@
+Write-Host 'café' # expect: ps51-non-ascii-source
