@@ -13,6 +13,16 @@ if ($env:WIN_K8S_PROBE_REPEAT) { $repeat = [int]$env:WIN_K8S_PROBE_REPEAT }
 $timeoutSec = 5
 if ($env:WIN_K8S_PROBE_ATTEMPT_TIMEOUT) { $timeoutSec = [int]$env:WIN_K8S_PROBE_ATTEMPT_TIMEOUT }
 
+function Test-NameError($record) {
+  if ([string]$record.FullyQualifiedErrorId -like 'DNS_ERROR_RCODE_NAME_ERROR,*') { return $true }
+  $e = $record.Exception
+  while ($null -ne $e) {
+    if ($e -is [System.ComponentModel.Win32Exception] -and $e.NativeErrorCode -eq 9003) { return $true }
+    $e = $e.InnerException
+  }
+  return $false
+}
+
 function Test-Dns($t) {
   $params = @{ Name = $t.name; Type = 'A'; DnsOnly = $true; QuickTimeout = $true; ErrorAction = 'Stop' }
   if ($t.server) { $params.Server = $t.server }
@@ -20,8 +30,10 @@ function Test-Dns($t) {
   try {
     $answers = @(Resolve-DnsName @params | Where-Object { $_.Type -eq 'A' })
   } catch {
-    # Resolve-DnsName reports NXDOMAIN as "DNS name does not exist" (9003): the negative control wants it.
-    $nx = $_.Exception.Message -match 'does not exist' -or $_.Exception.HResult -eq 9003
+    # NXDOMAIN is what the negative control wants. Resolve-DnsName reports it as the error id
+    # DNS_ERROR_RCODE_NAME_ERROR over a Win32Exception whose NativeErrorCode is 9003 (its HResult
+    # is E_FAIL, and its message is in the node's language): both are checked, never the text.
+    $nx = Test-NameError $_
     if ($t.expect -eq 'nxdomain' -and $nx) { return $null }
     if ($nx) { return "NXDOMAIN for $($t.name)" }
     return "no answer for $($t.name): $($_.Exception.Message)"
