@@ -217,7 +217,7 @@ function Get-HnsSection {
         Import-Module HostNetworkingService -ErrorAction SilentlyContinue
     }
     if (-not (Get-Command -Name 'Get-HnsNetwork' -ErrorAction SilentlyContinue)) {
-        foreach ($candidate in @('C:\k\hns.psm1', 'C:\k\debug\hns.psm1')) {
+        foreach ($candidate in @((Join-Path $env:SystemDrive 'k\hns.psm1'), (Join-Path $env:SystemDrive 'k\debug\hns.psm1'))) {
             if (Test-Path -LiteralPath $candidate) {
                 Import-Module $candidate -DisableNameChecking -ErrorAction SilentlyContinue
                 break
@@ -449,11 +449,29 @@ function Get-DiskSection {
 # ---------------------------------------------------------------------------------------------
 function Get-ClockSection {
     if ($ApiServerUrl) {
+        # .NET Framework 4.x under Windows PowerShell 5.1 offers only what SecurityProtocol lists,
+        # Ssl3 and Tls (1.0) on Server 2019 unless the registry says otherwise, and API servers
+        # accept TLS 1.2 at the least: add it to what is there, removing nothing.
+        [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
         $uri = New-Object System.Uri($ApiServerUrl.TrimEnd('/') + '/version')
         $request = [System.Net.HttpWebRequest]::Create($uri)
         $request.Timeout = 5000
         $request.Method = 'GET'
-        $request.ServerCertificateValidationCallback = { $true }
+        # A compiled callback, not a script block: a script block has no runspace on the thread
+        # that validates when the handshake runs off the calling thread (always in PowerShell 7).
+        $accept = 'WinK8sDiag.AcceptAnyCertificate' -as [type]
+        if (-not $accept) {
+            $accept = Add-Type -PassThru -TypeDefinition @'
+namespace WinK8sDiag {
+    public static class AcceptAnyCertificate {
+        public static System.Net.Security.RemoteCertificateValidationCallback Callback {
+            get { return delegate { return true; }; }
+        }
+    }
+}
+'@
+        }
+        $request.ServerCertificateValidationCallback = $accept::Callback
         $before = [DateTime]::UtcNow
         $response = $null
         try {
@@ -518,7 +536,7 @@ function Get-ClockSection {
 # [plugins.'io.containerd.cri.v1.images'.pinned_images] "sandbox".
 # ---------------------------------------------------------------------------------------------
 function Get-ContainerdSection {
-    $candidates = @((Join-Path $env:ProgramFiles 'containerd\config.toml'), 'C:\etc\containerd\config.toml')
+    $candidates = @((Join-Path $env:ProgramFiles 'containerd\config.toml'), (Join-Path $env:SystemDrive 'etc\containerd\config.toml'))
     foreach ($path in $candidates) {
         if (-not (Test-Path -LiteralPath $path)) {
             continue
@@ -569,16 +587,22 @@ $LogSignatures = @(
 )
 
 function Get-LogFiles {
+    # Relative to the system drive (C:\var\log, C:\k): the places the kubelet, our bootstrap
+    # and the older guides put them.
     $sources = [ordered]@{
-        kubelet      = @('C:\var\log\kubelet\kubelet.log', 'C:\k\kubelet.log', 'C:\k\kubelet.err.log', 'C:\var\log\kubelet\*.log')
-        'kube-proxy' = @('C:\var\log\kube-proxy\kube-proxy.log', 'C:\k\kube-proxy.log', 'C:\k\kubeproxy.log', 'C:\k\kubeproxy.err.log', 'C:\var\log\pods\kube-system_kube-proxy*\*\*.log')
-        containerd   = @('C:\var\log\containerd.log', 'C:\var\log\containerd\containerd.log', 'C:\k\containerd.log', (Join-Path $env:SystemRoot 'Temp\containerd.log'))
-        flanneld     = @('C:\var\log\flanneld\flanneld.log', 'C:\k\flanneld.log', 'C:\var\log\pods\kube-flannel_*\*\*.log')
+        kubelet      = @('var\log\kubelet\kubelet.log', 'k\kubelet.log', 'k\kubelet.err.log', 'var\log\kubelet\*.log')
+        'kube-proxy' = @('var\log\kube-proxy\kube-proxy.log', 'k\kube-proxy.log', 'k\kubeproxy.log', 'k\kubeproxy.err.log', 'var\log\pods\kube-system_kube-proxy*\*\*.log')
+        containerd   = @('var\log\containerd.log', 'var\log\containerd\containerd.log', 'k\containerd.log', (Join-Path $env:SystemRoot 'Temp\containerd.log'))
+        flanneld     = @('var\log\flanneld\flanneld.log', 'k\flanneld.log', 'var\log\pods\kube-flannel_*\*\*.log')
     }
     $files = @()
     foreach ($source in $sources.Keys) {
         $seen = @{}
-        foreach ($pattern in $sources[$source]) {
+        foreach ($relative in $sources[$source]) {
+            $pattern = $relative
+            if (-not [IO.Path]::IsPathRooted($relative)) {
+                $pattern = Join-Path $env:SystemDrive $relative
+            }
             foreach ($item in @(Get-Item -Path $pattern -ErrorAction SilentlyContinue)) {
                 if ($item.PSIsContainer -or $seen.ContainsKey($item.FullName)) {
                     continue

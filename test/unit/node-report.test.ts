@@ -224,13 +224,18 @@ describe('expectedHnsNetwork', () => {
       toolVersion: '0.0.0',
     });
     const networkName = /'--network-name=([^']+)'/.exec(script)?.[1];
-    const vni = Number(/FlannelVni\s*=\s*(\d+)/.exec(script)?.[1]);
-    // The node's net-conf gives flanneld the VNI and no Name, so flanneld names the network flannel.<VNI>.
-    const backend = /Backend = \[ordered\]@\{([^}]*)\}/.exec(script)?.[1] ?? '';
-    assert.match(backend, /Type = 'vxlan'; VNI = \$WinK8s\.FlannelVni/);
-    assert.doesNotMatch(backend, /\bName\b/i);
+    // The net-conf flanneld on the node reads: rendered as JSON, or (older templates) built on the
+    // node from FlannelVni with no Name. flannel names the network Backend.Name, else flannel.<VNI>.
+    const json = /FlannelNetConf\s*=\s*'(\{.*\})'/.exec(script)?.[1];
+    let backend: { Type?: string; VNI?: number; Name?: string };
+    if (json) backend = (JSON.parse(json) as { Backend: typeof backend }).Backend;
+    else {
+      assert.match(script, /Backend = \[ordered\]@\{ Type = 'vxlan'; VNI = \$WinK8s\.FlannelVni; Port = \$WinK8s\.FlannelPort \}/);
+      backend = { Type: 'vxlan', VNI: Number(/FlannelVni\s*=\s*(\d+)/.exec(script)?.[1]) };
+    }
+    const vni = backend.VNI ?? 4096;
+    assert.equal(backend.Name, undefined);
     assert.equal(networkName, `flannel.${vni}`);
-    // The cluster join accepts (plan's cni.flannel: vxlan, VNI 4096, port 4789), as discovery reads it.
     assert.equal(expectedHnsNetwork(flannel({ backendType: 'vxlan', vni, port: 4789 }))?.name, networkName);
   });
 });
