@@ -49,8 +49,10 @@ export class BundleCollector {
       for (const f of parseCollectedFiles(log)) {
         const [source, ...rest] = f.name.split('/');
         const name = `${dir}/${safeSegment(source ?? '')}/${safeSegment(rest.join('_') || 'file')}`;
-        if ('data' in f) out.push({ name, data: f.data });
-        else notes.push(`${node}: ${f.name}: ${f.error}`);
+        if ('data' in f) {
+          out.push({ name, data: f.data });
+          if (f.truncated) notes.push(`${node}: ${f.name}: only its last ${size(f.truncated.kept)} of ${size(f.truncated.size)} (the per-file budget)`);
+        } else notes.push(`${node}: ${f.name}: ${f.error}`);
       }
     }
     if (this.reports.size === 0) notes.push('no node reports: node checks were skipped (--skip-node-checks) or not selected');
@@ -58,6 +60,8 @@ export class BundleCollector {
     return out;
   }
 }
+
+const size = (bytes: number) => (bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
 
 /**
  * kubectl apply copies the whole applied manifest, env values included, into this annotation:

@@ -13,21 +13,26 @@ export interface BundleEntry {
 
 export { redact } from './redact.js';
 
-export type CollectedFile = { name: string; data: Buffer } | { name: string; error: string };
+/** A file's tail (`truncated`: the bytes kept of the file's size when only its tail was sent), or why it is missing. */
+export type CollectedFile = { name: string; data: Buffer; truncated?: { kept: number; size: number } } | { name: string; error: string };
 
 /** Reads what templates/diagnose/collect-logs.ps1 printed. */
 export function parseCollectedFiles(log: string): CollectedFile[] {
   const out: CollectedFile[] = [];
   let current: { name: string; chunks: string[] } | undefined;
+  const truncated = new Map<string, { kept: number; size: number }>();
   for (const raw of log.split(/\r?\n/)) {
     const line = raw.trim();
     const begin = /^WIN-K8S-FILE-BEGIN (.+)$/.exec(line);
     const end = /^WIN-K8S-FILE-END (.+)$/.exec(line);
     const error = /^WIN-K8S-FILE-ERROR (\S+) (.*)$/.exec(line);
-    if (begin) current = { name: begin[1]!, chunks: [] };
+    const cut = /^WIN-K8S-FILE-TRUNCATED (\S+) (\d+) (\d+)$/.exec(line);
+    if (cut) truncated.set(cut[1]!, { kept: Number(cut[2]), size: Number(cut[3]) });
+    else if (begin) current = { name: begin[1]!, chunks: [] };
     else if (end && current && end[1] === current.name) {
       try {
-        out.push({ name: current.name, data: gunzipSync(Buffer.from(current.chunks.join(''), 'base64')) });
+        const cutOf = truncated.get(current.name);
+        out.push({ name: current.name, data: gunzipSync(Buffer.from(current.chunks.join(''), 'base64')), ...(cutOf ? { truncated: cutOf } : {}) });
       } catch (err) {
         out.push({ name: current.name, error: `unreadable: ${err instanceof Error ? err.message : String(err)}` });
       }
