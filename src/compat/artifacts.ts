@@ -4,11 +4,13 @@ import { CRI_DOCKERD_VERSION } from './runtime.js';
 /**
  * Every file the bootstrap downloads, pinned to a version, with where its SHA-256 comes from.
  * The script refuses to use a file whose hash it cannot verify.
- *   sidecar: a checksum file the project publishes next to the asset (first 64-hex token);
+ *   sidecar: a SHA-256 file the project publishes next to the asset: the digest alone, or
+ *            "<digest>  <name>" as sha256sum prints it;
  *   github:  the SHA-256 digest GitHub records for a release asset (api.github.com), for
  *            projects that publish no checksum file (flannel, cri-dockerd);
- *   pinned:  a hash the user supplies with --checksum <name>=<sha256> (required where neither
- *            exists, i.e. Docker's static zips). A --checksum always wins over the other two.
+ *   pinned:  a SHA-256 the project ships (for an asset with no trustworthy checksum file) or the
+ *            user supplies with --checksum <name>=<sha256> (required for Docker's static zips).
+ *            A --checksum always wins.
  */
 export type ChecksumSource =
   | { kind: 'sidecar'; url: string }
@@ -29,6 +31,15 @@ export interface Artifact {
 export const FLANNEL_VERSION = '0.28.9';
 export const CNI_PLUGINS_VERSION = '1.9.1';
 export const WINDOWS_CNI_VERSION = '0.3.1';
+/**
+ * The SHA-256 of windows-container-networking-cni-amd64-v0.3.1.zip as published since
+ * 2025-02-24. Its release has no checksum file that matches: the .sha512 the v0.3.1 pipeline
+ * wrote names the file before it was renamed (microsoft/windows-container-networking#112) and
+ * the asset was replaced after that (#115, which records this digest), before GitHub recorded
+ * asset digests. So the project ships the digest, as kops does for its assets; a further
+ * replacement upstream then fails the download loudly instead of installing an unknown file.
+ */
+export const WINDOWS_CNI_SHA256 = '4f36ee6905ada238ca2a9e1bfb8a1fb2912c2d88c4b6e5af4c41a42db70d7d68';
 /** flannel-io/cni-plugin tags carry a -flannelN suffix; the asset name does not. */
 export const FLANNEL_CNI_VERSION = '1.9.1';
 export const FLANNEL_CNI_TAG = 'v1.9.1-flannel1';
@@ -65,15 +76,30 @@ export function hasKubeLogRunner(kubernetesVersion: string): boolean {
   return k8sMinor(kubernetesVersion) >= 23;
 }
 
+/**
+ * kube-log-runner rotates its file (-log-file-size, -log-file-age) from 1.34 (component-base
+ * daa4054 "Add rotation and clean up for logging", first in kubernetes-1.34.0). Older runners
+ * exit on an unknown flag, so the limits are passed only from 1.34.
+ */
+export function kubeLogRunnerRotates(kubernetesVersion: string): boolean {
+  return k8sMinor(kubernetesVersion) >= 34;
+}
+
 export function containerdArtifact(version: string): Artifact {
   const file = `containerd-${version}-windows-amd64.tar.gz`;
   const url = `https://github.com/containerd/containerd/releases/download/v${version}/${file}`;
   return { name: 'containerd', version, url, fileName: file, checksum: { kind: 'sidecar', url: `${url}.sha256sum` } };
 }
 
+/**
+ * The newest cri-tools release known (v1.36.0, 2026-04-24). crictl speaks CRI v1 and works with
+ * a newer kubelet's runtime, so a newer Kubernetes minor uses it rather than a guessed tag.
+ */
+export const NEWEST_CRICTL_MINOR = 36;
+
 /** crictl follows the Kubernetes minor (cri-tools publishes vX.Y.0 per minor). */
 export function crictlArtifact(kubernetesVersion: string): Artifact {
-  const minor = Math.min(Math.max(k8sMinor(kubernetesVersion), 20), 37);
+  const minor = Math.min(Math.max(k8sMinor(kubernetesVersion), 20), NEWEST_CRICTL_MINOR);
   const version = `1.${minor}.0`;
   const file = `crictl-v${version}-windows-amd64.tar.gz`;
   const url = `https://github.com/kubernetes-sigs/cri-tools/releases/download/v${version}/${file}`;
@@ -128,11 +154,14 @@ export function flannelCniArtifact(): Artifact {
   return { name: 'flannel-cni', version: FLANNEL_CNI_VERSION, url, fileName: file, checksum: { kind: 'sidecar', url: `${url}.sha256` } };
 }
 
-/** sdnoverlay (the overlay plugin containerd uses on Windows) from microsoft/windows-container-networking. */
+/**
+ * sdnoverlay (the overlay plugin containerd uses on Windows) from microsoft/windows-container-networking;
+ * the zip holds sdnoverlay.exe, sdnbridge.exe and nat.exe at its root (Makefile: zip -j).
+ */
 export function windowsCniArtifact(): Artifact {
   const file = `windows-container-networking-cni-amd64-v${WINDOWS_CNI_VERSION}.zip`;
   const url = `https://github.com/microsoft/windows-container-networking/releases/download/v${WINDOWS_CNI_VERSION}/${file}`;
-  return { name: 'windows-cni', version: WINDOWS_CNI_VERSION, url, fileName: file, checksum: { kind: 'sidecar', url: `${url}.sha256` } };
+  return { name: 'windows-cni', version: WINDOWS_CNI_VERSION, url, fileName: file, checksum: { kind: 'pinned', sha256: WINDOWS_CNI_SHA256 } };
 }
 
 /** Applies --checksum overrides: a user-pinned hash replaces whatever source the artifact had. */

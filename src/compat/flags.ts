@@ -51,8 +51,11 @@ export function kubeletFlags(input: FlagInput): string[] {
     '--cgroups-per-qos=false',
     '--enforce-node-allocatable=',
     '--resolv-conf=',
-    `--container-runtime-endpoint=${criSocket(input.runtime, input.kubernetesVersion)}`,
   ];
+  // With dockershim (Docker before 1.24) the kubelet serves CRI itself on this endpoint: pointing
+  // it at Docker's own pipe makes the kubelet try to create that pipe and exit (kubeadm sets the
+  // flag only for sockets other than Docker's).
+  if (!(input.runtime === 'docker' && minor < 24)) flags.push(`--container-runtime-endpoint=${criSocket(input.runtime, input.kubernetesVersion)}`);
   if (minor >= 20) flags.push('--windows-priorityclass=ABOVE_NORMAL_PRIORITY_CLASS');
   if (input.runtime === 'containerd' && minor < 24) flags.push('--container-runtime=remote');
   if (input.runtime === 'docker' && minor < 24) {

@@ -27,6 +27,11 @@ export interface Finding {
   /** What to choose instead (errors and warnings). */
   instead?: string;
   source: string;
+  /**
+   * false: --allow-unsupported cannot override this error, because the script win-k8s would
+   * render is known to fail on the node (not merely untested upstream).
+   */
+  overridable?: boolean;
 }
 
 /** The newest Kubernetes minor this matrix was checked against (1.37, released 2026-08). */
@@ -41,6 +46,25 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
+  {
+    // No Kubernetes version lets win-k8s's bootstrap work on Windows Server 2016: it joins with
+    // kubeadm, which supports Windows nodes from 1.16 (and its v1beta2 config from 1.15), while
+    // 2016 nodes were supported only up to 1.13; build 14393 has no tar.exe (crictl and the CNI
+    // plugins ship as .tar.gz); flannel's VXLAN backend needs the HNS of Windows Server 2019
+    // (hcn.RemoteSubnetSupported). So not even --allow-unsupported renders a script for it.
+    id: 'windows-2016-bootstrap',
+    source: 'https://github.com/kubernetes/enhancements/tree/master/keps/sig-windows/1150-kubeadm-windows',
+    check: (t) =>
+      t.windowsVersion === '2016'
+        ? {
+            severity: 'error',
+            overridable: false,
+            message:
+              'win-k8s cannot bootstrap Windows Server 2016: it joins with kubeadm, which supports Windows nodes from Kubernetes 1.16, while 2016 nodes were supported only up to 1.13; build 14393 also lacks tar.exe and the HNS overlay flannel needs',
+            instead: '--windows-version 2022 (or 2019, 2025)',
+          }
+        : undefined,
+  },
   {
     // Kubernetes 1.5-1.13 ran Windows Server 2016 nodes (alpha/beta, Docker only); 1.14 made
     // Windows GA with Windows Server 2019 as the minimum.

@@ -30,8 +30,32 @@ export function defaultDockerVersion(kubernetesVersion: string): string {
   return k8sMinor(kubernetesVersion) < 24 ? '20.10.24' : '29.2.1';
 }
 
-/** cri-dockerd (Mirantis) release for Docker on Kubernetes 1.24+. */
-export const CRI_DOCKERD_VERSION = '0.4.4';
+/**
+ * cri-dockerd (Mirantis) release for Docker on Kubernetes 1.24+: the newest tag (v0.4.3,
+ * 2026-04-28; there is no v0.4.4). Its Windows asset is cri-dockerd-<V>.win.amd64.zip holding
+ * cri-dockerd\cri-dockerd.exe (packaging/static/Makefile, cross-win).
+ */
+export const CRI_DOCKERD_VERSION = '0.4.3';
+
+/**
+ * The CNI bin folder key of containerd's CRI plugin: `bin_dir` (a string) up to 2.0, `bin_dirs`
+ * (a list) from 2.1 (containerd 71f593d4a, released in v2.1.0; `bin_dir` deprecated then).
+ * containerd only warns about a key it does not know, so the wrong one silently leaves the CNI
+ * plugins in the default folder and pods fail with "failed to find plugin".
+ */
+export function containerdCniBinKey(containerdVersion: string): 'bin_dir' | 'bin_dirs' {
+  return compareVersions(containerdVersion, '2.1.0') >= 0 ? 'bin_dirs' : 'bin_dir';
+}
+
+/**
+ * The CRI endpoint crictl talks to. Before 1.24 Docker nodes run the kubelet's built-in
+ * dockershim, which serves CRI on npipe:////./pipe/dockershim; Docker's own pipe speaks the
+ * Docker API, not CRI.
+ */
+export function crictlEndpoint(runtime: RuntimeName, kubernetesVersion: string): string {
+  if (runtime === 'docker' && k8sMinor(kubernetesVersion) < 24) return 'npipe:////./pipe/dockershim';
+  return criSocket(runtime, kubernetesVersion);
+}
 
 /** The CRI endpoint kubelet and kubeadm use, per runtime. Sources: kubeadm docs "container runtimes"; kubernetes/website#31309. */
 export function criSocket(runtime: RuntimeName, kubernetesVersion: string): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { evaluate, RULE_IDS, type Target } from '../../src/compat/matrix.js';
 import { criSocket, defaultContainerdVersion, defaultDockerVersion, containerdConfigVersion, sandboxImage } from '../../src/compat/runtime.js';
 import { kubeletFlags, kubeProxyFlags, removedKubeletFlags } from '../../src/compat/flags.js';
-import { crictlArtifact, hasKubeLogRunner } from '../../src/compat/artifacts.js';
+import { crictlArtifact, hasKubeLogRunner, kubeLogRunnerRotates } from '../../src/compat/artifacts.js';
 import { kubeadmApiVersion } from '../../src/bootstrap/render.js';
 
 const t = (w: Target['windowsVersion'], k: string, runtime: Target['runtime'] = 'containerd', cni: Target['cni'] = 'flannel', extra: Partial<Target> = {}): Target => ({
@@ -17,11 +17,11 @@ const t = (w: Target['windowsVersion'], k: string, runtime: Target['runtime'] = 
 describe('compat matrix, row by row', () => {
   // [target, supported, rule ids expected among the errors]
   const rows: [string, Target, boolean, string[]][] = [
-    ['2016 docker none 1.13 (kubernetes: yes; win-k8s needs kubeadm 1.16)', t('2016', '1.13.12', 'docker', 'none'), false, ['bootstrap-kubeadm-windows']],
-    ['2016 docker none 1.14', t('2016', '1.14.10', 'docker', 'none'), false, ['windows-2016-kubernetes', 'bootstrap-kubeadm-windows']],
-    ['2016 containerd', t('2016', '1.13.12', 'containerd', 'none'), false, ['windows-2016-runtime', 'containerd-minimum-kubernetes', 'bootstrap-kubeadm-windows']],
-    ['2016 flannel', t('2016', '1.13.12', 'docker', 'flannel'), false, ['windows-2016-cni', 'bootstrap-kubeadm-windows']],
-    ['2016 on 1.33', t('2016', '1.33.2', 'containerd', 'flannel'), false, ['windows-2016-kubernetes', 'windows-2016-runtime', 'windows-2016-cni']],
+    ['2016 docker none 1.13 (kubernetes: yes; win-k8s needs kubeadm 1.16)', t('2016', '1.13.12', 'docker', 'none'), false, ['bootstrap-kubeadm-windows', 'windows-2016-bootstrap']],
+    ['2016 docker none 1.14', t('2016', '1.14.10', 'docker', 'none'), false, ['windows-2016-kubernetes', 'bootstrap-kubeadm-windows', 'windows-2016-bootstrap']],
+    ['2016 containerd', t('2016', '1.13.12', 'containerd', 'none'), false, ['windows-2016-runtime', 'containerd-minimum-kubernetes', 'bootstrap-kubeadm-windows', 'windows-2016-bootstrap']],
+    ['2016 flannel', t('2016', '1.13.12', 'docker', 'flannel'), false, ['windows-2016-cni', 'bootstrap-kubeadm-windows', 'windows-2016-bootstrap']],
+    ['2016 on 1.33', t('2016', '1.33.2', 'containerd', 'flannel'), false, ['windows-2016-kubernetes', 'windows-2016-runtime', 'windows-2016-cni', 'windows-2016-bootstrap']],
     ['2019 on 1.13', t('2019', '1.13.12', 'docker', 'flannel'), false, ['windows-2019-minimum', 'bootstrap-kubeadm-windows']],
     ['2019 docker 1.16', t('2019', '1.16.15', 'docker', 'flannel'), true, []],
     ['2019 containerd 1.19', t('2019', '1.19.16'), false, ['containerd-minimum-kubernetes']],
@@ -106,12 +106,24 @@ describe('compat: runtime defaults', () => {
   });
   it('pins crictl and kubeadm API versions to the minor', () => {
     assert.equal(crictlArtifact('1.33.2').version, '1.33.0');
-    assert.equal(crictlArtifact('1.40.0').version, '1.37.0');
+    // crictl 1.36 is the newest cri-tools release: newer clusters use it rather than a guessed tag.
+    assert.equal(crictlArtifact('1.37.1').version, '1.36.0');
+    assert.equal(crictlArtifact('1.40.0').version, '1.36.0');
     assert.equal(kubeadmApiVersion('1.21.14'), 'kubeadm.k8s.io/v1beta2');
     assert.equal(kubeadmApiVersion('1.30.14'), 'kubeadm.k8s.io/v1beta3');
     assert.equal(kubeadmApiVersion('1.31.0'), 'kubeadm.k8s.io/v1beta4');
     assert.equal(hasKubeLogRunner('1.22.17'), false);
     assert.equal(hasKubeLogRunner('1.23.0'), true);
+    // Rotation flags arrived in kube-log-runner 1.34; older runners exit on unknown flags.
+    assert.equal(kubeLogRunnerRotates('1.33.2'), false);
+    assert.equal(kubeLogRunnerRotates('1.34.0'), true);
+  });
+
+  it('only Windows Server 2016 is refused even with --allow-unsupported (the script is known to fail there)', () => {
+    const hard = (t: Parameters<typeof evaluate>[0]) => evaluate(t).findings.filter((f) => f.overridable === false).map((f) => f.rule);
+    assert.deepEqual(hard(t('2016', '1.13.12', 'docker', 'none')), ['windows-2016-bootstrap']);
+    assert.deepEqual(hard(t('2019', '1.13.12', 'docker', 'flannel')), []);
+    assert.deepEqual(hard(t('2022', '1.33.2', 'docker', 'calico')), []);
   });
 });
 
