@@ -8,16 +8,27 @@ import {
   flannelArtifact,
   flannelCniArtifact,
   hasKubeLogRunner,
+  kubeLogRunnerRotates,
   kubernetesArtifacts,
   windowsCniArtifact,
   type Artifact,
 } from '../compat/artifacts.js';
 import { kubeletFlags, kubeProxyFlags } from '../compat/flags.js';
 import { evaluate, type Finding, type Target } from '../compat/matrix.js';
-import { HYPERV_RUNTIME_HANDLER, containerdConfigVersion, criSocket, defaultContainerdVersion, defaultDockerVersion, sandboxImage } from '../compat/runtime.js';
+import {
+  HYPERV_RUNTIME_HANDLER,
+  containerdCniBinKey,
+  containerdConfigVersion,
+  criSocket,
+  crictlEndpoint,
+  defaultContainerdVersion,
+  defaultDockerVersion,
+  sandboxImage,
+} from '../compat/runtime.js';
 import { k8sMinor } from '../compat/versions.js';
 import { WINDOWS_RELEASES } from '../compat/windows.js';
 import { UsageErrors } from '../errors.js';
+import { containerdConfigToml, flannelCniConf, flannelNetConf, joinConfigurationYaml } from './node-files.js';
 import { psBool, psInt, psString, psStringArray, psTable } from './powershell.js';
 import { readTemplate, stripComments, substitute } from './templates.js';
 
@@ -73,10 +84,11 @@ export interface Rendered {
 }
 
 /** The ordered template files that make up one node's script. */
-export function templateFiles(target: Target): string[] {
+export function templateFiles(target: Target, withProxy = false): string[] {
   return [
     '00-header.ps1',
     '10-lib.ps1',
+    withProxy ? '15-proxy.ps1' : '15-no-proxy.ps1',
     '20-phase-preflight.ps1',
     '30-phase-features.ps1',
     `40-runtime-${target.runtime}.ps1`,
@@ -115,17 +127,23 @@ function selectArtifacts(req: RenderRequest, runtimeVersion: string): Artifact[]
   return applyChecksumOverrides(list, req.checksums);
 }
 
+/** One download as the script reads it (see Get-ExpectedHash in templates/bootstrap/10-lib.ps1). */
 function artifactLiteral(a: Artifact): string {
+  // The file name on the node is the URL's last segment (every artifact is named so).
+  if (!a.url.endsWith(`/${a.fileName}`)) throw new Error(`artifact ${a.name}: file name ${a.fileName} is not the URL's last segment`);
   const c = a.checksum;
-  const checksum =
-    c.kind === 'sidecar'
-      ? { Kind: 'sidecar', Url: c.url }
-      : c.kind === 'github'
-        ? { Kind: 'github', Repo: c.repo, Tag: c.tag, Asset: c.asset }
-        : c.kind === 'pinned'
-          ? { Kind: 'pinned', Sha256: c.sha256 }
-          : { Kind: 'missing' };
-  return psTable({ Name: a.name, Version: a.version, Url: a.url, FileName: a.fileName, Checksum: checksum });
+  let checksum: string;
+  if (c.kind === 'pinned') checksum = `sha256:${c.sha256}`;
+  else if (c.kind === 'sidecar') {
+    // Checksum files sit next to their asset; the script gets only the suffix (EC2 user data holds 16 KB).
+    if (!c.url.startsWith(a.url)) throw new Error(`artifact ${a.name}: its checksum file is not next to it`);
+    checksum = `sidecar:${c.url.slice(a.url.length)}`;
+  } else if (c.kind === 'github') {
+    // The script reads repository, tag and asset from the URL: they must be the ones named here.
+    if (a.url !== `https://github.com/${c.repo}/releases/download/${c.tag}/${c.asset}`) throw new Error(`artifact ${a.name}: its URL is not the GitHub release asset ${c.repo} ${c.tag} ${c.asset}`);
+    checksum = 'github';
+  } else throw new Error(`artifact ${a.name}: no checksum`);
+  return psTable({ Name: a.name, Url: a.url, Checksum: checksum });
 }
 
 function noProxyList(req: RenderRequest): string[] {
@@ -146,11 +164,12 @@ export function renderBootstrap(req: RenderRequest): Rendered {
       ? (target.containerdVersion ?? defaultContainerdVersion(target.kubernetesVersion))
       : (target.dockerVersion ?? defaultDockerVersion(target.kubernetesVersion));
   const verdict = evaluate({ ...target, containerdVersion: target.runtime === 'containerd' ? runtimeVersion : undefined });
-  if (!verdict.supported && !req.allowUnsupported) {
-    const errors = verdict.findings.filter((f) => f.severity === 'error');
+  const hard = verdict.findings.some((f) => f.severity === 'error' && f.overridable === false);
+  if (!verdict.supported && (!req.allowUnsupported || hard)) {
+    const errors = verdict.findings.filter((f) => f.severity === 'error' && (!req.allowUnsupported || f.overridable === false));
     throw new UsageErrors(
       errors.map((f) => `unsupported: ${f.message}${f.instead ? `; choose ${f.instead}` : ''} (${f.source})`),
-      'pass --allow-unsupported to render it anyway (nodes may not work)',
+      hard ? undefined : 'pass --allow-unsupported to render it anyway (nodes may not work)',
     );
   }
 
@@ -179,6 +198,7 @@ export function renderBootstrap(req: RenderRequest): Rendered {
       ? kubeProxyFlags({ kubernetesVersion: target.kubernetesVersion, nodeName: req.nodeName, clusterCidr: req.clusterCidr, networkName: `flannel.${FLANNEL_VNI}` })
       : [];
 
+  const flannel = { runtime: target.runtime, clusterCidr: req.clusterCidr, serviceCidr: req.serviceCidr, vni: FLANNEL_VNI, port: FLANNEL_PORT };
   const values: Record<string, string> = {
     // Plain text inside the <# #> header: every part was validated and cannot contain "#>".
     SUMMARY: `win-k8s node bootstrap for ${req.nodeName}: Windows Server ${target.windowsVersion}, Kubernetes ${target.kubernetesVersion}, ${target.runtime} ${runtimeVersion}, CNI ${target.cni}. Rendered by win-k8s ${req.toolVersion}.`,
@@ -190,20 +210,32 @@ export function renderBootstrap(req: RenderRequest): Rendered {
     RUNTIME: psString(target.runtime),
     CNI: psString(target.cni),
     API_SERVER: psString(req.apiServer),
-    CA_CERT_HASH: psString(req.caCertHash),
     CRI_SOCKET: psString(socket),
+    CRICTL_ENDPOINT: psString(crictlEndpoint(target.runtime, target.kubernetesVersion)),
     SANDBOX_IMAGE: psString(sandbox),
-    SERVICE_CIDR: psString(req.serviceCidr),
-    CLUSTER_CIDR: psString(req.clusterCidr),
     HYPERV_ISOLATION: psBool(target.hypervIsolation),
-    HYPERV_RUNTIME_HANDLER: psString(HYPERV_RUNTIME_HANDLER),
-    CONTAINERD_CONFIG_VERSION: psInt(target.runtime === 'containerd' ? containerdConfigVersion(runtimeVersion) : 2),
-    KUBEADM_API_VERSION: psString(kubeadmApiVersion(target.kubernetesVersion)),
+    JOIN_CONFIGURATION: psString(
+      joinConfigurationYaml({ apiVersion: kubeadmApiVersion(target.kubernetesVersion), apiServer: req.apiServer, caCertHash: req.caCertHash, nodeName: req.nodeName, criSocket: socket }),
+    ),
     USE_KUBE_LOG_RUNNER: psBool(hasKubeLogRunner(target.kubernetesVersion)),
+    LOG_RUNNER_ROTATES: psBool(kubeLogRunnerRotates(target.kubernetesVersion)),
     KUBELET_FLAGS: psStringArray(kubelet),
     KUBE_PROXY_FLAGS: psStringArray(proxyFlags),
     FLANNEL_VNI: psInt(FLANNEL_VNI),
     FLANNEL_PORT: psInt(FLANNEL_PORT),
+    CONTAINERD_CONFIG: psString(
+      target.runtime === 'containerd'
+        ? containerdConfigToml({
+            configVersion: containerdConfigVersion(runtimeVersion),
+            cniBinKey: containerdCniBinKey(runtimeVersion),
+            sandboxImage: sandbox,
+            hypervIsolation: target.hypervIsolation,
+            hypervHandler: HYPERV_RUNTIME_HANDLER,
+          })
+        : '',
+    ),
+    FLANNEL_NET_CONF: psString(target.cni === 'flannel' ? flannelNetConf(flannel) : ''),
+    FLANNEL_CNI_CONF: psString(target.cni === 'flannel' ? flannelCniConf(flannel) : ''),
     HTTP_PROXY: psString(req.proxy.http ?? ''),
     HTTPS_PROXY: psString(req.proxy.https ?? req.proxy.http ?? ''),
     NO_PROXY: psStringArray(req.proxy.http || req.proxy.https ? noProxyList(req) : []),
@@ -212,9 +244,12 @@ export function renderBootstrap(req: RenderRequest): Rendered {
     PHASES: psStringArray(req.mode === 'provision' ? [...PROVISION_PHASES] : [...JOIN_PHASES]),
   };
 
-  const parts = templateFiles(target).map((file) => {
+  const parts = templateFiles(target, Boolean(req.proxy.http || req.proxy.https)).map((file) => {
     const text = readTemplate(file);
-    return file.endsWith('00-header.ps1') ? text : stripComments(text);
+    if (!file.endsWith('00-header.ps1')) return stripComments(text);
+    // The header keeps its <# #> block for whoever reads the script on the node.
+    const end = text.indexOf('#>') + 2;
+    return `${text.slice(0, end)}\n${stripComments(text.slice(end))}`;
   });
   // Substitute over the whole script at once so every value must be used somewhere.
   const script = substitute(parts.join(''), values);

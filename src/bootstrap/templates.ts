@@ -35,9 +35,11 @@ export function substitute(text: string, values: Record<string, string>): string
 }
 
 /**
- * Drops full-line `#` comments and blank runs. Templates explain themselves to maintainers;
- * the rendered script keeps only its header block, because AWS user data holds 16 KB and every
- * byte counts in the compressed stub.
+ * Drops full-line `#` comments, blank runs and indentation. Templates explain themselves to
+ * maintainers; the rendered script keeps only its header block, because AWS user data holds
+ * 16 KB and every byte counts in the compressed stub. Templates hold no here-strings and no
+ * string literal that spans lines (a test reads every string of each rendered script with
+ * PowerShell's parser before and after), so leading white space carries no meaning.
  */
 export function stripComments(text: string): string {
   const out: string[] = [];
@@ -45,7 +47,7 @@ export function stripComments(text: string): string {
     const trimmed = line.trim();
     if (trimmed.startsWith('#') && !/^#requires\b/i.test(trimmed)) continue;
     if (trimmed === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
-    out.push(line.replace(/\s+$/, ''));
+    out.push(trimmed);
   }
   return out.join('\n');
 }

@@ -14,13 +14,13 @@ function Invoke-PhasePreflight {
     }
     Write-Log "Windows build $build matches Windows Server $($WinK8s.WindowsVersion)"
 
-    $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter "DeviceID='C:'"
+    $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter "DeviceID='$SystemDrive'"
     $freeGb = [Math]::Round($disk.FreeSpace / 1073741824, 1)
     if ($freeGb -lt 20) {
-        Write-Log "WARNING: only $freeGb GB free on C:; Windows container images need 20 GB or more"
+        Write-Log "WARNING: only $freeGb GB free on $SystemDrive; Windows container images need 20 GB or more"
     }
     else {
-        Write-Log "$freeGb GB free on C:"
+        Write-Log "$freeGb GB free on $SystemDrive"
     }
 
     # Certificates and bootstrap tokens fail on a skewed clock.

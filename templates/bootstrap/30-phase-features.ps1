@@ -15,7 +15,18 @@ function Invoke-PhaseFeatures {
             continue
         }
         Write-Log "installing feature $feature"
-        $result = Install-WindowsFeature -Name $feature
+        try {
+            $result = Install-WindowsFeature -Name $feature
+        }
+        catch {
+            if ($feature -like 'Hyper-V*') {
+                # Hyper-V needs the hypervisor exposed to the VM: nested virtualization, which each
+                # cloud offers only on some machine types. Installing it without one cannot give
+                # working Hyper-V isolated pods, so say so instead of limping on.
+                throw ('the Hyper-V role cannot be installed on this machine ({0}); Hyper-V isolation needs a VM size with nested virtualization, or drop --hyperv-isolation' -f $_.Exception.Message)
+            }
+            throw
+        }
         if (-not $result.Success) {
             throw "could not install the Windows feature $feature"
         }

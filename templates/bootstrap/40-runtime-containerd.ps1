@@ -2,86 +2,8 @@
 # ---------------------------------------------------------------------------------------------
 # Phase: runtime (containerd)
 # ---------------------------------------------------------------------------------------------
-function Get-ContainerdConfig {
-    param([Parameter(Mandatory = $true)] [string]$Root)
-    $binDir = $CniBinDir.Replace('\', '/')
-    $confDir = $CniConfDir.Replace('\', '/')
-    $sandbox = $WinK8s.SandboxImage
-    $handler = $WinK8s.HypervRuntimeHandler
-    if ($WinK8s.ContainerdConfigVersion -eq 3) {
-        # containerd 2.x: config version 3 moved the CRI settings to new plugin ids.
-        $lines = @(
-            'version = 3'
-            ('root = ''{0}''' -f (Join-Path $Root 'root').Replace('\', '/'))
-            ('state = ''{0}''' -f (Join-Path $Root 'state').Replace('\', '/'))
-            ''
-            '[grpc]'
-            '  address = ''\\.\pipe\containerd-containerd'''
-            ''
-            '[plugins.''io.containerd.cri.v1.images''.pinned_images]'
-            ('  sandbox = ''{0}''' -f $sandbox)
-            ''
-            '[plugins.''io.containerd.cri.v1.runtime''.cni]'
-            ('  bin_dirs = [''{0}'']' -f $binDir)
-            ('  conf_dir = ''{0}''' -f $confDir)
-            ''
-            '[plugins.''io.containerd.cri.v1.runtime''.containerd]'
-            '  default_runtime_name = ''runhcs-wcow-process'''
-            ''
-            '[plugins.''io.containerd.cri.v1.runtime''.containerd.runtimes.runhcs-wcow-process]'
-            '  runtime_type = ''io.containerd.runhcs.v1'''
-        )
-        if ($WinK8s.HypervIsolation) {
-            $lines += @(
-                ''
-                ('[plugins.''io.containerd.cri.v1.runtime''.containerd.runtimes.{0}]' -f $handler)
-                '  runtime_type = ''io.containerd.runhcs.v1'''
-                '  pod_annotations = [''io.microsoft.virtualmachine.*'']'
-                '  container_annotations = [''io.microsoft.container.*'']'
-                ('[plugins.''io.containerd.cri.v1.runtime''.containerd.runtimes.{0}.options]' -f $handler)
-                '  SandboxIsolation = 1'
-                '  ScaleCpuLimitsToSandbox = true'
-            )
-        }
-        return ($lines -join "`n")
-    }
-    $lines = @(
-        'version = 2'
-        ('root = "{0}"' -f (Join-Path $Root 'root').Replace('\', '/'))
-        ('state = "{0}"' -f (Join-Path $Root 'state').Replace('\', '/'))
-        ''
-        '[grpc]'
-        '  address = "\\\\.\\pipe\\containerd-containerd"'
-        ''
-        '[plugins."io.containerd.grpc.v1.cri"]'
-        ('  sandbox_image = "{0}"' -f $sandbox)
-        ''
-        '[plugins."io.containerd.grpc.v1.cri".cni]'
-        ('  bin_dir = "{0}"' -f $binDir)
-        ('  conf_dir = "{0}"' -f $confDir)
-        ''
-        '[plugins."io.containerd.grpc.v1.cri".containerd]'
-        '  default_runtime_name = "runhcs-wcow-process"'
-        ''
-        '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runhcs-wcow-process]'
-        '  runtime_type = "io.containerd.runhcs.v1"'
-    )
-    if ($WinK8s.HypervIsolation) {
-        $lines += @(
-            ''
-            ('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{0}]' -f $handler)
-            '  runtime_type = "io.containerd.runhcs.v1"'
-            '  pod_annotations = ["io.microsoft.virtualmachine.*"]'
-            '  container_annotations = ["io.microsoft.container.*"]'
-            ('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{0}.options]' -f $handler)
-            '  SandboxIsolation = 1'
-            '  ScaleCpuLimitsToSandbox = true'
-        )
-    }
-    return ($lines -join "`n")
-}
-
 function Invoke-PhaseRuntime {
+    Initialize-NodeDirectories
     $installDir = Join-Path $env:ProgramFiles 'containerd'
     $service = Get-Service -Name containerd -ErrorAction SilentlyContinue
     if ($service -and $service.Status -eq 'Running') {
@@ -96,16 +18,13 @@ function Invoke-PhaseRuntime {
     Add-MachinePath -Directory $installDir
 
     New-Item -ItemType Directory -Force -Path $CniBinDir, $CniConfDir | Out-Null
-    $dataRoot = Join-Path $env:ProgramData 'containerd'
-    $config = Get-ContainerdConfig -Root $dataRoot
-    # containerd reads UTF-8 without a byte order mark.
-    [IO.File]::WriteAllText((Join-Path $installDir 'config.toml'), $config, (New-Object Text.UTF8Encoding($false)))
-    Write-Log "containerd config written (version $($WinK8s.ContainerdConfigVersion), sandbox image $($WinK8s.SandboxImage))"
+    Write-Utf8File -Path (Join-Path $installDir 'config.toml') -Content (Expand-NodeFile -Text $WinK8s.ContainerdConfig)
+    Write-Log "containerd config written (sandbox image $($WinK8s.SandboxImage))"
 
     if (-not (Get-Service -Name containerd -ErrorAction SilentlyContinue)) {
-        & (Join-Path $installDir 'containerd.exe') --register-service --config (Join-Path $installDir 'config.toml')
-        if ($LASTEXITCODE -ne 0) {
-            throw "containerd --register-service failed (exit $LASTEXITCODE)"
+        $registered = Invoke-NativeCommand -FilePath (Join-Path $installDir 'containerd.exe') -ArgumentList @('--register-service', '--config', (Join-Path $installDir 'config.toml'))
+        if ($registered.ExitCode -ne 0) {
+            throw ('containerd --register-service failed (exit {0}): {1}' -f $registered.ExitCode, ($registered.Output -join ' '))
         }
     }
     Set-ServiceRecovery -Service 'containerd'
@@ -115,8 +34,8 @@ function Invoke-PhaseRuntime {
 
     $crictl = Get-Artifact -Name 'crictl'
     Expand-Artifact -Path $crictl -Destination $KubeDir
-    [Environment]::SetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $WinK8s.CriSocket, 'Machine')
-    $env:CONTAINER_RUNTIME_ENDPOINT = $WinK8s.CriSocket
+    [Environment]::SetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $WinK8s.CrictlEndpoint, 'Machine')
+    $env:CONTAINER_RUNTIME_ENDPOINT = $WinK8s.CrictlEndpoint
 
     $deadline = (Get-Date).AddMinutes(2)
     while (-not (Test-Path -LiteralPath '\\.\pipe\containerd-containerd')) {

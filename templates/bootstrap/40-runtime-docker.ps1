@@ -3,6 +3,7 @@
 # Phase: runtime (Docker CE static binaries; cri-dockerd on Kubernetes 1.24+)
 # ---------------------------------------------------------------------------------------------
 function Invoke-PhaseRuntime {
+    Initialize-NodeDirectories
     $dockerDir = Join-Path $env:ProgramFiles 'docker'
     $service = Get-Service -Name docker -ErrorAction SilentlyContinue
     if ($service -and $service.Status -eq 'Running') {
@@ -15,9 +16,9 @@ function Invoke-PhaseRuntime {
     New-Item -ItemType Directory -Force -Path $CniBinDir, $CniConfDir | Out-Null
 
     if (-not (Get-Service -Name docker -ErrorAction SilentlyContinue)) {
-        & (Join-Path $dockerDir 'dockerd.exe') --register-service
-        if ($LASTEXITCODE -ne 0) {
-            throw "dockerd --register-service failed (exit $LASTEXITCODE)"
+        $registered = Invoke-NativeCommand -FilePath (Join-Path $dockerDir 'dockerd.exe') -ArgumentList @('--register-service')
+        if ($registered.ExitCode -ne 0) {
+            throw ('dockerd --register-service failed (exit {0}): {1}' -f $registered.ExitCode, ($registered.Output -join ' '))
         }
     }
     Set-ServiceRecovery -Service 'docker'
@@ -51,8 +52,10 @@ function Invoke-PhaseRuntime {
 
     $crictl = Get-Artifact -Name 'crictl'
     Expand-Artifact -Path $crictl -Destination $KubeDir
-    [Environment]::SetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $WinK8s.CriSocket, 'Machine')
-    $env:CONTAINER_RUNTIME_ENDPOINT = $WinK8s.CriSocket
+    # crictl speaks CRI: cri-dockerd's pipe from 1.24; before, the kubelet's built-in dockershim
+    # (Docker's own pipe is the Docker API, which crictl cannot use).
+    [Environment]::SetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $WinK8s.CrictlEndpoint, 'Machine')
+    $env:CONTAINER_RUNTIME_ENDPOINT = $WinK8s.CrictlEndpoint
 
     $pipe = $WinK8s.CriSocket -replace '^npipe:////\./pipe/', '\\.\pipe\'
     $deadline = (Get-Date).AddMinutes(2)

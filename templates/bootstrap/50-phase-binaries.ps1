@@ -19,20 +19,22 @@ function Invoke-PhaseBinaries {
     }
     Add-MachinePath -Directory $KubeDir
 
-    # kubeadm writes Linux-style paths (/etc/kubernetes, /var/lib/kubelet) that resolve to C:\.
+    # kubeadm writes Linux-style paths (/etc/kubernetes, /var/lib/kubelet) that resolve on the
+    # system drive; the kubelet's volume plugins expect the pki link below.
+    Initialize-NodeDirectories
     $dirs = @(
-        'C:\etc\kubernetes\pki',
-        'C:\etc\kubernetes\manifests',
-        'C:\var\lib\kubelet\etc\kubernetes',
-        'C:\var\lib\kubelet\pki',
+        (Join-Path $KubeletDir 'etc\kubernetes'),
         (Join-Path $LogRoot 'kubelet'),
         (Join-Path $LogRoot 'kube-proxy')
     )
     New-Item -ItemType Directory -Force -Path $dirs | Out-Null
-    $link = 'C:\var\lib\kubelet\etc\kubernetes\pki'
+    $link = Join-Path $KubeletDir 'etc\kubernetes\pki'
     if (-not (Test-Path -LiteralPath $link)) {
-        New-Item -ItemType SymbolicLink -Path $link -Value 'C:\etc\kubernetes\pki' | Out-Null
+        New-Item -ItemType SymbolicLink -Path $link -Value (Join-Path $KubernetesDir 'pki') | Out-Null
     }
-    $version = (& (Join-Path $KubeDir 'kubelet.exe') --version) -join ' '
-    return $version
+    $version = Invoke-NativeCommand -FilePath (Join-Path $KubeDir 'kubelet.exe') -ArgumentList @('--version')
+    if ($version.ExitCode -ne 0) {
+        throw ('kubelet.exe --version failed (exit {0}): {1}' -f $version.ExitCode, ($version.Output -join ' '))
+    }
+    return ($version.Output -join ' ')
 }

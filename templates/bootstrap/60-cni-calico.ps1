@@ -4,7 +4,7 @@
 # HostProcess DaemonSets; the node only needs the CNI folders and open VXLAN port.)
 # ---------------------------------------------------------------------------------------------
 function Invoke-PhaseCni {
-    New-Item -ItemType Directory -Force -Path $CniBinDir, $CniConfDir, 'C:\var\log\calico\cni' | Out-Null
+    New-Item -ItemType Directory -Force -Path $CniBinDir, $CniConfDir, (Join-Path $LogRoot 'calico\cni') | Out-Null
     return 'prepared for the Tigera operator (windowsDataplane HNS)'
 }
 

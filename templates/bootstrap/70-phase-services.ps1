@@ -8,7 +8,10 @@ function Invoke-PhaseServices {
         $runtimeService = 'docker'
     }
     # kubeadm join writes the kubelet configuration and then starts this service itself.
-    $binary = Get-ServiceCommandLine -Executable (Join-Path $KubeDir 'kubelet.exe') -Arguments $WinK8s.KubeletFlags -LogFile (Join-Path $LogRoot 'kubelet\kubelet.log')
+    # The node's address is known only here: without --node-ip the kubelet may pick another
+    # adapter's (Docker's vEthernet (nat), a second NIC).
+    $flags = @($WinK8s.KubeletFlags) + @("--node-ip=$(Get-NodeIPv4)")
+    $binary = Get-ServiceCommandLine -Executable (Join-Path $KubeDir 'kubelet.exe') -Arguments $flags -LogFile (Join-Path $LogRoot 'kubelet\kubelet.log')
     Register-NodeService -Name 'kubelet' -BinaryPath $binary -DependsOn @($runtimeService)
 
     Add-FirewallRule -Name 'win-k8s-kubelet' -Protocol TCP -Port 10250
@@ -18,7 +21,7 @@ function Invoke-PhaseServices {
     }
 
     if (Get-Command -Name Add-MpPreference -ErrorAction SilentlyContinue) {
-        $paths = @($KubeDir, $CniBinDir, 'C:\var\lib\kubelet', 'C:\ProgramData\containerd', (Join-Path $env:ProgramFiles 'containerd'), (Join-Path $env:ProgramFiles 'docker'), 'C:\ProgramData\docker')
+        $paths = @($KubeDir, $CniBinDir, $KubeletDir, (Join-Path $env:ProgramData 'containerd'), (Join-Path $env:ProgramFiles 'containerd'), (Join-Path $env:ProgramFiles 'docker'), (Join-Path $env:ProgramData 'docker'))
         $processes = @('kubelet.exe', 'kube-proxy.exe', 'kube-log-runner.exe', 'containerd.exe', 'containerd-shim-runhcs-v1.exe', 'dockerd.exe', 'flanneld.exe', 'cri-dockerd.exe')
         try {
             Add-MpPreference -ExclusionPath $paths -ExclusionProcess $processes

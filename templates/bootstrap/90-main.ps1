@@ -18,53 +18,54 @@ if (-not $lockHeld) {
     Write-Log 'another win-k8s bootstrap is running on this machine; leaving the work to it'
     exit 0
 }
-# Keep a private copy of this script so the startup task can resume it after a reboot.
-if ($PSCommandPath -ne $SavedScript) {
-    if ($PSCommandPath) {
-        Copy-Item -LiteralPath $PSCommandPath -Destination $SavedScript -Force
-    }
-    else {
-        Set-Content -LiteralPath $SavedScript -Value $MyInvocation.MyCommand.ScriptBlock.ToString() -Encoding UTF8
-    }
-    Protect-Path -Path $SavedScript
-}
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+
+function Remove-TokenCopies {
+    # Once the join has run (or failed), the copies of the token on disk have no use left: the
+    # saved script and the resume task that would run it, and a join file a crash left behind.
+    Unregister-ResumeTask
+    foreach ($path in @($SavedScript, (Join-Path $StateRoot 'join.yaml'))) {
+        if (Test-Path -LiteralPath $path) {
+            Remove-Item -LiteralPath $path -Force
+        }
+    }
+}
 
 # provision-only scripts stop before the join: the node is ready to join later.
 $phases = {{PHASES}}
+$PhaseFunctions = @{
+    preflight = 'Invoke-PhasePreflight'; features = 'Invoke-PhaseFeatures'; runtime = 'Invoke-PhaseRuntime'; binaries = 'Invoke-PhaseBinaries'
+    cni = 'Invoke-PhaseCni'; services = 'Invoke-PhaseServices'; join = 'Invoke-PhaseJoin'; network = 'Start-NodeNetwork'
+}
 $current = 'startup'
+$joinReached = $false
 try {
+    # Keep a private copy of this script so the startup task can resume it after a reboot. The
+    # file is locked before the token is written into it.
+    if ($PSCommandPath -ne $SavedScript) {
+        New-ProtectedFile -Path $SavedScript
+        if ($PSCommandPath) {
+            [IO.File]::WriteAllBytes($SavedScript, [IO.File]::ReadAllBytes($PSCommandPath))
+        }
+        else {
+            [IO.File]::WriteAllText($SavedScript, $MyInvocation.MyCommand.ScriptBlock.ToString(), (New-Object Text.UTF8Encoding -ArgumentList $true))
+        }
+    }
     foreach ($phase in $phases) {
         $current = $phase
+        if ($phase -eq 'join') {
+            $joinReached = $true
+        }
         if (Test-PhaseDone -Phase $phase) {
             continue
         }
         Write-Phase -Phase $phase -State 'started'
-        $detail = ''
+        $detail = & $PhaseFunctions[$phase]
         $reboot = $false
-        if ($phase -eq 'preflight') {
-            Invoke-PhasePreflight
-        }
-        elseif ($phase -eq 'features') {
-            $reboot = Invoke-PhaseFeatures
-        }
-        elseif ($phase -eq 'runtime') {
-            $detail = Invoke-PhaseRuntime
-        }
-        elseif ($phase -eq 'binaries') {
-            $detail = Invoke-PhaseBinaries
-        }
-        elseif ($phase -eq 'cni') {
-            $detail = Invoke-PhaseCni
-        }
-        elseif ($phase -eq 'services') {
-            $detail = Invoke-PhaseServices
-        }
-        elseif ($phase -eq 'join') {
-            $detail = Invoke-PhaseJoin
-        }
-        elseif ($phase -eq 'network') {
-            $detail = Start-NodeNetwork
+        if ($phase -eq 'features') {
+            # The features phase answers whether Windows must restart before the next one.
+            $reboot = [bool]$detail
+            $detail = ''
         }
         Set-PhaseDone -Phase $phase
         Write-Phase -Phase $phase -State 'done' -Detail ([string]$detail)
@@ -72,9 +73,8 @@ try {
             Restart-ForPhase -Reason 'Windows features or the computer name need a restart'
         }
     }
-    Unregister-ResumeTask
     # The saved copy holds the bootstrap token, which is spent now.
-    Remove-Item -LiteralPath $SavedScript -Force -ErrorAction SilentlyContinue
+    Remove-TokenCopies
     Write-Phase -Phase 'complete' -State 'done' -Detail $WinK8s.NodeName
     exit 0
 }
@@ -85,6 +85,14 @@ catch {
     $tail = @(Get-Content -LiteralPath $LogFile -Tail 50 -ErrorAction SilentlyContinue)
     foreach ($line in $tail) {
         Write-SerialConsole "win-k8s: log $line"
+    }
+    if ($joinReached) {
+        try {
+            Remove-TokenCopies
+        }
+        catch {
+            Write-Log ('WARNING: could not remove the copies of the bootstrap token: {0}' -f $_.Exception.Message)
+        }
     }
     exit 1
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parsePowerShell } from '../helpers/powershell.js';
+import { b85decode } from '../fakes/node-agent/script.js';
 import { CA_HASH, DOCKER_SHA, TOKEN, renderArgs, runCli } from '../helpers/cli.js';
 import { evaluate } from '../../src/compat/matrix.js';
 import { removedKubeletFlags } from '../../src/compat/flags.js';
@@ -94,7 +95,13 @@ describe('render: script content', () => {
     const lines = r.stdout.split('\n').filter((l) => l.includes('$BootstrapToken') || l.includes(TOKEN));
     assert.deepEqual(
       lines.map((l) => l.trim()),
-      [`$BootstrapToken = '${TOKEN}'`, 'if ($BootstrapToken) {', '$out = $out.Replace($BootstrapToken, \'<redacted>\')', '$secretPart = ($BootstrapToken -split \'\\.\')[-1]', '"    token: \'$BootstrapToken\'"'].map((l) => l.trim()),
+      [
+        `$BootstrapToken = '${TOKEN}'`,
+        'if ($BootstrapToken) {',
+        '$out = $out.Replace($BootstrapToken, \'<redacted>\')',
+        '$secretPart = ($BootstrapToken -split \'\\.\')[-1]',
+        "Write-Utf8File -Path $JoinConfig -Content $WinK8s.JoinConfiguration.Replace('__WIN_K8S_BOOTSTRAP_TOKEN__', $BootstrapToken)",
+      ].map((l) => l.trim()),
     );
   });
 
@@ -116,15 +123,15 @@ describe('render: script content', () => {
     const doc = JSON.parse(r.stdout) as { script: string; target: { criSocket: string; artifacts: { name: string }[] } };
     assert.equal(doc.target.criSocket, 'npipe:////./pipe/cri-dockerd');
     assert.ok(doc.target.artifacts.some((a) => a.name === 'cri-dockerd'));
-    assert.match(doc.script, /Kind = 'pinned'; Sha256 = 'd{64}'/);
+    assert.match(doc.script, /Checksum = 'sha256:d{64}'/);
   });
 
   it('writes containerd 1.7 config (version 2) and 2.x config (version 3) by version', async () => {
     const old = await runCli(renderArgs(['--kubernetes-version', '1.29.14', '-o', 'json']), { env });
     const cur = await runCli(renderArgs(['--kubernetes-version', '1.37.1', '-o', 'json']), { env });
-    assert.match(JSON.parse(old.stdout).script, /ContainerdConfigVersion = 2/);
+    assert.match(JSON.parse(old.stdout).script, /ContainerdConfig = 'version = 2\n/);
     assert.equal(JSON.parse(old.stdout).target.runtimeVersion, '1.7.33');
-    assert.match(JSON.parse(cur.stdout).script, /ContainerdConfigVersion = 3/);
+    assert.match(JSON.parse(cur.stdout).script, /ContainerdConfig = 'version = 3\n/);
     assert.equal(JSON.parse(cur.stdout).target.sandboxImage, 'registry.k8s.io/pause:3.10.1');
   });
 
@@ -145,7 +152,10 @@ describe('render: --compress', () => {
     assert.ok(Buffer.byteLength(stub.stdout) < 16 * 1024 - 64, `stub is ${Buffer.byteLength(stub.stdout)} bytes`);
     assert.deepEqual(parsePowerShell(stub.stdout), []);
     const payload = /\$payload = @'\n([\s\S]*?)\n'@/.exec(stub.stdout)![1]!.replace(/\s/g, '');
-    assert.equal(gunzipSync(Buffer.from(payload, 'base64')).toString('utf8'), full.stdout);
+    // The payload is the script without its <# #> block, whose summary line heads the stub.
+    const block = /^<#\n(.*)\n[\s\S]*?#>\n/.exec(full.stdout)!;
+    assert.equal(gunzipSync(b85decode(payload)).toString('utf8'), full.stdout.slice(block[0].length));
+    assert.ok(stub.stdout.startsWith(`# ${block[1]!.trim()}\n`));
   });
 });
 
@@ -215,10 +225,20 @@ describe('render: bad input exits 2 and names the flag or field', () => {
   }
 
   it('--allow-unsupported renders with a loud warning', async () => {
-    const r = await runCli(renderArgs(['--windows-version', '2016', '--runtime', 'docker', '--cni', 'none', '--allow-unsupported', '--checksum', `docker=${DOCKER_SHA}`]), { env });
+    const r = await runCli(renderArgs(['--windows-version', '2019', '--kubernetes-version', '1.19.16', '--allow-unsupported']), { env });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /UNSUPPORTED \(--allow-unsupported\): Windows Server 2016 nodes were supported only by Kubernetes 1\.5-1\.13/);
+    assert.match(r.stderr, /UNSUPPORTED \(--allow-unsupported\): containerd on Windows is supported from Kubernetes 1\.20/);
     assert.deepEqual(parsePowerShell(r.stdout), []);
+  });
+
+  it('--allow-unsupported cannot render Windows Server 2016: the script would fail there (exit 2, with why)', async () => {
+    for (const version of ['1.13.12', '1.16.15', '1.33.2']) {
+      const r = await runCli(renderArgs(['--windows-version', '2016', '--runtime', 'docker', '--cni', 'none', '--kubernetes-version', version, '--allow-unsupported', '--checksum', `docker=${DOCKER_SHA}`]), { env });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /win-k8s cannot bootstrap Windows Server 2016: it joins with kubeadm, which supports Windows nodes from Kubernetes 1\.16, while 2016 nodes were supported only up to 1\.13/);
+      assert.doesNotMatch(r.stderr, /pass --allow-unsupported/);
+    }
   });
 
   it('-o json reports a usage error as one JSON document too', async () => {
