@@ -52,6 +52,11 @@ const VARIANTS: Variant[] = [
 
 let server: ArtifactServer;
 
+// Stated in the test output once every file has run: how much of the node side really ran.
+after(() => {
+  if (tally.scripts > 0) console.log(`\n  bootstrap under pwsh: ${tally.scripts} rendered scripts run (${tally.runs} PowerShell runs, reboots included), ${tally.phases} phases completed`);
+});
+
 function publish(v: Variant): void {
   server.publishFor({ kubernetes: v.kubernetes, crictl: v.crictl, ...(v.containerd ? { containerd: v.containerd } : {}), ...(v.docker ? { docker: v.docker } : {}) });
 }
@@ -136,11 +141,7 @@ describe('bootstrap scripts run under PowerShell (a simulated Windows Server)', 
     for (const v of VARIANTS) publish(v);
   });
 
-  after(async () => {
-    await server?.stop();
-    // Stated in the test output, as the issue asks: how much of the node side really ran.
-    console.log(`      bootstrap under pwsh: ${tally.scripts} scripts run to their end in ${tally.runs} PowerShell runs, ${tally.phases} phases completed`);
-  });
+  after(async () => server?.stop());
 
   describe('every variant the matrix accepts, end to end', () => {
     for (const v of VARIANTS) {

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPwsh, type PwshResult } from '../../helpers/pwsh.js';
+import { PROJECT_ROOT, runPwsh, type PwshResult } from '../../helpers/pwsh.js';
+import { createHash } from 'node:crypto';
 import type { ArtifactServer } from './artifact-server.js';
 
 /** The simulated machine's state, as windows-sim.ps1 keeps it in machine.json. */
@@ -66,6 +67,27 @@ export interface SimOptions {
 }
 
 const HERE = import.meta.dirname;
+
+/**
+ * The simulator's .NET types (windows-sim-types.cs) compiled once per test process, into the
+ * project's ignored .tmp/ folder, keyed by the source's hash.
+ */
+let assembly: Promise<string> | undefined;
+function simAssembly(): Promise<string> {
+  assembly ??= (async () => {
+    const source = readFileSync(join(HERE, 'windows-sim-types.cs'));
+    const dir = join(PROJECT_ROOT, '.tmp');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `windows-sim-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.dll`);
+    if (!existsSync(path)) {
+      const r = await runPwsh(['-Command', `Add-Type -TypeDefinition (Get-Content -Raw -LiteralPath '${join(HERE, 'windows-sim-types.cs')}') -OutputAssembly '${path}.partial' -OutputType Library`]);
+      if (r.code !== 0) throw new Error(`could not compile the simulator's types: ${r.stderr}`);
+      renameSync(`${path}.partial`, path);
+    }
+    return path;
+  })();
+  return assembly;
+}
 
 /**
  * One simulated Windows Server: a temporary folder holding the system drive (with ProgramData,
@@ -136,8 +158,9 @@ export class NodeSim {
   }
 
   /** Windows' own environment variables for the roots, pointed into the temporary folder. */
-  private env(): NodeJS.ProcessEnv {
+  private async env(): Promise<NodeJS.ProcessEnv> {
     return {
+      WIN_K8S_SIM_ASSEMBLY: await simAssembly(),
       WIN_K8S_SIM_DIR: this.simDir,
       WIN_K8S_SIM_COM1: this.com1File,
       WIN_K8S_SIM_DOWNLOADS: this.server.url,
@@ -175,13 +198,13 @@ export class NodeSim {
   }
 
   /** Runs a script as powershell.exe -File would. */
-  run(scriptPath: string): Promise<PwshResult> {
-    return runPwsh(['-File', join(HERE, 'run-on-node.ps1'), '-Script', scriptPath], { env: this.env(), timeoutMs: 180_000 });
+  async run(scriptPath: string): Promise<PwshResult> {
+    return runPwsh(['-File', join(HERE, 'run-on-node.ps1'), '-Script', scriptPath], { env: await this.env(), timeoutMs: 180_000 });
   }
 
   /** A restart: services come back per their start type, startup tasks run (the resume task too). */
-  boot(): Promise<PwshResult> {
-    return runPwsh(['-File', join(HERE, 'boot-node.ps1')], { env: this.env(), timeoutMs: 180_000 });
+  async boot(): Promise<PwshResult> {
+    return runPwsh(['-File', join(HERE, 'boot-node.ps1')], { env: await this.env(), timeoutMs: 180_000 });
   }
 
   path(relative: string): string {

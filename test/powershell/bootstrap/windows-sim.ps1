@@ -83,36 +83,14 @@ function global:Get-Date {
 # .NET types that only work on Windows
 # ------------------------------------------------------------------------------------------
 if (-not ('WinK8sSim.Identity' -as [type])) {
-    Add-Type -TypeDefinition @'
-namespace WinK8sSim {
-    public class Identity {
-        public string Name = "NT AUTHORITY\\SYSTEM";
-        public static Identity GetCurrent() { return new Identity(); }
+    # Compiling the types costs a second per PowerShell start: node-sim.ts compiles them once per
+    # test run and passes the assembly.
+    if ($env:WIN_K8S_SIM_ASSEMBLY -and (Microsoft.PowerShell.Management\Test-Path -LiteralPath $env:WIN_K8S_SIM_ASSEMBLY)) {
+        Add-Type -Path $env:WIN_K8S_SIM_ASSEMBLY
     }
-    public class Principal {
-        public Principal(Identity identity) {}
-        public bool IsInRole(object role) { return System.Environment.GetEnvironmentVariable("WIN_K8S_SIM_ADMIN") != "0"; }
+    else {
+        Add-Type -TypeDefinition (Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot 'windows-sim-types.cs'))
     }
-    // COM1 as the clouds capture it: every line lands in a file the test reads.
-    public class SerialPort {
-        private string name;
-        private bool open;
-        public int WriteTimeout;
-        public SerialPort(string name, int baud, object parity, int dataBits, object stopBits) { this.name = name; }
-        public void Open() {
-            if (System.Environment.GetEnvironmentVariable("WIN_K8S_SIM_NO_COM1") == "1") {
-                throw new System.UnauthorizedAccessException("Access to the port '" + name + "' is denied.");
-            }
-            open = true;
-        }
-        public void WriteLine(string line) {
-            if (!open) { throw new System.InvalidOperationException("The port is closed."); }
-            System.IO.File.AppendAllText(System.Environment.GetEnvironmentVariable("WIN_K8S_SIM_COM1"), line + "\n");
-        }
-        public void Close() { open = false; }
-    }
-}
-'@
 }
 $accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
 foreach ($pair in @(
