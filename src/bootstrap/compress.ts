@@ -35,7 +35,7 @@ export function compressScript(script: string): string {
   // (EC2 user data holds 16 KB), so the stub carries its first line, the summary, instead.
   const block = /^<#\n(.*)\n[\s\S]*?#>\n/.exec(script);
   const body = block ? script.slice(block[0].length) : script;
-  const summary = block ? `# ${block[1]!.trim()}\n` : '';
+  const summary = `# win-k8s bootstrap stub (gzip, base85)\n${block ? `# ${block[1]!.trim()}\n` : ''}`;
   const payload = b85encode(gzipSync(Buffer.from(body, 'utf8'), { level: 9 }));
   const lines = payload.match(/.{1,200}/g) ?? [];
   // Comments and indentation go before the payload is put in (its lines must stay as they are).

@@ -51,6 +51,11 @@ export interface RenderRequest {
   allowUnsupported: boolean;
   /** win-k8s's own version, stamped into the script. */
   toolVersion: string;
+  /**
+   * The cluster's flannel VNI (>= 4096 on Windows); the node's net-conf and kube-proxy's HNS
+   * network (flannel.<VNI>) must match it. Defaults to 4096 when the cluster is not read (render).
+   */
+  flannelVni?: number | undefined;
   /** `provision` stops after the services phase: runtime and node binaries, no join. */
   mode?: 'join' | 'provision';
 }
@@ -182,6 +187,8 @@ export function renderBootstrap(req: RenderRequest): Rendered {
   }
 
   const release = WINDOWS_RELEASES[target.windowsVersion];
+  const vni = req.flannelVni ?? FLANNEL_VNI;
+  if (!Number.isInteger(vni) || vni < FLANNEL_VNI) throw new UsageErrors([`flannel VNI ${vni}: Windows needs a VXLAN VNI of 4096 or more`]);
   const sandbox = sandboxImage(target.windowsVersion);
   const socket = criSocket(target.runtime, target.kubernetesVersion);
   const kubelet = kubeletFlags({
@@ -195,10 +202,10 @@ export function renderBootstrap(req: RenderRequest): Rendered {
   });
   const proxyFlags =
     target.cni === 'flannel'
-      ? kubeProxyFlags({ kubernetesVersion: target.kubernetesVersion, nodeName: req.nodeName, clusterCidr: req.clusterCidr, networkName: `flannel.${FLANNEL_VNI}` })
+      ? kubeProxyFlags({ kubernetesVersion: target.kubernetesVersion, nodeName: req.nodeName, clusterCidr: req.clusterCidr, networkName: `flannel.${vni}` })
       : [];
 
-  const flannel = { runtime: target.runtime, clusterCidr: req.clusterCidr, serviceCidr: req.serviceCidr, vni: FLANNEL_VNI, port: FLANNEL_PORT };
+  const flannel = { runtime: target.runtime, clusterCidr: req.clusterCidr, serviceCidr: req.serviceCidr, vni, port: FLANNEL_PORT };
   const values: Record<string, string> = {
     // Plain text inside the <# #> header: every part was validated and cannot contain "#>".
     SUMMARY: `win-k8s node bootstrap for ${req.nodeName}: Windows Server ${target.windowsVersion}, Kubernetes ${target.kubernetesVersion}, ${target.runtime} ${runtimeVersion}, CNI ${target.cni}. Rendered by win-k8s ${req.toolVersion}.`,
@@ -221,7 +228,7 @@ export function renderBootstrap(req: RenderRequest): Rendered {
     LOG_RUNNER_ROTATES: psBool(kubeLogRunnerRotates(target.kubernetesVersion)),
     KUBELET_FLAGS: psStringArray(kubelet),
     KUBE_PROXY_FLAGS: psStringArray(proxyFlags),
-    FLANNEL_VNI: psInt(FLANNEL_VNI),
+    FLANNEL_VNI: psInt(vni),
     FLANNEL_PORT: psInt(FLANNEL_PORT),
     CONTAINERD_CONFIG: psString(
       target.runtime === 'containerd'

@@ -90,6 +90,8 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
         caCertHash: plan.cluster.caCertHash ?? '',
         serviceCidr: plan.cluster.serviceCidr ?? '10.96.0.0/12',
         clusterCidr: plan.cluster.podCidr ?? '10.244.0.0/16',
+        // The node's flannel must use the cluster's VNI: its HNS network is named after it.
+        flannelVni: plan.cluster.cni.vni ?? undefined,
         labels,
         taints: [...new Set(taints)],
         proxy: { http: config.proxy.http, https: config.proxy.https, noProxy: config.proxy.noProxy },

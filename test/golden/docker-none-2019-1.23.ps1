@@ -760,6 +760,9 @@ $runtimeService = 'docker'
 $flags = @($WinK8s.KubeletFlags) + @("--node-ip=$(Get-NodeIPv4)")
 $binary = Get-ServiceCommandLine -Executable (Join-Path $KubeDir 'kubelet.exe') -Arguments $flags -LogFile (Join-Path $LogRoot 'kubelet\kubelet.log')
 Register-NodeService -Name 'kubelet' -BinaryPath $binary -DependsOn @($runtimeService)
+if (Test-Path -LiteralPath $KubeletKubeconfig) {
+Start-Service -Name 'kubelet'
+}
 
 Add-FirewallRule -Name 'win-k8s-kubelet' -Protocol TCP -Port 10250
 Add-FirewallRule -Name 'win-k8s-kube-proxy-health' -Protocol TCP -Port 10256

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { b85decode } from '../fakes/node-agent/script.js';
 import {
   CreateSecurityGroupCommand,
   DescribeInstanceAttributeCommand,
@@ -497,7 +498,7 @@ describe('AWS provider (against moto)', function () {
       assert.match(userData, /^<powershell>\n# win-k8s bootstrap stub/);
       assert.match(userData, /\n<\/powershell>$/);
       const payload = /\$payload = @'\n([\s\S]*?)\n'@/.exec(userData)![1]!.replace(/\s/g, '');
-      assert.equal(gunzipSync(Buffer.from(payload, 'base64')).toString('utf8'), big);
+      assert.equal(gunzipSync(b85decode(payload)).toString('utf8'), big);
 
       proxy.clearLog();
       const err = await rejection(p.createVms({ ...request(prepared, []), vms: [{ nodeName: 'win-b0002', script: incompressibleScript('win-b0002') }] }));

@@ -59,7 +59,7 @@ function largeScript(node: string): string {
 /** Over 256 KB even compressed: hashes do not compress. */
 function incompressibleScript(node: string): string {
   const lines = [script(node)];
-  for (let i = 0; i < 6000; i++) lines.push(`# ${createHash('sha256').update(`${node}-${i}`).digest('base64')}`);
+  for (let i = 0; i < 9000; i++) lines.push(`# ${createHash('sha256').update(`${node}-${i}`).digest('base64')}`);
   return lines.join('\n');
 }
 

@@ -155,7 +155,8 @@ describe('render: --compress', () => {
     // The payload is the script without its <# #> block, whose summary line heads the stub.
     const block = /^<#\n(.*)\n[\s\S]*?#>\n/.exec(full.stdout)!;
     assert.equal(gunzipSync(b85decode(payload)).toString('utf8'), full.stdout.slice(block[0].length));
-    assert.ok(stub.stdout.startsWith(`# ${block[1]!.trim()}\n`));
+    assert.ok(stub.stdout.startsWith('# win-k8s bootstrap stub'));
+    assert.ok(stub.stdout.includes(`\n# ${block[1]!.trim()}\n`), 'the summary line heads the stub');
   });
 });
 
@@ -307,5 +308,22 @@ describe('parse helper self-check', () => {
     assert.ok(parsePowerShell('function X {\n  if ($a) {\n').length > 0);
     assert.ok(parsePowerShell("$x = 'unterminated\n").length > 0);
     assert.deepEqual(parsePowerShell("$x = @{ a = 1 }\nWrite-Host 'ok'\n"), []);
+  });
+});
+
+describe('render: the node follows the cluster\'s flannel VNI', () => {
+  it('join passes the VNI plan read: net-conf and kube-proxy\'s HNS network (flannel.<VNI>) use it; below 4096 is refused', async () => {
+    const { renderBootstrap } = await import('../../src/bootstrap/render.js');
+    const req = {
+      target: { windowsVersion: '2022' as const, kubernetesVersion: '1.33.2', runtime: 'containerd' as const, cni: 'flannel' as const, hypervIsolation: false },
+      nodeName: 'win-abcde', apiServer: '10.0.0.10:6443', token: TOKEN, caCertHash: CA_HASH, serviceCidr: '10.96.0.0/12', clusterCidr: '10.244.0.0/16',
+      labels: {}, taints: [], proxy: { noProxy: [] }, checksums: {}, allowUnsupported: false, toolVersion: 'test',
+    };
+    const script = renderBootstrap({ ...req, flannelVni: 5000 }).script;
+    assert.match(script, /FlannelNetConf = '\{"Network":"10\.244\.0\.0\/16","Backend":\{"Type":"vxlan","VNI":5000,"Port":4789\}\}'/);
+    assert.match(script, /'--network-name=flannel\.5000'/);
+    assert.match(script, /"name":"flannel\.5000"/);
+    assert.match(renderBootstrap(req).script, /'--network-name=flannel\.4096'/);
+    assert.throws(() => renderBootstrap({ ...req, flannelVni: 1 }), /Windows needs a VXLAN VNI of 4096 or more/);
   });
 });

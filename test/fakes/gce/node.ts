@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { GceFake } from './server.js';
+import { b85decode } from '../node-agent/script.js';
 
 /** The metadata key win-k8s puts the bootstrap under (see src/cloud/gcp/metadata.ts). */
 export const STARTUP_SCRIPT_KEY = 'windows-startup-script-ps1';
@@ -13,7 +14,7 @@ export function readBootstrapScript(fake: GceFake, zone: string, instance: strin
   if (value === undefined) return undefined;
   const stub = /\$payload = @'\n([\s\S]*?)\n'@/.exec(value);
   if (!value.startsWith('# win-k8s bootstrap stub') || !stub) return { script: value, compressed: false };
-  return { script: gunzipSync(Buffer.from(stub[1]!.replace(/\s/g, ''), 'base64')).toString('utf8'), compressed: true };
+  return { script: gunzipSync(b85decode(stub[1]!.replace(/\s/g, ''))).toString('utf8'), compressed: true };
 }
 
 /** A node's bootstrap writing its progress to serial port 1, as the real one does. */
