@@ -26,8 +26,8 @@ foreach ($name in @($global:Sim.services.Keys)) {
     }
 }
 Add-SimEvent 'boot' $global:Sim.reboots
-$code = 0
-try {
+$code = Invoke-SimRun {
+    $code = 0
     foreach ($taskName in @($global:Sim.tasks.Keys)) {
         $task = $global:Sim.tasks[$taskName]
         if (-not $task.atStartup) { continue }
@@ -41,17 +41,9 @@ try {
         if ($task.execute -ne 'powershell.exe' -or $task.argument -notmatch '-File "([^"]+)"') { throw "resume task runs something else: $($task.execute) $($task.argument)" }
         Add-SimEvent 'task-start' 'win-k8s-bootstrap'
         $global:LASTEXITCODE = 0
-        & $Matches[1]
+        & $Matches[1] | Out-Host
         $code = $global:LASTEXITCODE
     }
-}
-catch {
-    Add-SimEvent 'uncaught' ('{0} at {1}' -f $_.Exception.Message, $_.InvocationInfo.PositionMessage)
-    [Console]::Error.WriteLine("uncaught: $($_.Exception.Message)`n$($_.InvocationInfo.PositionMessage)")
-    $code = 99
-}
-finally {
-    $global:Sim.exitCodes += , $code
-    Save-SimState
+    $code
 }
 exit $code

@@ -461,28 +461,49 @@ function global:ConvertTo-SimUrl {
     return ('{0}/{1}{2}' -f $env:WIN_K8S_SIM_DOWNLOADS, $Matches[1], $Matches[2])
 }
 
+# Both web cmdlets: the request is recorded as asked (URL, proxy, proxy user, basic parsing),
+# then sent by the real cmdlet to the loopback host without the proxy.
+function global:Invoke-SimWeb {
+    param([string]$Cmdlet, [hashtable]$Bound)
+    $user = $null
+    if ($Bound['ProxyCredential']) { $user = $Bound['ProxyCredential'].UserName }
+    Add-SimEvent 'http' @{ uri = $Bound['Uri']; proxy = $Bound['Proxy']; proxyUser = $user; basic = [bool]$Bound['UseBasicParsing'] }
+    $Bound['Uri'] = ConvertTo-SimUrl $Bound['Uri']
+    [void]$Bound.Remove('Proxy')
+    [void]$Bound.Remove('ProxyCredential')
+    & "Microsoft.PowerShell.Utility\$Cmdlet" @Bound
+}
+
 function global:Invoke-WebRequest {
     [CmdletBinding()]
     param([string]$Uri, [string]$OutFile, [switch]$UseBasicParsing, [string]$Proxy, [pscredential]$ProxyCredential, [hashtable]$Headers, [string]$Method)
-    $user = $null
-    if ($ProxyCredential) { $user = $ProxyCredential.UserName }
-    Add-SimEvent 'http' @{ uri = $Uri; proxy = $Proxy; proxyUser = $user; basic = [bool]$UseBasicParsing }
-    $PSBoundParameters['Uri'] = ConvertTo-SimUrl $Uri
-    [void]$PSBoundParameters.Remove('Proxy')
-    [void]$PSBoundParameters.Remove('ProxyCredential')
-    Microsoft.PowerShell.Utility\Invoke-WebRequest @PSBoundParameters
+    Invoke-SimWeb -Cmdlet 'Invoke-WebRequest' -Bound ([hashtable]$PSBoundParameters)
 }
 
 function global:Invoke-RestMethod {
     [CmdletBinding()]
     param([string]$Uri, [switch]$UseBasicParsing, [string]$Proxy, [pscredential]$ProxyCredential, [hashtable]$Headers, [string]$Method)
-    $user = $null
-    if ($ProxyCredential) { $user = $ProxyCredential.UserName }
-    Add-SimEvent 'http' @{ uri = $Uri; proxy = $Proxy; proxyUser = $user; basic = [bool]$UseBasicParsing }
-    $PSBoundParameters['Uri'] = ConvertTo-SimUrl $Uri
-    [void]$PSBoundParameters.Remove('Proxy')
-    [void]$PSBoundParameters.Remove('ProxyCredential')
-    Microsoft.PowerShell.Utility\Invoke-RestMethod @PSBoundParameters
+    Invoke-SimWeb -Cmdlet 'Invoke-RestMethod' -Bound ([hashtable]$PSBoundParameters)
+}
+
+# Runs a script body as the machine's agent would and returns its exit code; an error the
+# script failed to catch is recorded (the test reports it as such); the state is saved either way.
+function global:Invoke-SimRun {
+    param([scriptblock]$Body)
+    $code = 0
+    try {
+        $code = & $Body
+    }
+    catch {
+        Add-SimEvent 'uncaught' ('{0} at {1}' -f $_.Exception.Message, $_.InvocationInfo.PositionMessage)
+        [Console]::Error.WriteLine("uncaught: $($_.Exception.Message)`n$($_.InvocationInfo.PositionMessage)")
+        $code = 99
+    }
+    finally {
+        $global:Sim.exitCodes += , $code
+        Save-SimState
+    }
+    return $code
 }
 
 # ------------------------------------------------------------------------------------------
