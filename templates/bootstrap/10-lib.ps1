@@ -6,7 +6,7 @@
 # Files. kubeadm and the kubelet write Linux-style paths (/etc/kubernetes, /var/lib/kubelet)
 # that Windows resolves on the system drive. Tests point these variables at a temporary folder.
 if (-not $env:SystemDrive -or -not $env:ProgramData -or -not $env:ProgramFiles) {
-    throw 'SystemDrive, ProgramData and ProgramFiles must be set (they always are on Windows)'
+    throw 'SystemDrive, ProgramData and ProgramFiles must be set'
 }
 $SystemDrive = $env:SystemDrive
 $StateRoot = Join-Path $env:ProgramData 'win-k8s'
@@ -383,7 +383,7 @@ function Register-NodeService {
         $deadline = (Get-Date).AddSeconds(60)
         while (Get-Service -Name $Name -ErrorAction SilentlyContinue) {
             if ((Get-Date) -gt $deadline) {
-                throw "the service $Name is still marked for deletion after 60 s; close the Services console (or whatever holds it open) and re-run"
+                throw "the service $Name is still marked for deletion after 60 s: close what holds it open (the Services console?) and re-run"
             }
             Start-Sleep -Seconds 2
         }
@@ -535,6 +535,11 @@ function Restart-ForPhase {
     Register-ResumeTask
     Write-Log "rebooting: $Reason; the startup task $TaskName resumes the bootstrap"
     Write-SerialConsole "win-k8s: reboot $Reason"
-    Restart-Computer -Force
+    # Scheduled, not immediate: an agent running this script (Azure's Custom Script Extension)
+    # must see it end with 0 before Windows goes down, or it reports the run as failed.
+    $restart = Invoke-NativeCommand -FilePath 'shutdown.exe' -ArgumentList @('/r', '/t', '15', '/d', 'p:2:4', '/c', 'win-k8s bootstrap')
+    if ($restart.ExitCode -ne 0) {
+        throw ('could not schedule the restart (exit {0}): {1}' -f $restart.ExitCode, ($restart.Output -join ' '))
+    }
     exit 0
 }

@@ -29,7 +29,7 @@ function Invoke-PhaseServices {
         $processes = @('kubelet.exe', 'kube-proxy.exe', 'kube-log-runner.exe', 'containerd.exe', 'containerd-shim-runhcs-v1.exe', 'dockerd.exe', 'flanneld.exe', 'cri-dockerd.exe')
         try {
             Add-MpPreference -ExclusionPath $paths -ExclusionProcess $processes
-            Write-Log 'Windows Defender exclusions added for the runtime and Kubernetes binaries and data'
+            Write-Log 'Defender exclusions added'
         }
         catch {
             Write-Log "WARNING: could not add Defender exclusions: $($_.Exception.Message)"

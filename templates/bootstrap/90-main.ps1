@@ -15,7 +15,7 @@ catch [System.Threading.AbandonedMutexException] {
     $lockHeld = $true
 }
 if (-not $lockHeld) {
-    Write-Log 'another win-k8s bootstrap is running on this machine; leaving the work to it'
+    Write-Log 'another win-k8s bootstrap is running here; leaving the work to it'
     exit 0
 }
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12

@@ -74,7 +74,7 @@ $Artifacts = @(
 
 $BootstrapToken = 'abcdef.0123456789abcdef'
 if (-not $env:SystemDrive -or -not $env:ProgramData -or -not $env:ProgramFiles) {
-throw 'SystemDrive, ProgramData and ProgramFiles must be set (they always are on Windows)'
+throw 'SystemDrive, ProgramData and ProgramFiles must be set'
 }
 $SystemDrive = $env:SystemDrive
 $StateRoot = Join-Path $env:ProgramData 'win-k8s'
@@ -411,7 +411,7 @@ throw ('sc.exe could not delete the service {0} (exit {1}): {2}' -f $Name, $dele
 $deadline = (Get-Date).AddSeconds(60)
 while (Get-Service -Name $Name -ErrorAction SilentlyContinue) {
 if ((Get-Date) -gt $deadline) {
-throw "the service $Name is still marked for deletion after 60 s; close the Services console (or whatever holds it open) and re-run"
+throw "the service $Name is still marked for deletion after 60 s: close what holds it open (the Services console?) and re-run"
 }
 Start-Sleep -Seconds 2
 }
@@ -551,7 +551,10 @@ param([Parameter(Mandatory)] [string]$Reason)
 Register-ResumeTask
 Write-Log "rebooting: $Reason; the startup task $TaskName resumes the bootstrap"
 Write-SerialConsole "win-k8s: reboot $Reason"
-Restart-Computer -Force
+$restart = Invoke-NativeCommand -FilePath 'shutdown.exe' -ArgumentList @('/r', '/t', '15', '/d', 'p:2:4', '/c', 'win-k8s bootstrap')
+if ($restart.ExitCode -ne 0) {
+throw ('could not schedule the restart (exit {0}): {1}' -f $restart.ExitCode, ($restart.Output -join ' '))
+}
 exit 0
 }
 function Get-WebProxyArguments {
@@ -775,7 +778,7 @@ $paths = @($KubeDir, $CniBinDir, $KubeletDir, (Join-Path $env:ProgramData 'conta
 $processes = @('kubelet.exe', 'kube-proxy.exe', 'kube-log-runner.exe', 'containerd.exe', 'containerd-shim-runhcs-v1.exe', 'dockerd.exe', 'flanneld.exe', 'cri-dockerd.exe')
 try {
 Add-MpPreference -ExclusionPath $paths -ExclusionProcess $processes
-Write-Log 'Windows Defender exclusions added for the runtime and Kubernetes binaries and data'
+Write-Log 'Defender exclusions added'
 }
 catch {
 Write-Log "WARNING: could not add Defender exclusions: $($_.Exception.Message)"
@@ -842,7 +845,7 @@ catch [System.Threading.AbandonedMutexException] {
 $lockHeld = $true
 }
 if (-not $lockHeld) {
-Write-Log 'another win-k8s bootstrap is running on this machine; leaving the work to it'
+Write-Log 'another win-k8s bootstrap is running here; leaving the work to it'
 exit 0
 }
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12

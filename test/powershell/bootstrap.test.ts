@@ -162,6 +162,10 @@ describe('bootstrap scripts run under PowerShell (a simulated Windows Server)', 
           assert.deepEqual(seen, [...expected, 'win-k8s: complete done'], lines.join('\n'));
           assert.equal(lines[lines.length - 1], 'win-k8s: complete done win-abcde');
           assert.ok(lines.some((l) => l.startsWith('win-k8s: reboot ')), 'the Containers feature asked for a restart');
+          // The restart is scheduled and the run ends with 0 first (an agent such as Azure's Custom
+          // Script Extension reports a run cut by a reboot as failed).
+          assert.equal(runs[0]!.code, 0, explain(sim, runs[0]!));
+          assert.deepEqual(sim.events('restart').map((e) => e.detail), [{ delaySeconds: 15 }]);
           assertConsoleFormat(sim);
 
           // The restart path: resumed by the startup task, which is gone at the end with the saved copy.

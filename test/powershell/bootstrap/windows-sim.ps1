@@ -3,7 +3,7 @@
 
   Only the Windows boundary is replaced; everything else in the script runs for real:
   - Windows-only cmdlets (services, features, scheduled tasks, firewall, Defender, routes and
-    addresses, CIM, the registry, Restart-Computer/Rename-Computer) are global functions that
+    addresses, CIM, the registry, Rename-Computer) are global functions that
     read and change a machine state kept in machine.json, so it survives a simulated reboot;
   - native executables (kubeadm, kubelet, containerd, dockerd, icacls, sc, tar, route, w32tm,
     host-local, powershell) are intercepted by PreCommandLookupAction, by their leaf name, and
@@ -237,13 +237,6 @@ function global:Rename-Computer {
     param([string]$NewName, [switch]$Force)
     $global:Sim.pendingComputerName = $NewName
     Add-SimEvent 'rename' $NewName
-}
-
-function global:Restart-Computer {
-    [CmdletBinding()]
-    param([switch]$Force)
-    $global:Sim.rebootRequested = $true
-    Add-SimEvent 'restart' $null
 }
 
 function global:Get-CimInstance {
@@ -510,7 +503,7 @@ function global:Invoke-SimRun {
 # Native executables
 # ------------------------------------------------------------------------------------------
 $global:SimNatives = @{}
-$global:SimSystemTools = @('icacls.exe', 'sc.exe', 'tar.exe', 'route.exe', 'w32tm.exe', 'powershell.exe')
+$global:SimSystemTools = @('icacls.exe', 'sc.exe', 'tar.exe', 'route.exe', 'w32tm.exe', 'powershell.exe', 'shutdown.exe')
 
 # Emits a native result through a real process, so pwsh treats stdout, stderr and the exit code
 # exactly as it treats kubeadm's.
@@ -617,6 +610,17 @@ $global:SimNatives['route.exe'] = {
     }
     $global:Sim.persistentRoutes += $dest
     return @{ out = " OK!`r`n"; err = ''; code = 0 }
+}
+
+# shutdown.exe /r /t <s> schedules a restart and returns at once; the machine goes down after the
+# caller has had time to exit (the test then plays the boot).
+$global:SimNatives['shutdown.exe'] = {
+    param($path, $argv, $stdin)
+    if ($argv -notcontains '/r' -or $argv -notcontains '/t') { return @{ out = ''; err = 'shutdown.exe: only a scheduled restart (/r /t) is simulated'; code = 87 } }
+    if ($global:Sim.rebootRequested) { return @{ out = ''; err = "A system shutdown has already been scheduled.(1190)`r`n"; code = 1190 } }
+    $global:Sim.rebootRequested = $true
+    Add-SimEvent 'restart' @{ delaySeconds = [int]$argv[[array]::IndexOf($argv, '/t') + 1] }
+    return @{ out = ''; err = ''; code = 0 }
 }
 
 $global:SimNatives['w32tm.exe'] = {
