@@ -116,6 +116,38 @@ export async function deleteBootstrapToken(cluster: Cluster, id: string): Promis
   }
 }
 
+/** A win-k8s bootstrap token as the cluster holds it: id and expiry only, never the secret. */
+export interface PoolToken {
+  id: string;
+  pool: string;
+  expiresAt: string | null;
+}
+
+/**
+ * The bootstrap tokens win-k8s created for a pool (or for every pool) that have not expired.
+ * A run killed hard (SIGKILL, a lost CI runner) leaves its token valid until it expires: the
+ * cluster's token cleaner deletes it only then.
+ */
+export async function listPoolTokens(cluster: Cluster, pool: string | undefined, now = new Date()): Promise<PoolToken[]> {
+  const managed = Object.entries(MANAGED_BY_LABELS).map(([k, v]) => `${k}=${v}`);
+  const labelSelector = [pool ? `${POOL_LABEL}=${pool}` : POOL_LABEL, ...managed].join(',');
+  let items: k8s.V1Secret[];
+  try {
+    items = (await cluster.core.listNamespacedSecret({ namespace: BOOTSTRAP_TOKEN_NAMESPACE, labelSelector, fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` })).items;
+  } catch (err) {
+    throw apiError(err, `list bootstrap tokens in ${BOOTSTRAP_TOKEN_NAMESPACE}`, cluster.resolved.server);
+  }
+  const decode = (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
+  const tokens: PoolToken[] = [];
+  for (const secret of items) {
+    const id = decode(secret.data?.['token-id']) ?? secret.stringData?.['token-id'] ?? secret.metadata?.name?.replace(/^bootstrap-token-/, '') ?? '';
+    const expiration = decode(secret.data?.expiration) ?? secret.stringData?.expiration ?? null;
+    if (expiration && new Date(expiration).getTime() <= now.getTime()) continue;
+    tokens.push({ id, pool: secret.metadata?.labels?.[POOL_LABEL] ?? '', expiresAt: expiration });
+  }
+  return tokens.sort((a, b) => a.pool.localeCompare(b.pool) || a.id.localeCompare(b.id));
+}
+
 /**
  * A created token that must be deleted again. release() is idempotent and concurrency-safe:
  * the normal path and a Ctrl-C handler may both call it and only one DELETE is sent.

@@ -8,6 +8,7 @@ import type { ListRow } from '../cli/commands/list.js';
 import { loadProvider } from './load-provider.js';
 import type { Cluster } from '../cluster/client.js';
 import type { CloudProvider } from '../cloud/provider.js';
+import { listPoolTokens, type PoolToken } from '../cluster/tokens.js';
 
 export interface ManagedContext {
   cluster: Cluster;
@@ -24,8 +25,17 @@ export async function openManaged(ctx: CommandContext, specs: OptionSpec[]): Pro
   return { cluster, provider, clusterName: facts.name };
 }
 
-/** VMs found by tags joined with Nodes found by label and name; orphans on either side are rows too. */
-export async function listManaged(ctx: CommandContext, specs: OptionSpec[], pool: string | undefined): Promise<ListRow[]> {
+export interface ManagedList {
+  nodes: ListRow[];
+  /** Live bootstrap tokens per pool: a run that died leaves one valid until it expires. */
+  tokens: PoolToken[];
+}
+
+/**
+ * VMs found by tags joined with Nodes found by label and name (orphans on either side are rows
+ * too), and the pools' live bootstrap tokens.
+ */
+export async function listManaged(ctx: CommandContext, specs: OptionSpec[], pool: string | undefined): Promise<ManagedList> {
   const { cluster, provider, clusterName } = await openManaged(ctx, specs);
   const vms = await provider.listVms({ cluster: clusterName, pool });
   let nodes;
@@ -46,7 +56,14 @@ export async function listManaged(ctx: CommandContext, specs: OptionSpec[], pool
     if (seen.has(name)) continue;
     rows.push({ name, pool: node.metadata?.labels?.[POOL_LABEL] ?? '', cloud: provider.cloud, instanceId: null, vmState: 'Missing', nodeStatus: nodeStatus(node) });
   }
-  return rows.sort((a, b) => a.pool.localeCompare(b.pool) || a.name.localeCompare(b.name));
+  rows.sort((a, b) => a.pool.localeCompare(b.pool) || a.name.localeCompare(b.name));
+  let tokens: PoolToken[] = [];
+  try {
+    tokens = await listPoolTokens(cluster, pool);
+  } catch (err) {
+    ctx.output.warn(`bootstrap tokens not listed: ${(err as Error).message}`);
+  }
+  return { nodes: rows, tokens };
 }
 
 function nodeStatus(node: { status?: { conditions?: { type: string; status: string }[] }; spec?: { unschedulable?: boolean } }): string {

@@ -4,6 +4,7 @@ import { POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { parseDurationMs } from '../config/validators.js';
+import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
 import { openManaged } from './list-managed.js';
 import { confirm } from './prompt.js';
 
@@ -17,6 +18,8 @@ export interface RemoveRequest {
 export interface RemoveResult {
   removed: { name: string; instanceId: string | null; node: 'deleted' | 'absent'; vm: 'terminated' | 'absent' }[];
   deletedResources: string[];
+  /** Bootstrap tokens of a removed pool: nothing may join a pool being removed. */
+  deletedTokens: string[];
   failed: { name: string; error: string }[];
 }
 
@@ -43,7 +46,7 @@ export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], re
     return ExitCode.failed;
   }
 
-  const result: RemoveResult = { removed: [], deletedResources: [], failed: [] };
+  const result: RemoveResult = { removed: [], deletedResources: [], deletedTokens: [], failed: [] };
   for (const name of names) {
     const vm = vms.find((v) => v.nodeName === name);
     try {
@@ -66,6 +69,20 @@ export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], re
       ctx.output.error(message, name);
     }
   }
+  if (req.pool) {
+    // A token left by a run that died still carries the pool's label and would let a VM join
+    // the pool being removed until it expires.
+    for (const token of await listPoolTokens(cluster, req.pool)) {
+      try {
+        await deleteBootstrapToken(cluster, token.id);
+        result.deletedTokens.push(token.id);
+        ctx.output.success(`deleted bootstrap token ${token.id} of pool ${req.pool}`);
+      } catch (err) {
+        result.failed.push({ name: `bootstrap token ${token.id}`, error: (err as Error).message });
+        ctx.output.error((err as Error).message);
+      }
+    }
+  }
   const pools = new Set([...(req.pool ? [req.pool] : []), ...vms.filter((v) => names.includes(v.nodeName)).map((v) => v.pool)]);
   for (const pool of pools) {
     const deleted = await provider.deletePoolResources({ cluster: clusterName, pool });
@@ -73,7 +90,10 @@ export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], re
     for (const id of deleted) ctx.output.success(`deleted ${id} (pool ${pool} is empty)`);
   }
   ctx.output.result(result, (r) =>
-    [...r.removed.map((x) => `removed ${x.name}${x.instanceId ? ` (${x.instanceId})` : ''}`), ...r.deletedResources.map((id) => `deleted ${id}`), ...r.failed.map((f) => `FAILED ${f.name}: ${f.error}`)].join('\n') || 'nothing to remove',
+    [
+      ...r.removed.map((x) => `removed ${x.name}${x.instanceId ? ` (${x.instanceId})` : ''}`),
+      ...r.deletedResources.map((id) => `deleted ${id}`),
+      ...r.deletedTokens.map((id) => `deleted bootstrap token ${id}`), ...r.failed.map((f) => `FAILED ${f.name}: ${f.error}`)].join('\n') || 'nothing to remove',
   );
   return result.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
 }

@@ -5,7 +5,7 @@ import type { ClusterFacts } from '../cluster/discovery.js';
 import type { Cluster } from '../cluster/client.js';
 import type { PlanDocument } from '../cli/commands/plan.js';
 import { renderBootstrap } from '../bootstrap/render.js';
-import { leaseBootstrapToken, type TokenLease } from '../cluster/tokens.js';
+import { leaseBootstrapToken, listPoolTokens, type TokenLease } from '../cluster/tokens.js';
 import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT, formatTaint } from '../cluster/nodes.js';
 import { ensureRuntimeClasses } from '../cluster/runtime-classes.js';
 import { applyManifest, CALICO_KUBE_PROXY_WINDOWS, WINDOWS_NODE_RBAC } from '../cluster/manifests.js';
@@ -74,6 +74,17 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (mode === 'join') {
+      // Reading the pool's tokens needs list on Secrets in kube-system, which creating one does
+      // not: a user allowed only to create still joins, without this warning.
+      const leftover = await listPoolTokens(cluster, ref.pool).catch((err: unknown) => {
+        out.sink({ level: 'debug', message: `could not look for earlier bootstrap tokens: ${(err as Error).message}` });
+        return [];
+      });
+      for (const left of leftover) {
+        out.warn(
+          `bootstrap token ${left.id} of pool ${ref.pool} from an earlier run is still valid${left.expiresAt ? ` until ${left.expiresAt}` : ''}; if no join is running, delete it: kubectl -n kube-system delete secret bootstrap-token-${left.id}`,
+        );
+      }
       lease = await leaseBootstrapToken(cluster, { pool: ref.pool, ttlSeconds: config.cluster.tokenTtl, description: `win-k8s join of pool ${ref.pool}` }, out.sink);
       out.addSecret(lease.token);
       out.info(`created bootstrap token ${lease.id} (expires ${lease.expiresAt.toISOString()})`);

@@ -9,6 +9,7 @@ import {
   createBootstrapToken,
   deleteBootstrapToken,
   leaseBootstrapToken,
+  listPoolTokens,
   withBootstrapToken,
 } from '../../src/cluster/tokens.js';
 import type { TokenLease } from '../../src/cluster/tokens.js';
@@ -271,5 +272,25 @@ describe('bootstrap tokens (against the fake kube-apiserver)', function () {
     assert.ok(!JSON.stringify(lease).includes(lease.bootstrapToken.secret));
     assert.ok(!inspect(lease, { depth: 5 }).includes(lease.bootstrapToken.secret));
     assert.match(inspect(lease), new RegExp(lease.id));
+  });
+
+  it('lists the live win-k8s tokens of a pool (what a killed run leaves), never their secret, and not expired or foreign ones', async () => {
+    const now = new Date();
+    const left = await createBootstrapToken(cluster, { pool: 'lefty' });
+    const other = await createBootstrapToken(cluster, { pool: 'other' });
+    const expired = await createBootstrapToken(cluster, { pool: 'lefty', ttlSeconds: 1, now: () => new Date(now.getTime() - 60_000) });
+    // A token kubeadm made by hand carries no win-k8s labels: it is not ours to list or delete.
+    const foreign = { apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token', metadata: { name: 'bootstrap-token-kubead', namespace: 'kube-system' }, data: { 'token-id': Buffer.from('kubead').toString('base64') } };
+    fake.store.put(foreign as KubeObject);
+    try {
+      const tokens = await listPoolTokens(cluster, 'lefty', now);
+      assert.deepEqual(tokens.map((t) => [t.id, t.pool]), [[left.id, 'lefty']]);
+      assert.equal(tokens[0]!.expiresAt, left.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      assert.ok(!JSON.stringify(tokens).includes(left.secret));
+      const all = await listPoolTokens(cluster, undefined, now);
+      assert.deepEqual(all.map((t) => t.id).sort(), [left.id, other.id].sort());
+    } finally {
+      for (const id of [left.id, other.id, expired.id, 'kubead']) await deleteBootstrapToken(cluster, id);
+    }
   });
 });
