@@ -224,15 +224,11 @@ describe('expectedHnsNetwork', () => {
       toolVersion: '0.0.0',
     });
     const networkName = /'--network-name=([^']+)'/.exec(script)?.[1];
-    // The net-conf flanneld on the node reads: rendered as JSON, or (older templates) built on the
-    // node from FlannelVni with no Name. flannel names the network Backend.Name, else flannel.<VNI>.
+    // The net-conf flanneld on the node reads, rendered as JSON. flannel names the network
+    // Backend.Name, else flannel.<VNI>.
     const json = /FlannelNetConf\s*=\s*'(\{.*\})'/.exec(script)?.[1];
-    let backend: { Type?: string; VNI?: number; Name?: string };
-    if (json) backend = (JSON.parse(json) as { Backend: typeof backend }).Backend;
-    else {
-      assert.match(script, /Backend = \[ordered\]@\{ Type = 'vxlan'; VNI = \$WinK8s\.FlannelVni; Port = \$WinK8s\.FlannelPort \}/);
-      backend = { Type: 'vxlan', VNI: Number(/FlannelVni\s*=\s*(\d+)/.exec(script)?.[1]) };
-    }
+    assert.ok(json, 'the script carries flannel\'s net-conf');
+    const backend = (JSON.parse(json) as { Backend: { Type?: string; VNI?: number; Name?: string } }).Backend;
     const vni = backend.VNI ?? 4096;
     assert.equal(backend.Name, undefined);
     assert.equal(networkName, `flannel.${vni}`);
