@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -145,6 +145,9 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
   it('--bundle writes a tar.gz with results, reports, logs and objects, secrets redacted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'diagnose-bundle-'));
     const file = join(dir, 'support.tar.gz');
+    // A bundle from an earlier run, world-readable: the new one must not inherit its mode.
+    writeFileSync(file, 'old bundle', { mode: 0o644 });
+    chmodSync(file, 0o644);
     await withFake(
       healthy(),
       async (fake, kc) => {
@@ -187,6 +190,14 @@ describe('diagnose on-node checks (HostProcess pods, run-command fallback, --bun
     const bad = await runDiagnose(['--kubeconfig', 'nowhere', '--bundle', join(dir, 'nope', 'b.tar.gz')]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--bundle/);
+    // A symlink at the bundle's path is refused before anything runs, and its target is untouched.
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'keep me', { mode: 0o644 });
+    symlinkSync(victim, join(dir, 'link.tar.gz'));
+    const linked = await runDiagnose(['--kubeconfig', 'nowhere', '--bundle', join(dir, 'link.tar.gz')]);
+    assert.equal(linked.code, 2, linked.stderr);
+    assert.match(linked.stderr, /--bundle: .*symbolic link/);
+    assert.equal(readFileSync(victim, 'utf8'), 'keep me');
   });
 
   it('check results quote node logs with secrets redacted: JSON, human output and JUnit', async () => {

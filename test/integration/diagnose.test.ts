@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -431,6 +431,27 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
       assert.equal(elements(failed[0]!, 'failure')[0]!.attributes['type'], 'warn');
       assert.deepEqual(cases.filter((c) => c.children.length === 0).map((c) => c.attributes['name']), ['node.runtime [win-2]']);
     });
+  });
+
+  it('--junit-file is written 0600 over an existing wider file; a bad path exits 2 before the cluster is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'win-k8s-diag-'));
+    const junit = join(dir, 'report.xml');
+    writeFileSync(junit, 'old', { mode: 0o644 });
+    chmodSync(junit, 0o644);
+    await withFake(healthy(), async (fake, kc) => {
+      putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+      const r = await runDiagnose(['--kubeconfig', kc, '--junit-file', junit, '--skip-probes', '--skip-node-checks', '--checks', 'node.ready']);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    assert.equal(statSync(junit).mode & 0o777, 0o600);
+    readJUnit(junit);
+    // 'nowhere' as kubeconfig: reaching the cluster would exit 3, so exit 2 shows the path was checked first.
+    const missing = await runDiagnose(['--kubeconfig', 'nowhere', '--junit-file', join(dir, 'no-such-dir', 'x.xml')]);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /--junit-file: the directory of .*no-such-dir.* does not exist/);
+    const onDir = await runDiagnose(['--kubeconfig', 'nowhere', '--junit-file', dir]);
+    assert.equal(onDir.code, 2, onDir.stderr);
+    assert.match(onDir.stderr, /--junit-file: .* is a directory/);
   });
 
   it('exit 3 when the cluster is unreachable', async () => {

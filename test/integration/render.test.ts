@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -177,6 +177,37 @@ describe('render: -o json and --output-file', () => {
     assert.equal(r.stdout, '');
     assert.equal(statSync(join(dir, 'node.ps1')).mode & 0o777, 0o600);
     assert.match(readFileSync(join(dir, 'node.ps1'), 'utf8'), /kind: JoinConfiguration/);
+  });
+
+  it('replaces an existing wider file with a new 0600 one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'win-k8s-render-'));
+    writeFileSync(join(dir, 'node.ps1'), 'old', { mode: 0o644 });
+    chmodSync(join(dir, 'node.ps1'), 0o644);
+    const r = await runCli(renderArgs(['--output-file', 'node.ps1']), { env, cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statSync(join(dir, 'node.ps1')).mode & 0o777, 0o600);
+    assert.match(readFileSync(join(dir, 'node.ps1'), 'utf8'), /kind: JoinConfiguration/);
+    assert.deepEqual(readdirSync(dir), ['node.ps1'], 'no temporary file left behind');
+  });
+
+  it('refuses a symlink or a directory at --output-file (exit 2) and leaves the link target untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'win-k8s-render-'));
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'keep me', { mode: 0o644 });
+    chmodSync(victim, 0o644);
+    symlinkSync(victim, join(dir, 'node.ps1'));
+    const r = await runCli(renderArgs(['--output-file', 'node.ps1']), { env, cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--output-file: node\.ps1 is a symbolic link/);
+    assert.equal(readFileSync(victim, 'utf8'), 'keep me');
+    assert.equal(statSync(victim).mode & 0o777, 0o644);
+    assert.ok(lstatSync(join(dir, 'node.ps1')).isSymbolicLink());
+    const onDir = await runCli(renderArgs(['--output-file', '.']), { env, cwd: dir });
+    assert.equal(onDir.code, 2, onDir.stderr);
+    assert.match(onDir.stderr, /--output-file: \. is a directory/);
+    const missing = await runCli(renderArgs(['--output-file', 'no-such-dir/node.ps1']), { env, cwd: dir });
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /--output-file: the directory of no-such-dir\/node\.ps1/);
   });
 });
 

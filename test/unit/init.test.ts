@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { askInit, renderInitConfig, type Prompter } from '../../src/init/wizard.js';
 import { ConfigFile } from '../../src/config/schema.js';
@@ -95,5 +98,37 @@ describe('init wizard with the cloud\'s choices', () => {
     const doc = ConfigFile.parse(parse(renderInitConfig(answers, facts)));
     assert.equal(doc.pool.subnetId, 'subnet-b');
     assert.equal(doc.pool.instanceType, 'm6i.xlarge');
+  });
+});
+
+describe('init --file is checked before the wizard asks anything', function () {
+  this.timeout(20_000);
+
+  /** main() with terminal streams, so init would start asking; a stop after 5 s ends the wizard if it did (exit 130). */
+  async function initWithTerminal(args: string[], cwd: string) {
+    const { PassThrough } = await import('node:stream');
+    const { main } = await import('../../src/cli/main.js');
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = Object.assign(new PassThrough(), { isTTY: true });
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 5_000);
+    try {
+      const code = await main(['node', 'win-k8s', 'init', ...args], { env: { KUBECONFIG: join(cwd, 'no-kubeconfig') }, cwd, streams: { stdin: { isTTY: true }, stdout, stderr }, signal: stop.signal });
+      return { code, stderr: err };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  it('a missing directory or a directory at --file exits 2 naming --file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'win-k8s-init-'));
+    const missing = await initWithTerminal(['--file', 'no-such-dir/win-k8s.yaml'], dir);
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /--file: the directory of no-such-dir\/win-k8s\.yaml/);
+    const onDir = await initWithTerminal(['--file', '.', '--force'], dir);
+    assert.equal(onDir.code, 2, onDir.stderr);
+    assert.match(onDir.stderr, /--file: \. is a directory/);
   });
 });

@@ -45,13 +45,23 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(externalTarget) || Number(externalTarget.split(':')[1] ?? 443) > 65535) {
     problems.push(new UsageError(`expected host or host:port, got "${externalTarget}"`, { field: '--external-target' }));
   }
+  // Output paths are checked before any check runs: a missing directory or a directory in the
+  // way is a usage error naming the flag, not an internal error after minutes of probes.
+  const { checkOutputTarget } = await import('../../util/secret-file.js');
+  const checkTarget = (file: string, field: string) => {
+    try {
+      checkOutputTarget(ctx.cwd, file, field);
+    } catch (err) {
+      problems.push(err as InstanceType<typeof UsageError>);
+    }
+  };
   const bundleFile = str('bundle');
   if (bundleFile !== undefined) {
-    const { dirname, resolve } = await import('node:path');
-    const { existsSync } = await import('node:fs');
     if (!/\.(tar\.gz|tgz)$/.test(bundleFile)) problems.push(new UsageError(`expected a file name ending in .tar.gz or .tgz, got "${bundleFile}"`, { field: '--bundle' }));
-    else if (!existsSync(dirname(resolve(ctx.cwd, bundleFile)))) problems.push(new UsageError(`the directory of ${bundleFile} does not exist`, { field: '--bundle' }));
+    else checkTarget(bundleFile, '--bundle');
   }
+  const junitFile = str('junitFile');
+  if (junitFile !== undefined) checkTarget(junitFile, '--junit-file');
   const { selected, unknown } = selectChecks(str('checks'));
   if (unknown.length > 0) problems.push(new UsageError(`no check matches ${unknown.map((u) => `"${u}"`).join(', ')}`, { field: '--checks' }));
   else if (selected.length === 0) problems.push(new UsageError('the pattern excludes every check', { field: '--checks' }));
@@ -107,19 +117,16 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
     // The namespace's deletion was asked for on the way out; a failure to do so was warned about.
     throw new InterruptedError(namespaces.length > 0 ? `diagnose interrupted; deleted its temporary namespace ${namespaces.join(', ')}` : 'diagnose interrupted');
   }
-  const junitFile = str('junitFile');
+  const { writeSecretFile } = await import('../../util/secret-file.js');
   if (junitFile) {
-    const { writeFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
     const { toJUnit } = await import('../../diagnose/junit.js');
-    await writeFile(resolve(ctx.cwd, junitFile), toJUnit(doc, { failOn: failOn as 'warn' | 'fail' }));
+    // 0600 like the bundle: its evidence lines quote node logs and events, redacted but still
+    // the cluster's internals, and a CI workspace is often shared.
+    writeSecretFile(ctx.cwd, junitFile, toJUnit(doc, { failOn: failOn as 'warn' | 'fail' }), '--junit-file');
   }
   if (bundle && bundleFile) {
-    const { writeFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
     const { buildBundle } = await import('../../diagnose/bundle.js');
-    const path = resolve(ctx.cwd, bundleFile);
-    await writeFile(path, buildBundle(await bundle.entries(doc)), { mode: 0o600 });
+    writeSecretFile(ctx.cwd, bundleFile, buildBundle(await bundle.entries(doc)), '--bundle');
     ctx.output.info(`support bundle written to ${bundleFile} (secrets redacted)`);
   }
   ctx.output.result(doc, renderDiagnoseHuman);

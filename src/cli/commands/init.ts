@@ -13,12 +13,15 @@ export function register(program: Command, run: RunCommand): Command {
 
 async function initHandler(ctx: CommandContext, opts: { file: string; force?: boolean }): Promise<number> {
   const { existsSync, writeFileSync } = await import('node:fs');
-  const { resolve } = await import('node:path');
   const { UsageError } = await import('../../errors.js');
   if (!ctx.interactive) {
     throw new UsageError('init asks questions and needs a terminal; without one, write win-k8s.yaml yourself (win-k8s schema shows its shape) or pass flags to plan/join', { field: 'init' });
   }
-  const path = resolve(ctx.cwd, opts.file);
+  // Checked before the wizard asks anything: a missing directory or a directory at the path
+  // would otherwise surface only after every question was answered. A symlink is followed:
+  // the config holds no secret, and a linked win-k8s.yaml is a common dotfiles setup.
+  const { checkOutputTarget } = await import('../../util/secret-file.js');
+  const path = checkOutputTarget(ctx.cwd, opts.file, '--file', { followSymlink: true });
   if (existsSync(path) && !opts.force) throw new UsageError(`${path} exists; pass --force to overwrite it`, { field: '--file' });
   const { askInit, renderInitConfig } = await import('../../init/wizard.js');
   const { inquirerPrompter } = await import('../../init/inquirer-prompter.js');

@@ -79,6 +79,18 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
       problems.push(`${longFlag(r.spec)}: required: ${r.what} (or ${envName(r.spec)}${inFile})${discover}`);
     }
   }
+  if (renderValues?.outputFile) {
+    // Before --create-token makes a token on the cluster: a target that cannot be written
+    // (missing directory, a directory, a symlink) is a usage error, not a token left behind.
+    const { checkOutputTarget } = await import('../../util/secret-file.js');
+    collect(() => {
+      try {
+        checkOutputTarget(ctx.cwd, renderValues.outputFile!, '--output-file');
+      } catch (err) {
+        throw new UsageErrors([(err as Error).message]);
+      }
+    });
+  }
   if (problems.length > 0 || !config || !renderValues) throw new UsageErrors(problems, 'win-k8s render --help lists every option');
   if (renderValues.createToken && config.cluster.token) throw new UsageErrors(['--create-token: cannot be combined with --token / WIN_K8S_TOKEN']);
 
