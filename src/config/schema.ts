@@ -18,6 +18,7 @@ import {
   parseDurationMs,
 } from './validators.js';
 import { ARTIFACT_NAMES } from '../compat/artifacts.js';
+import { checkAdminSource } from './cidr.js';
 
 /**
  * The schema of win-k8s.yaml. Flags and WIN_K8S_* variables are mapped onto the same paths
@@ -93,7 +94,8 @@ export const PoolSection = z
     diskSizeGb: z.number({ error: 'expected an integer number of GiB' }).int().min(40, { error: 'Windows Server needs at least 40 GiB' }).max(16384).optional(),
     region: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region such as us-east-1' }).optional(),
     subnetId: z.string().min(1).optional(),
-    allowRdpFrom: z.string().superRefine(refine((v) => checkCidr(v) ?? (/\/0$/.test(v) ? 'RDP from the whole internet (/0) is refused; give your admin network' : undefined))).optional(),
+    // Parsed, not string-matched: 0.0.0.0/1 and 0.0.0.0/00 open RDP to half and all of IPv4.
+    allowRdpFrom: z.string().superRefine(refine((v) => checkCidr(v) ?? checkAdminSource(v))).optional(),
     labels: z
       .record(z.string(), z.string({ error: 'label values must be strings' }))
       .superRefine((labels, ctx) => {

@@ -418,6 +418,14 @@ describe('AWS provider (against moto)', function () {
       assert.match(open.message, /^--allow-rdp-from: refusing to open port 3389 to 0\.0\.0\.0\/0/);
       const open6 = await rejection(provider({ allowRdpFrom: '::/0' }).ensureFirewall(REF, placement));
       assert.match(open6.message, /^--allow-rdp-from: refusing to open port 3389 to ::\/0/);
+      // The prefix is read as a number: half of IPv4, a zero spelt "00" and a /3 of IPv6 are refused too.
+      for (const broad of ['0.0.0.0/1', '0.0.0.0/00', '10.0.0.0/7', '2000::/3']) {
+        const err = await rejection(provider({ allowRdpFrom: broad }).ensureFirewall(REF, placement));
+        assert.equal(err.exitCode, 2, broad);
+        assert.match(err.message, new RegExp(`^--allow-rdp-from: refusing to open port 3389 to ${broad.replace(/[./]/g, '\\$&')}.*broader than /(8|32)`), broad);
+      }
+      await provider({ allowRdpFrom: '10.0.0.0/8' }).ensureFirewall(REF, placement);
+      assert.deepEqual((await ingress(first.id)).rules.filter((r) => r.includes('3389')), ['tcp 3389-3389 10.0.0.0/8'], 'a /8 is still allowed');
     });
 
     it('leaves a same-named group that win-k8s did not create alone', async () => {

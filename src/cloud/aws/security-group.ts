@@ -8,6 +8,7 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
+import { checkAdminSource } from '../../config/cidr.js';
 import { OperationError, UsageError } from '../../errors.js';
 import type { EventSink } from '../../output/output.js';
 import { TAG_CLUSTER, TAG_POOL, type FirewallResult, type PoolRef, type ResolvedPlacement } from '../provider.js';
@@ -43,7 +44,8 @@ export function securityGroupName(ref: PoolRef): string {
 
 /**
  * Node ports from the VPC's range and from the control plane's groups, RDP only from the
- * admin network asked for. Never from anywhere: 0.0.0.0/0 is refused even if asked.
+ * admin network asked for. Never from anywhere: a source broader than /8 (IPv6: /32) is
+ * refused even if asked.
  */
 export function desiredRules(placement: ResolvedPlacement, allowRdpFrom: string | undefined): Rule[] {
   const rules: Rule[] = [];
@@ -59,10 +61,14 @@ export function desiredRules(placement: ResolvedPlacement, allowRdpFrom: string 
   }
   for (const r of rules) {
     const cidr = 'cidr' in r.source ? r.source.cidr : 'cidrV6' in r.source ? r.source.cidrV6 : undefined;
-    if (cidr && /\/0$/.test(cidr)) {
-      throw new UsageError(`refusing to open port ${r.fromPort} to ${cidr} (the whole internet)`, {
-        field: r.fromPort === RDP_PORT ? '--allow-rdp-from' : '--subnet-id',
-        hint: 'give the admin network\'s CIDR, e.g. 203.0.113.0/24',
+    // The prefix is parsed, not string-matched: 0.0.0.0/1 is half of IPv4 and 0.0.0.0/00 is all of it.
+    const problem = cidr ? checkAdminSource(cidr) : undefined;
+    if (cidr && problem) {
+      const rdp = r.fromPort === RDP_PORT;
+      // checkAdminSource words it for any admin port; this one names its port.
+      throw new UsageError(problem.replace(/^refusing to open an admin port to /, `refusing to open port ${r.fromPort} to `), {
+        field: rdp ? '--allow-rdp-from' : '--subnet-id',
+        hint: rdp ? 'give the admin network\'s CIDR, e.g. 203.0.113.0/24 (at most a /8 for IPv4, a /32 for IPv6)' : 'the VPC\'s CIDR is this broad: give a --subnet-id in a VPC with a narrower range',
       });
     }
   }
