@@ -656,6 +656,19 @@ describe('AWS provider (against moto)', function () {
     });
   });
 
+  describe('runPowerShell (SSM Run Command)', () => {
+    it('keeps executionTimeout within SSM\'s maximum of 172800 s', async () => {
+      const p = provider();
+      const prepared = await prepare(p);
+      const [vm] = record(await p.createVms(request(prepared, ['win-s0001'])));
+      const long = await p.runPowerShell!(vm!.instanceId!, "Write-Output 'x'", { timeoutMs: 72 * 3600_000 });
+      const sent = proxy.calls('SendCommand').at(-1)!;
+      assert.equal(sent.status, 200, 'SSM accepted the command');
+      assert.deepEqual((sent.json?.Parameters as { executionTimeout: string[] }).executionTimeout, ['172800']);
+      assert.equal(long.exitCode, 0);
+    });
+  });
+
   describe('harness and retry policy', () => {
     it('fails clearly when moto_server is missing, and stops moto by its PID', async () => {
       await assert.rejects(startMoto({ binary: 'win-k8s-no-such-moto_server' }), { message: "moto_server not found: pip install 'moto[server]'" });

@@ -13,6 +13,10 @@ import { sleep } from './wait.js';
 
 /** SSM keeps the first 24,000 characters of stdout in the API; the rest only goes to S3. */
 export const SSM_OUTPUT_LIMIT = 24_000;
+/** ... and only the first 8,000 characters of stderr. */
+export const SSM_ERROR_LIMIT = 8_000;
+/** AWS-RunPowerShellScript refuses an executionTimeout over 48 hours (its allowedPattern). */
+export const SSM_MAX_EXECUTION_SECONDS = 172_800;
 const TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling', 'DeliveryTimedOut', 'ExecutionTimedOut', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied']);
 
 export function packScript(script: string): string {
@@ -27,7 +31,10 @@ export function packScript(script: string): string {
 
 export async function runPowerShellViaSsm(ssm: SSMClient, instanceId: string, script: string, opts: RunPowerShellOptions & { pollMs: number }): Promise<RunPowerShellResult> {
   if (opts.signal?.aborted) throw new InterruptedError('interrupted before SSM Run Command started');
-  const executionSeconds = Math.max(30, Math.ceil(opts.timeoutMs / 1000));
+  // Clamped rather than refused: SendCommand would reject the whole run, while a command that
+  // really runs 48 hours ends ExecutionTimedOut, which the result says.
+  const wantedSeconds = Math.max(30, Math.ceil(opts.timeoutMs / 1000));
+  const executionSeconds = Math.min(wantedSeconds, SSM_MAX_EXECUTION_SECONDS);
   let commandId: string;
   try {
     const sent = await ssm.send(
@@ -68,9 +75,12 @@ export async function runPowerShellViaSsm(ssm: SSMClient, instanceId: string, sc
     }
     if (!TERMINAL.has(inv.Status ?? '')) continue;
     const stdout = inv.StandardOutputContent ?? '';
-    const notes = [inv.StandardErrorContent ?? ''];
-    if (stdout.length >= SSM_OUTPUT_LIMIT) notes.push(`win-k8s: SSM keeps only the first ${SSM_OUTPUT_LIMIT} characters of output; the rest was cut`);
+    const stderr = inv.StandardErrorContent ?? '';
+    const notes = [stderr];
+    if (stdout.length >= SSM_OUTPUT_LIMIT) notes.push(`win-k8s: SSM keeps only the first ${SSM_OUTPUT_LIMIT} characters of stdout; the rest was cut`);
+    if (stderr.length >= SSM_ERROR_LIMIT) notes.push(`win-k8s: SSM keeps only the first ${SSM_ERROR_LIMIT} characters of stderr; the rest was cut`);
     if (inv.Status !== 'Success' && inv.Status !== 'Failed') notes.push(`win-k8s: SSM command ${commandId} ended ${inv.Status}${inv.StatusDetails ? ` (${inv.StatusDetails})` : ''}`);
+    if (inv.Status === 'ExecutionTimedOut' && wantedSeconds > executionSeconds) notes.push(`win-k8s: SSM runs a command for at most ${SSM_MAX_EXECUTION_SECONDS} s; ${wantedSeconds} s were asked for`);
     return { exitCode: inv.ResponseCode ?? (inv.Status === 'Success' ? 0 : -1), stdout, stderr: notes.filter(Boolean).join('\n') };
   }
 }

@@ -147,6 +147,13 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
     }
 
     if (call.service === 'ssm' && call.action === 'SendCommand') {
+      // AWS-RunPowerShellScript's executionTimeout has an allowedPattern that ends at 172800
+      // (48 h); moto accepts any value.
+      const timeout = ((call.json?.Parameters ?? {}) as { executionTimeout?: string[] }).executionTimeout?.[0];
+      if (timeout !== undefined && !(/^[1-9][0-9]*$/.test(timeout) && Number(timeout) <= 172_800)) {
+        entry.injected = 'InvalidParameters';
+        return send(...errorResponse(call, { status: 400, code: 'InvalidParameters', message: `Parameter "executionTimeout" "${timeout}" failed to satisfy constraint: the value must be at most 172800.` }));
+      }
       const forwarded = await forward(target, req, body);
       const id = (JSON.parse(forwarded.response.toString('utf8') || '{}') as { Command?: { CommandId?: string } }).Command?.CommandId;
       const params = (call.json?.Parameters ?? {}) as { commands?: string[] };
