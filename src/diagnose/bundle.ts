@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { redact } from './redact.js';
+import { decodeText, redact } from './redact.js';
 
 /**
  * The --bundle archive: a gzip'd POSIX tar (ustar) written without a dependency, holding what a
@@ -82,7 +82,7 @@ export function buildBundle(entries: BundleEntry[], now = new Date()): Buffer {
   const mtime = Math.floor(now.getTime() / 1000);
   const parts: Buffer[] = [];
   for (const e of entries) {
-    const data = Buffer.from(redact(typeof e.data === 'string' ? e.data : e.data.toString('utf8')), 'utf8');
+    const data = Buffer.from(redact(typeof e.data === 'string' ? e.data : decodeText(e.data)), 'utf8');
     parts.push(header(e.name, data.length, mtime), data, Buffer.alloc((512 - (data.length % 512)) % 512, 0));
   }
   parts.push(Buffer.alloc(1024, 0));

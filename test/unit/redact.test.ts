@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { redact } from '../../src/diagnose/redact.js';
-import { redact as fromBundle } from '../../src/diagnose/bundle.js';
+import { gunzipSync } from 'node:zlib';
+import { buildBundle, redact as fromBundle } from '../../src/diagnose/bundle.js';
+import { HARMLESS, LEAKS } from '../fixtures/redaction/corpus.js';
 
 /** Asserts none of `secrets` survives, and every `kept` text does (redaction must not eat the diagnosis). */
 function check(text: string, secrets: string[], kept: Array<string | RegExp> = []) {
@@ -84,5 +86,35 @@ describe('redact', () => {
     for (const s of ['kubelet v1.33.2 against API server v1.33.2', 'no known error in the last 500 lines of kubelet, containerd', 'TLS and service-account tokens fail on a skewed clock', 'secretName: registry-creds']) {
       assert.equal(redact(s), s);
     }
+  });
+
+  describe('the leak corpus: every realistic form comes out exactly as expected', () => {
+    for (const c of LEAKS) {
+      it(c.name, () => {
+        const out = redact(c.input);
+        for (const secret of c.secrets) assert.ok(!out.includes(secret), `"${secret}" leaked in:\n${out}`);
+        assert.equal(out, c.expected);
+        // Redacting twice changes nothing: the bundle redacts texts that quote redacted results.
+        assert.equal(redact(out), out);
+      });
+    }
+  });
+
+  describe('the harmless corpus: nothing is redacted', () => {
+    for (const c of HARMLESS) {
+      it(`${c.name} (${c.why})`, () => {
+        assert.equal(redact(c.line), c.line);
+      });
+    }
+  });
+
+  it('the bundle reads UTF-16LE files (with and without a BOM) as text before redacting them', () => {
+    const token = 'abcdef.0123456789abcdef';
+    const log = `I1201 bootstrap.go:42] kubeadm join --token ${token}\r\n`;
+    const withBom = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(log, 'utf16le')]);
+    const bare = Buffer.from(log, 'utf16le');
+    const tar = gunzipSync(buildBundle([{ name: 'bom.log', data: withBom }, { name: 'bare.log', data: bare }]));
+    for (const encoding of ['utf8', 'utf16le'] as const) assert.ok(!tar.includes(Buffer.from('0123456789abcdef', encoding)), `the secret half survived as ${encoding}`);
+    assert.equal(tar.toString('latin1').split('kubeadm join --token [REDACTED]').length - 1, 2, 'both files are readable text in the bundle');
   });
 });
