@@ -80,7 +80,7 @@ export async function runPowerShellViaSsm(ssm: SSMClient, instanceId: string, sc
     if (stdout.length >= SSM_OUTPUT_LIMIT) notes.push(`win-k8s: SSM keeps only the first ${SSM_OUTPUT_LIMIT} characters of stdout; the rest was cut`);
     if (stderr.length >= SSM_ERROR_LIMIT) notes.push(`win-k8s: SSM keeps only the first ${SSM_ERROR_LIMIT} characters of stderr; the rest was cut`);
     if (inv.Status !== 'Success' && inv.Status !== 'Failed') notes.push(`win-k8s: SSM command ${commandId} ended ${inv.Status}${inv.StatusDetails ? ` (${inv.StatusDetails})` : ''}`);
-    if (inv.Status === 'ExecutionTimedOut' && wantedSeconds > executionSeconds) notes.push(`win-k8s: SSM runs a command for at most ${SSM_MAX_EXECUTION_SECONDS} s; ${wantedSeconds} s were asked for`);
+    if (inv.StatusDetails === 'ExecutionTimedOut' && wantedSeconds > executionSeconds) notes.push(`win-k8s: SSM runs a command for at most ${SSM_MAX_EXECUTION_SECONDS} s; ${wantedSeconds} s were asked for`);
     return { exitCode: inv.ResponseCode ?? (inv.Status === 'Success' ? 0 : -1), stdout, stderr: notes.filter(Boolean).join('\n') };
   }
 }
