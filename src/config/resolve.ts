@@ -144,7 +144,13 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, merged: M
         break;
       }
     }
-    if (keys.length > 0) return `${path ? `${path}.` : ''}${keys.join(', ')}: unknown field${keys.length > 1 ? 's' : ''}`;
+    if (keys.length > 0) {
+      // Only a file can hold a key no flag or variable maps to: say which file, or the user
+      // hunts through every config they have.
+      const fileOf = keys.map((k) => merged.sources.get(path ? `${path}.${k}` : k)).find((src) => src?.kind === 'file');
+      const where = fileOf?.kind === 'file' ? ` (in ${fileOf.file})` : '';
+      return `${path ? `${path}.` : ''}${keys.join(', ')}${where}: unknown field${keys.length > 1 ? 's' : ''}`;
+    }
     return `${label}: ${issue.message}`;
   });
   throw new UsageErrors(problems, 'run `win-k8s schema` for the shape of win-k8s.yaml, or `win-k8s <command> --help` for flags');

@@ -173,3 +173,28 @@ export function parseDurationMs(text: string): number | undefined {
   if (!m) return undefined;
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
 }
+
+/** The network address and prefix of a valid CIDR as bits, for comparing ranges; undefined if it does not parse. */
+function cidrBits(cidr: string): { family: 4 | 6; value: bigint; bits: number } | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+  if (!m) return undefined;
+  const [, ip, bitsText] = m as unknown as [string, string, string];
+  const bits = Number(bitsText);
+  if (checkIPv4(ip)) return bits <= 32 ? { family: 4, value: ip.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n), bits } : undefined;
+  const groups = ipv6Groups(ip);
+  if (groups && bits <= 128) return { family: 6, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n), bits };
+  return undefined;
+}
+
+/**
+ * Whether two CIDRs share any address. Pod and Service ranges that overlap make kube-proxy
+ * and the CNI route the same address two ways: Services or pods in the shared part break.
+ */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = cidrBits(a);
+  const y = cidrBits(b);
+  if (!x || !y || x.family !== y.family) return false;
+  const width = x.family === 4 ? 32 : 128;
+  const shift = BigInt(width - Math.min(x.bits, y.bits));
+  return x.value >> shift === y.value >> shift;
+}

@@ -93,6 +93,22 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
   }
   if (problems.length > 0 || !config || !renderValues) throw new UsageErrors(problems, 'win-k8s render --help lists every option');
   if (renderValues.createToken && config.cluster.token) throw new UsageErrors(['--create-token: cannot be combined with --token / WIN_K8S_TOKEN']);
+  {
+    // Before anything reads the cluster or makes a token. Only ranges both given are compared
+    // here; the effective ranges (read from the cluster or defaulted) are compared below.
+    const { cidrsOverlap } = await import('../../config/validators.js');
+    const { describeSource } = await import('../../config/resolve.js');
+    const { serviceCidr, podCidr } = config.cluster;
+    if (serviceCidr && podCidr && cidrsOverlap(serviceCidr, podCidr)) {
+      const name = (path: string, fallback: string) => {
+        const source = merged.sources.get(path);
+        return source ? describeSource(source, path) : fallback;
+      };
+      throw new UsageErrors([
+        `${name('cluster.serviceCidr', '--service-cidr')} ${serviceCidr} and ${name('cluster.podCidr', '--cluster-cidr')} ${podCidr} overlap: Services and pods need separate ranges (kubeadm's defaults are 10.96.0.0/12 and 10.244.0.0/16)`,
+      ]);
+    }
+  }
 
   if (needsCluster) {
     const { fillFromCluster } = await import('../../bootstrap/render-discovery.js');
@@ -103,6 +119,13 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
   for (const url of [proxy.http, proxy.https]) if (url && /\/\/[^/]*@/.test(url)) ctx.output.addSecret(url);
   const serviceCidr = cluster.serviceCidr ?? '10.96.0.0/12';
   const clusterCidr = cluster.podCidr ?? '10.244.0.0/16';
+  {
+    const { cidrsOverlap } = await import('../../config/validators.js');
+    if (cidrsOverlap(serviceCidr, clusterCidr)) {
+      const origin = (given: string | undefined) => (given ? '' : ' (default)');
+      throw new UsageErrors([`--service-cidr ${serviceCidr}${origin(config.cluster.serviceCidr)} and --cluster-cidr ${clusterCidr}${origin(config.cluster.podCidr)} overlap: Services and pods need separate ranges; give both`]);
+    }
+  }
   if (!cluster.serviceCidr) ctx.output.warn(`--service-cidr not set: assuming kubeadm's default ${serviceCidr}; a wrong value breaks Service routing from Windows pods`);
   if (!cluster.podCidr && pool.cni === 'flannel') ctx.output.warn(`--cluster-cidr not set: assuming flannel's default ${clusterCidr}`);
 
