@@ -105,6 +105,8 @@ export const cloudOptions = {
   zone: { flags: '--zone <zone>', description: 'GCP: zone (default: the control plane\'s)', kind: 'string', path: 'gcp.zone' },
   externalIp: { flags: '--external-ip', description: 'GCP: give the VMs an external IP (default: none)', kind: 'boolean', path: 'gcp.externalIp' },
   gcpDiskType: { flags: '--gcp-disk-type <type>', description: 'GCP: boot disk type', kind: 'string', path: 'gcp.diskType', defaultText: 'pd-balanced' },
+  // Named after GCP's --external-ip, with the cloud as prefix as --azure-disk-type/--gcp-disk-type do: one flag maps to one config path.
+  awsExternalIp: { flags: '--aws-external-ip', description: 'AWS: give the VMs a public IPv4 address (default: none, even in a subnet that auto-assigns one)', kind: 'boolean', path: 'aws.externalIp' },
   instanceProfile: { flags: '--instance-profile <name>', description: 'AWS: IAM instance profile for the VMs (needed for SSM run-command)', kind: 'string', path: 'aws.instanceProfile' },
 } satisfies Record<string, OptionSpec>;
 

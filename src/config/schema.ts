@@ -125,6 +125,7 @@ export const PoolSection = z
 export const AwsSection = z
   .object({
     instanceProfile: z.string().min(1).optional(),
+    externalIp: z.boolean({ error: 'expected true or false' }).default(false),
   })
   .strict();
 

@@ -20,6 +20,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         // No schema default: Azure's default is the image's size, which 100 would undercut.
         diskSizeGb: pool.diskSizeGb ?? 100,
         instanceProfile: config.aws.instanceProfile,
+        publicIp: config.aws.externalIp,
         subnetId: pool.subnetId,
         allowRdpFrom: pool.allowRdpFrom,
         image: pool.image,

@@ -10,6 +10,7 @@ import {
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
+  ModifySubnetAttributeCommand,
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
@@ -462,7 +463,9 @@ describe('AWS provider (against moto)', function () {
         assert.equal(i.ImageId, prepared.image.id);
         assert.equal(i.InstanceType, 'm5.large');
         assert.equal(i.SubnetId, cluster.subnetId);
-        assert.deepEqual((i.SecurityGroups ?? []).map((g) => g.GroupId).sort(), [prepared.firewall.id, cluster.controlPlaneGroupId].sort());
+        // The groups sit on the primary interface (moto leaves Instance.SecurityGroups empty then).
+        assert.deepEqual((i.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId).sort(), [prepared.firewall.id, cluster.controlPlaneGroupId].sort());
+        assert.equal(i.PublicIpAddress, undefined);
         assert.equal(i.MetadataOptions?.HttpTokens, 'required');
         assert.equal(i.IamInstanceProfile?.Arn, profileArn);
         assert.match(i.ClientToken ?? '', /^win-k8s-[0-9a-f]{56}$/);
@@ -492,6 +495,24 @@ describe('AWS provider (against moto)', function () {
         assert.equal(run.params.get('MaxCount'), '1');
         assert.equal(run.params.get('BlockDeviceMapping.1.Ebs.DeleteOnTermination'), 'true');
       }
+    });
+
+    it('gives no node a public IP, even in a subnet that auto-assigns one', async () => {
+      await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: cluster.subnetId, MapPublicIpOnLaunch: { Value: true } }));
+      const p = provider();
+      const prepared = await prepare(p);
+      const results = record(await p.createVms(request(prepared, ['win-p0001'])));
+      assert.equal(results[0]!.error, undefined);
+      const [instance] = await instancesTagged({ 'win-k8s.io/node-name': 'win-p0001' });
+      assert.equal(instance!.SubnetId, cluster.subnetId);
+      assert.equal(instance!.PublicIpAddress, undefined, 'no public address');
+      const run = proxy.calls('RunInstances').at(-1)!;
+      assert.equal(run.params.get('NetworkInterface.1.AssociatePublicIpAddress'), 'false');
+
+      const asked = provider({ publicIp: true });
+      record(await asked.createVms(request(await prepare(asked), ['win-p0002'])));
+      const [withIp] = await instancesTagged({ 'win-k8s.io/node-name': 'win-p0002' });
+      assert.match(withIp!.PublicIpAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/, '--aws-external-ip gives one');
     });
 
     it('sends a script over 16 KB as the compressed stub, and refuses one that does not fit even then', async () => {

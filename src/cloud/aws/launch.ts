@@ -11,6 +11,8 @@ export interface LaunchSettings {
   diskSizeGb: number;
   /** An instance profile name, or its ARN. */
   instanceProfile?: string | undefined;
+  /** A public IPv4 address per node; none by default, whatever the subnet's setting. */
+  publicIp?: boolean | undefined;
 }
 
 export interface LaunchParams extends LaunchSettings {
@@ -32,8 +34,18 @@ export function runInstancesInput(p: LaunchParams): RunInstancesCommandInput {
     InstanceType: p.instanceType as _InstanceType,
     MinCount: 1,
     MaxCount: 1,
-    SubnetId: p.placement.subnetId,
-    SecurityGroupIds: [...new Set([p.firewall.id, ...p.placement.extraFirewallIds])],
+    // AssociatePublicIpAddress exists only on a network interface, and EC2 refuses SubnetId and
+    // SecurityGroupIds next to NetworkInterfaces: all three go on the primary interface. Left
+    // out, a subnet that auto-assigns public IPs would give every node one.
+    NetworkInterfaces: [
+      {
+        DeviceIndex: 0,
+        SubnetId: p.placement.subnetId,
+        Groups: [...new Set([p.firewall.id, ...p.placement.extraFirewallIds])],
+        AssociatePublicIpAddress: p.publicIp === true,
+        DeleteOnTermination: true,
+      },
+    ],
     UserData: p.userData.base64,
     // IMDSv2 only. A hop limit of 1 keeps the instance role's credentials away from pods
     // (one network hop further); node-level agents run on the host and are unaffected.

@@ -50,6 +50,8 @@ export interface AwsProviderOptions {
   diskSizeGb: number;
   /** IAM instance profile name or ARN. */
   instanceProfile?: string | undefined;
+  /** --aws-external-ip: a public IPv4 address per node; none by default. */
+  publicIp?: boolean | undefined;
   subnetId?: string | undefined;
   allowRdpFrom?: string | undefined;
   /** Fallbacks for the ImageRequest fields of the same names. */
@@ -144,7 +146,7 @@ class AwsProvider implements CloudProvider {
       region: s.region,
       sink: this.sink,
       timing: this.tuning,
-      launch: { instanceType: this.instanceType, diskSizeGb: this.opts.diskSizeGb, instanceProfile: this.opts.instanceProfile },
+      launch: { instanceType: this.instanceType, diskSizeGb: this.opts.diskSizeGb, instanceProfile: this.opts.instanceProfile, publicIp: this.opts.publicIp },
       imageDetails: (id) => this.imageDetails(s, id),
     };
   }
