@@ -17,6 +17,8 @@ export interface PreflightInput {
   /** The pool the join would create, for hints. */
   pool: string;
   taintWindows: boolean;
+  /** --allow-unsupported: overridable matrix errors are warnings. */
+  allowUnsupported?: boolean;
 }
 
 /** A check the current user may not even read: reported, not fatal (rbac.permissions says why). */
@@ -60,11 +62,14 @@ export async function accessCheck(cluster: Cluster): Promise<Check> {
   };
 }
 
-export function compatCheck(facts: ClusterFacts, target: Target): Check[] {
+export function compatCheck(facts: ClusterFacts, target: Target, allowUnsupported = false): Check[] {
   const checks: Check[] = [];
   const verdict = evaluate(target);
-  const errors = verdict.findings.filter((f) => f.severity === 'error');
-  const warnings = verdict.findings.filter((f) => f.severity === 'warning');
+  // What --allow-unsupported may override is a warning here, as render prints it; plan and
+  // join refuse the rest before preflight runs (exit 2), so it never fails the plan.
+  const overridden = allowUnsupported ? verdict.findings.filter((f) => f.severity === 'error' && f.overridable !== false) : [];
+  const errors = verdict.findings.filter((f) => f.severity === 'error' && !overridden.includes(f));
+  const warnings = [...overridden.map((f) => ({ ...f, message: `UNSUPPORTED (--allow-unsupported): ${f.message}` })), ...verdict.findings.filter((f) => f.severity === 'warning')];
   checks.push(
     errors.length > 0
       ? { id: 'compat.matrix', status: 'fail', message: errors.map((f) => f.message).join('; '), hint: errors.map((f) => f.instead).filter(Boolean).join('; ') }
@@ -243,5 +248,5 @@ export function cidrCheck(facts: ClusterFacts): Check {
 /** Runs every preflight check; read-only. */
 export async function preflight(cluster: Cluster, facts: ClusterFacts, input: PreflightInput): Promise<Check[]> {
   const [access, rbac, daemonsets] = await Promise.all([accessCheck(cluster), bootstrapRbacCheck(cluster), linuxDaemonSetsCheck(cluster, input)]);
-  return [flavorCheck(facts), endpointCheck(facts), cidrCheck(facts), access, ...compatCheck(facts, input.target), cniCheck(facts, input.target), rbac, daemonsets];
+  return [flavorCheck(facts), endpointCheck(facts), cidrCheck(facts), access, ...compatCheck(facts, input.target, input.allowUnsupported), cniCheck(facts, input.target), rbac, daemonsets];
 }

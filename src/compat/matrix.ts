@@ -255,6 +255,15 @@ export interface Verdict {
   findings: Finding[];
 }
 
+/**
+ * The error findings a command must refuse (exit 2): all of them without --allow-unsupported,
+ * and with it those it cannot override. render, plan and join share this, so one combination
+ * gets one answer whichever command is asked.
+ */
+export function refusedFindings(findings: readonly Finding[], allowUnsupported: boolean): Finding[] {
+  return findings.filter((f) => f.severity === 'error' && (!allowUnsupported || f.overridable === false));
+}
+
 export function evaluate(target: Target): Verdict {
   const minor = k8sMinor(target.kubernetesVersion);
   const findings: Finding[] = [];

@@ -4,6 +4,8 @@ import { ConfigFile } from '../config/schema.js';
 import { mergeSources, validate } from '../config/resolve.js';
 import type { OptionSpec } from '../config/options.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
+import { evaluate, refusedFindings } from '../compat/matrix.js';
+import { UsageErrors } from '../errors.js';
 import { discover, type ClusterFacts } from '../cluster/discovery.js';
 import { preflight, type Check } from '../cluster/preflight.js';
 import { openCluster } from '../cluster/session.js';
@@ -53,7 +55,18 @@ export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Pro
     hypervIsolation: pool.hypervIsolation,
     containerdVersion: pool.runtime === 'containerd' ? (pool.containerdVersion ?? defaultContainerdVersion(kubernetesVersion)) : undefined,
   };
-  const checks = await preflight(cluster, facts, { target, pool: pool.name, taintWindows: pool.taintWindows });
+  // A combination render refuses is refused here the same way (exit 2, naming the choice to
+  // make), before any check runs: it is the user's choice of flags, not a state of the
+  // cluster, and it cannot be fixed by the cluster's admin (a failed check, exit 1).
+  const refused = refusedFindings(evaluate(target).findings, pool.allowUnsupported);
+  if (refused.length > 0) {
+    const hard = refused.some((f) => f.overridable === false);
+    throw new UsageErrors(
+      refused.map((f) => `unsupported: ${f.message}${f.instead ? `; choose ${f.instead}` : ''} (${f.source})`),
+      hard ? undefined : 'pass --allow-unsupported to go on anyway (nodes may not work)',
+    );
+  }
+  const checks = await preflight(cluster, facts, { target, pool: pool.name, taintWindows: pool.taintWindows, allowUnsupported: pool.allowUnsupported });
   const existing = new Set(facts.nodes.map((n) => n.name));
   const cloud = config.cloud ?? facts.placement?.cloud ?? null;
   const region = facts.placement && facts.placement.cloud === cloud ? ('region' in facts.placement ? facts.placement.region : null) : null;

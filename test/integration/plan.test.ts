@@ -178,11 +178,35 @@ describe('plan against a healthy kubeadm + flannel cluster', () => {
     });
   });
 
-  it('fails the compat check for Windows Server 2025 on 1.33', async () => {
+  it('refuses Windows Server 2025 on 1.33 as render does (exit 2); --allow-unsupported makes it a warning', async () => {
     await withFake(healthyKubeadmFlannel(), async (_fake, kc) => {
-      const r = await plan(kc, [...ENDPOINT, '--windows-version', '2025']);
-      assert.equal(r.check('compat.matrix')?.status, 'fail');
-      assert.match(r.check('compat.matrix')!.hint!, /--windows-version 2022/);
+      const r = await runCli(['plan', '--kubeconfig', kc, '-o', 'json', ...ENDPOINT, '--windows-version', '2025']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /unsupported: Windows Server 2025 nodes need Kubernetes 1\.35 or newer.*choose --windows-version 2022/);
+      assert.match(r.stderr, /--allow-unsupported/);
+      const allowed = await plan(kc, [...ENDPOINT, '--windows-version', '2025', '--allow-unsupported']);
+      assert.equal(allowed.check('compat.matrix')?.status, 'warn');
+      assert.match(allowed.check('compat.matrix')!.message, /UNSUPPORTED \(--allow-unsupported\)/);
+    });
+  });
+
+  it('refuses Windows Server 2016 on 1.31 with exit 2 even with --allow-unsupported, like render', async () => {
+    await withFake(healthyKubeadmFlannel({ version: 'v1.31.4' }), async (_fake, kc) => {
+      for (const extra of [[], ['--allow-unsupported']]) {
+        const r = await runCli(['plan', '--kubeconfig', kc, ...ENDPOINT, '--windows-version', '2016', ...extra]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /win-k8s cannot bootstrap Windows Server 2016.*choose --windows-version 2022/);
+        assert.doesNotMatch(r.stderr, /pass --allow-unsupported/);
+        const rendered = await runCli(['render', '--kubernetes-version', '1.31.4', '--api-server', '10.0.0.10:6443', '--ca-cert-hash', `sha256:${'0'.repeat(64)}`, '--node-name', 'win-1', '--token', 'abcdef.0123456789abcdef', '--windows-version', '2016', ...extra]);
+        assert.equal(rendered.code, 2, 'render gives the same answer');
+        // join and provision plan first: the same refusal, before any cloud call (none is configured).
+        for (const verb of ['join', 'provision']) {
+          const joined = await runCli([verb, '--kubeconfig', kc, '--cloud', 'aws', ...ENDPOINT, '--windows-version', '2016', '--yes', ...extra], { env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
+          assert.equal(joined.code, 2, `${verb}: ${joined.stderr}`);
+          assert.match(joined.stderr, /win-k8s cannot bootstrap Windows Server 2016/);
+          assert.doesNotMatch(joined.stderr, /preflight failed/);
+        }
+      }
     });
   });
 
