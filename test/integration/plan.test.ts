@@ -321,3 +321,14 @@ describe('plan against broken or unsuitable clusters', () => {
     }, 'not-a-valid-token');
   });
 });
+
+describe('list and remove validate --pool as join does, before reading the cluster', () => {
+  for (const args of [['list', '--pool', 'Bad_Pool'], ['remove', '--pool', 'Bad_Pool', '--yes'], ['list', '--pool', 'toolongpool']]) {
+    it(args.join(' '), async () => {
+      // A missing kubeconfig would exit 3: exit 2 shows the name was refused first.
+      const r = await runCli([...args, '--kubeconfig', 'nowhere', '--cloud', 'aws']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--pool: "(Bad_Pool|toolongpool)"/);
+    });
+  }
+});

@@ -27,6 +27,7 @@ export interface ListRow {
 }
 
 async function listHandler(ctx: CommandContext, pool: string | undefined): Promise<number> {
+  if (pool !== undefined) await (await import('./remove.js')).checkPoolFlag(pool);
   const { listManaged } = await import('../../join/list-managed.js');
   const doc = await listManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], pool);
   ctx.output.result(doc, renderList);
