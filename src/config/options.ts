@@ -91,7 +91,7 @@ export const cloudOptions = {
   edition: { flags: '--edition <edition>', description: 'Windows Server edition of the image', kind: 'string', path: 'pool.edition', choices: ['core', 'full'], defaultText: 'core' },
   image: { flags: '--image <id>', description: 'VM image to use instead of the latest Windows Server image (AMI id, URN or gallery id, GCP image)', kind: 'string', path: 'pool.image' },
   instanceType: { flags: '--instance-type <type>', description: 'instance type / VM size / machine type (default: m5.large, Standard_D4s_v5, n2-standard-4)', kind: 'string', path: 'pool.instanceType' },
-  diskSize: { flags: '--disk-size <GiB>', description: 'OS disk size in GiB', kind: 'int', path: 'pool.diskSizeGb', defaultText: '100; Azure: the image\'s size, 127 for Windows Server' },
+  diskSize: { flags: '--disk-size <GiB>', description: 'OS disk size in GiB (at most: AWS 16384, Azure 4095, GCP 65536)', kind: 'int', path: 'pool.diskSizeGb', defaultText: '100; Azure: the image\'s size, 127 for Windows Server' },
   region: { flags: '--region <region>', description: 'cloud region (default: the control plane\'s)', kind: 'string', path: 'pool.region' },
   subnetId: { flags: '--subnet-id <id>', description: 'subnet for the VMs (default: the control plane\'s)', kind: 'string', path: 'pool.subnetId' },
   allowRdpFrom: { flags: '--allow-rdp-from <cidr>', description: 'open RDP (TCP 3389) from this network; closed by default', kind: 'string', path: 'pool.allowRdpFrom' },

@@ -91,7 +91,7 @@ export const PoolSection = z
     taintWindows: z.boolean({ error: 'expected true or false' }).default(false),
     image: z.string().min(1).optional(),
     instanceType: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'expected an instance type / VM size / machine type name' }).optional(),
-    diskSizeGb: z.number({ error: 'expected an integer number of GiB' }).int().min(40, { error: 'Windows Server needs at least 40 GiB' }).max(16384).optional(),
+    diskSizeGb: z.number({ error: 'expected an integer number of GiB' }).int().min(40, { error: 'Windows Server needs at least 40 GiB' }).max(65536, { error: 'at most 65536 GiB (64 TiB, a Compute Engine disk; AWS gp3 takes 16384, an Azure OS disk 4095)' }).optional(),
     region: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region such as us-east-1' }).optional(),
     subnetId: z.string().min(1).optional(),
     // Parsed, not string-matched: 0.0.0.0/1 and 0.0.0.0/00 open RDP to half and all of IPv4.

@@ -198,3 +198,18 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const shift = BigInt(width - Math.min(x.bits, y.bits));
   return x.value >> shift === y.value >> shift;
 }
+
+/**
+ * The largest OS disk each cloud creates, in GiB, from the clouds' documentation: an EBS gp3
+ * volume (the root volume win-k8s creates on AWS) holds at most 16 TiB; an Azure managed OS
+ * disk 4,095 GiB; a Compute Engine Persistent Disk 64 TiB. A larger --disk-size would pass
+ * every local check and fail only at the create call, node by node.
+ */
+export const OS_DISK_MAX_GIB = { aws: 16384, azure: 4095, gcp: 65536 } as const;
+
+/** Why this disk size cannot be created on this cloud, or undefined when it can. */
+export function checkDiskSizeForCloud(sizeGb: number, cloud: keyof typeof OS_DISK_MAX_GIB): string | undefined {
+  const max = OS_DISK_MAX_GIB[cloud];
+  const what = { aws: 'an EBS gp3 root volume holds at most 16 TiB', azure: 'an Azure managed OS disk holds at most 4,095 GiB', gcp: 'a Compute Engine Persistent Disk holds at most 64 TiB' }[cloud];
+  return sizeGb > max ? `${sizeGb} GiB is more than ${cloud} allows: ${what} (${max} GiB)` : undefined;
+}

@@ -6,6 +6,7 @@ import type { OptionSpec } from '../config/options.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
 import { evaluate, refusedFindings } from '../compat/matrix.js';
 import { UsageErrors } from '../errors.js';
+import { checkDiskSizeForCloud } from '../config/validators.js';
 import { discover, type ClusterFacts } from '../cluster/discovery.js';
 import { preflight, type Check } from '../cluster/preflight.js';
 import { openCluster } from '../cluster/session.js';
@@ -58,6 +59,11 @@ export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Pro
   // A combination render refuses is refused here the same way (exit 2, naming the choice to
   // make), before any check runs: it is the user's choice of flags, not a state of the
   // cluster, and it cannot be fixed by the cluster's admin (a failed check, exit 1).
+  const cloudForLimits = config.cloud ?? facts.placement?.cloud;
+  if (pool.diskSizeGb !== undefined && (cloudForLimits === 'aws' || cloudForLimits === 'azure' || cloudForLimits === 'gcp')) {
+    const problem = checkDiskSizeForCloud(pool.diskSizeGb, cloudForLimits);
+    if (problem) throw new UsageErrors([`--disk-size: ${problem}`]);
+  }
   const refused = refusedFindings(evaluate(target).findings, pool.allowUnsupported);
   if (refused.length > 0) {
     const hard = refused.some((f) => f.overridable === false);

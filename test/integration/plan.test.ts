@@ -332,3 +332,23 @@ describe('list and remove validate --pool as join does, before reading the clust
     });
   }
 });
+
+describe('--disk-size names the limit', () => {
+  it('beyond any cloud: the schema bound names the clouds\' limits', async () => {
+    const r = await runCli(['join', '--dry-run', '--kubeconfig', 'nowhere', '--disk-size', '99999']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--disk-size: at most 65536 GiB .*16384.*4095/);
+  });
+
+  it('beyond the chosen cloud: exit 2 naming that cloud\'s maximum, before anything is created', async () => {
+    await withFake(healthyKubeadmFlannel(), async (_fake, kc) => {
+      for (const [cloud, size, max] of [['azure', '5000', '4095'], ['aws', '20000', '16384']] as const) {
+        const r = await runCli(['join', '--dry-run', '--kubeconfig', kc, ...ENDPOINT, '--cloud', cloud, '--disk-size', size]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`--disk-size: ${size} GiB is more than ${cloud} allows: .*\\(${max} GiB\\)`));
+      }
+      const ok = await runCli(['join', '--dry-run', '--kubeconfig', kc, ...ENDPOINT, '--cloud', 'gcp', '--disk-size', '20000']);
+      assert.notEqual(ok.code, 2, ok.stderr);
+    });
+  });
+});
