@@ -200,28 +200,24 @@ describe('AWS provider (against moto)', function () {
   }
 
   describe('resolveImage', () => {
-    it('takes the public SSM parameter and prefers the ContainersLatest image', async () => {
+    it('takes the public SSM parameter of the Base image, never ContainersLatest (Docker EE, no updates since 2023)', async () => {
       const p = provider();
       const full2022 = await p.resolveImage({ windowsVersion: '2022', edition: 'full' });
       assert.deepEqual(full2022, {
-        id: WINDOWS_AMIS['Windows_Server-2022-English-Full-ContainersLatest'],
-        name: 'Windows_Server-2022-English-Full-ContainersLatest-2025.06.11',
-        containersPreinstalled: true,
+        id: WINDOWS_AMIS['Windows_Server-2022-English-Full-Base'],
+        name: 'Windows_Server-2022-English-Full-Base-2025.06.11',
+        containersPreinstalled: false,
       });
       const core2019 = await p.resolveImage({ windowsVersion: '2019', edition: 'core' });
-      assert.equal(core2019.id, WINDOWS_AMIS['Windows_Server-2019-English-Core-ContainersLatest']);
-      assert.equal(core2019.containersPreinstalled, true);
+      assert.equal(core2019.id, WINDOWS_AMIS['Windows_Server-2019-English-Core-Base']);
 
       const ssm = proxy.calls('GetParameters');
       assert.ok(ssm.length >= 2 && ssm.every((c) => c.local && c.status === 200));
-      assert.deepEqual(ssm[0]!.json?.Names, [
-        '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-ContainersLatest',
-        '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base',
-      ]);
+      assert.deepEqual(ssm[0]!.json?.Names, ['/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base']);
       assert.ok(proxy.calls('DescribeImages').length >= 2, 'the AMI is checked with DescribeImages');
     });
 
-    it('falls back to the Base image where no containers variant exists, Core and Full apart', async () => {
+    it('resolves Core and Full apart', async () => {
       const p = provider();
       const core2022 = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
       assert.equal(core2022.id, WINDOWS_AMIS['Windows_Server-2022-English-Core-Base']);
@@ -707,7 +703,7 @@ describe('AWS provider (against moto)', function () {
       assert.equal(MAX_ATTEMPTS, 8);
       // Without an injected strategy the provider runs on the production one.
       const image = await provider({ retryStrategy: undefined }).resolveImage({ windowsVersion: '2019', edition: 'full' });
-      assert.equal(image.id, WINDOWS_AMIS['Windows_Server-2019-English-Full-ContainersLatest']);
+      assert.equal(image.id, WINDOWS_AMIS['Windows_Server-2019-English-Full-Base']);
     });
   });
 

@@ -21,17 +21,14 @@ interface Candidate {
 }
 
 /**
- * AWS's public parameters for its Windows AMIs, best first. ContainersLatest images ship with
- * the Containers feature enabled, which saves the bootstrap a reboot; they exist only for some
- * versions and editions (2019 Full and Core, 2022 Full today), so both names are asked for and
- * AWS's answer decides.
+ * AWS's public parameter for its Windows AMI: the plain Base image of the edition. Not
+ * ContainersLatest: those got no new versions after April 2023 (their lifecycle ended, so no
+ * security updates) and carry Docker EE, which conflicts with the containerd win-k8s installs.
+ * The bootstrap enables the Containers feature and renames the computer, so it reboots anyway.
  */
 export function imageCandidates(version: ImageRequest['windowsVersion'], edition: ImageRequest['edition']): Candidate[] {
   const base = `${WINDOWS_PARAMETER_PREFIX}Windows_Server-${version}-English-${edition === 'full' ? 'Full' : 'Core'}`;
-  return [
-    { parameter: `${base}-ContainersLatest`, containers: true },
-    { parameter: `${base}-Base`, containers: false },
-  ];
+  return [{ parameter: `${base}-Base`, containers: false }];
 }
 
 export interface ImageLookup {
@@ -60,8 +57,10 @@ async function latestImage(ctx: ImageLookup, req: ImageRequest): Promise<ImageDe
   const amiId = values.get(chosen.parameter)!;
   const image = await describeImage(ctx, amiId);
   if (!image) {
-    throw new OperationError(`${chosen.parameter} points at ${amiId}, which DescribeImages does not show in ${ctx.region}`, {
-      hint: 'retry in a minute (AWS may be publishing a new image), or give an AMI with --image',
+    // A parameter can name an AMI that was deprecated and deregistered since: say so, and how
+    // to go on, instead of failing on an image that is not there.
+    throw new OperationError(`${chosen.parameter} names ${amiId}, which DescribeImages does not show in ${ctx.region}: the image was deregistered (or is being replaced)`, {
+      hint: `retry in a few minutes (AWS may be publishing a new image), pick another --edition, or give a Windows Server ${req.windowsVersion} AMI with --image (\`aws ec2 describe-images --owners amazon --filters Name=name,Values=Windows_Server-${req.windowsVersion}-English-*-Base-*\`)`,
     });
   }
   if (!isWindows(image)) {

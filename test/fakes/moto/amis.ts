@@ -45,15 +45,15 @@ function windows(id: string, parameter: string, description: string): MotoAmi {
   };
 }
 
-/** The AMI of each public parameter name (without the /aws/service/ami-windows-latest/ prefix). */
+/**
+ * The AMI of each public parameter name (without the /aws/service/ami-windows-latest/ prefix).
+ * No ContainersLatest: AWS stopped publishing those in April 2023, so they are not current.
+ */
 export const WINDOWS_AMIS = {
   'Windows_Server-2019-English-Full-Base': 'ami-0a1b2c3d4e5f60019',
   'Windows_Server-2019-English-Core-Base': 'ami-0a1b2c3d4e5f61019',
-  'Windows_Server-2019-English-Full-ContainersLatest': 'ami-0a1b2c3d4e5f62019',
-  'Windows_Server-2019-English-Core-ContainersLatest': 'ami-0a1b2c3d4e5f63019',
   'Windows_Server-2022-English-Full-Base': 'ami-0a1b2c3d4e5f60022',
   'Windows_Server-2022-English-Core-Base': 'ami-0a1b2c3d4e5f61022',
-  'Windows_Server-2022-English-Full-ContainersLatest': 'ami-0a1b2c3d4e5f62022',
   'Windows_Server-2025-English-Full-Base': 'ami-0a1b2c3d4e5f60025',
   'Windows_Server-2025-English-Core-Base': 'ami-0a1b2c3d4e5f61025',
 } as const;
