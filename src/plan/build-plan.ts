@@ -1,7 +1,7 @@
 import type { PlanDocument } from '../cli/commands/plan.js';
 import type { CommandContext } from '../cli/context.js';
 import { ConfigFile } from '../config/schema.js';
-import { mergeSources, validate } from '../config/resolve.js';
+import { describeSource, mergeSources, validate } from '../config/resolve.js';
 import type { OptionSpec } from '../config/options.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
 import { evaluate, refusedFindings } from '../compat/matrix.js';
@@ -60,6 +60,7 @@ export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Pro
   // make), before any check runs: it is the user's choice of flags, not a state of the
   // cluster, and it cannot be fixed by the cluster's admin (a failed check, exit 1).
   const cloudForLimits = config.cloud ?? facts.placement?.cloud;
+  if (cloudForLimits === 'aws' || cloudForLimits === 'azure' || cloudForLimits === 'gcp') checkOtherCloudOptions(ctx, specs, cloudForLimits, config.cloud !== undefined);
   if (pool.diskSizeGb !== undefined && (cloudForLimits === 'aws' || cloudForLimits === 'azure' || cloudForLimits === 'gcp')) {
     const problem = checkDiskSizeForCloud(pool.diskSizeGb, cloudForLimits);
     if (problem) throw new UsageErrors([`--disk-size: ${problem}`]);
@@ -94,4 +95,28 @@ export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Pro
     joinable: !checks.some((c) => c.status === 'fail'),
   };
   return { plan, facts, config, cluster, checks };
+}
+
+const CLOUD_LABEL = { aws: 'an AWS', azure: 'an Azure', gcp: 'a GCP' } as const;
+
+/**
+ * Settings of another cloud than the one the VMs go to (azure.*, gcp.*, aws.*). A flag typed
+ * for this run is refused (exit 2): ignoring it silently is a surprise with consequences, e.g.
+ * --admin-password-file with AWS would leave the user believing passwords were saved, and
+ * --project or --subscription usually means the wrong cloud was picked. The same setting from
+ * win-k8s.yaml or a WIN_K8S_* variable only warns: one config file (or CI profile) may well
+ * carry a section for each cloud it is used with.
+ */
+function checkOtherCloudOptions(ctx: CommandContext, specs: OptionSpec[], cloud: 'aws' | 'azure' | 'gcp', cloudGiven: boolean): void {
+  const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
+  const refused: string[] = [];
+  const chosen = cloudGiven ? `--cloud ${cloud}` : `${cloud}, where the control plane runs`;
+  for (const [path, source] of merged.sources) {
+    const owner = /^(aws|azure|gcp)\.[^.]+$/.exec(path)?.[1] as 'aws' | 'azure' | 'gcp' | undefined;
+    if (!owner || owner === cloud) continue;
+    const what = `${describeSource(source, path)} is ${CLOUD_LABEL[owner]} setting, but the VMs go to ${chosen}`;
+    if (source.kind === 'flag') refused.push(`${what}; drop it or choose --cloud ${owner}`);
+    else ctx.output.warn(`${what}: ignored`);
+  }
+  if (refused.length > 0) throw new UsageErrors(refused);
 }

@@ -352,3 +352,22 @@ describe('--disk-size names the limit', () => {
     });
   });
 });
+
+describe('settings of another cloud', () => {
+  it('a flag for another cloud is refused (exit 2, naming it); the same in win-k8s.yaml only warns', async () => {
+    await withFake(healthyKubeadmFlannel(), async (_fake, kc) => {
+      const dir = mkdtempSync(join(tmpdir(), 'win-k8s-cross-'));
+      const base = ['join', '--dry-run', '--kubeconfig', kc, ...ENDPOINT, '--cloud', 'aws'];
+      const flags = await runCli([...base, '--admin-password-file', join(dir, 'pw.txt'), '--project', 'my-project-1']);
+      assert.equal(flags.code, 2, flags.stderr);
+      assert.match(flags.stderr, /--admin-password-file is an Azure setting, but the VMs go to --cloud aws; drop it or choose --cloud azure/);
+      assert.match(flags.stderr, /--project is a GCP setting/);
+      const own = await runCli([...base, '--instance-profile', 'ssm']);
+      assert.notEqual(own.code, 2, own.stderr);
+      writeFileSync(join(dir, 'win-k8s.yaml'), 'azure:\n  adminPasswordFile: pw.txt\n');
+      const file = await runCli([...base, '-c', join(dir, 'win-k8s.yaml')]);
+      assert.notEqual(file.code, 2, file.stderr);
+      assert.match(file.stderr, /azure\.adminPasswordFile \(in .*win-k8s\.yaml\) is an Azure setting, but the VMs go to --cloud aws: ignored/);
+    });
+  });
+});
