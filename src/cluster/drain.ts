@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { OperationError } from '../errors.js';
 import type { EventSink } from '../output/output.js';
 import { apiError, apiMessage, isNotFound, statusCode, type Cluster } from './client.js';
+import { sleep } from '../util/sleep.js';
 
 export interface DrainOptions {
   /** Also evict pods no controller will recreate (they are lost). */
@@ -13,7 +14,6 @@ export interface DrainOptions {
   retryMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function cordon(cluster: Cluster, node: string): Promise<void> {
   try {
@@ -72,7 +72,7 @@ export async function drain(cluster: Cluster, node: string, opts: DrainOptions):
         if (isNotFound(err)) break;
         if (statusCode(err) === 429 && Date.now() < deadline) {
           opts.sink({ level: 'debug', message: `eviction of ${namespace}/${name} blocked by a PodDisruptionBudget; retrying`, subject: node });
-          await sleep(opts.retryMs ?? 2000);
+          await sleep(opts.retryMs ?? 2000, opts.signal);
           continue;
         }
         if (statusCode(err) === 429) {
@@ -84,10 +84,11 @@ export async function drain(cluster: Cluster, node: string, opts: DrainOptions):
   }
   // Evicted pods terminate gracefully; the node is deleted only once they are gone.
   for (;;) {
+    if (opts.signal?.aborted) throw new OperationError(`drain of ${node} interrupted`);
     const left = (await cluster.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items.filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p));
     if (left.length === 0) break;
     if (Date.now() >= deadline) throw new OperationError(`drain of ${node} timed out with pods still terminating: ${left.map((p) => p.metadata?.name).join(', ')}`, { hint: 'raise --drain-timeout' });
-    await sleep(opts.retryMs ?? 2000);
+    await sleep(opts.retryMs ?? 2000, opts.signal);
   }
   return { evicted };
 }

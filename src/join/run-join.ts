@@ -10,7 +10,7 @@ import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT, formatTain
 import { ensureRuntimeClasses } from '../cluster/runtime-classes.js';
 import { applyManifest, CALICO_KUBE_PROXY_WINDOWS, WINDOWS_NODE_RBAC } from '../cluster/manifests.js';
 import { InterruptedError, OperationError } from '../errors.js';
-import { consoleTail } from './console.js';
+import { consoleTail, watchConsoles } from './console.js';
 import type { JoinResult, NodeOutcome } from './result.js';
 import { newNodeNames } from '../plan/node-names.js';
 
@@ -185,7 +185,19 @@ async function waitForBootstrap(input: JoinInput, created: VmResult[], createSta
   const waitStarted = Date.now();
   const stopConsole = new AbortController();
   const control: { giveUp?: (name: string) => void } = {};
-  const consoleDone = watchConsoles(input, ok, createStarted, outcomes, stopConsole.signal, (name) => control.giveUp?.(name));
+  const consoleDone = watchConsoles({
+    provider,
+    output: out,
+    mode,
+    consolePollMs: input.consolePollMs,
+    timeoutMs: input.timeoutMs,
+    // Either signal ends the watch: the wait's end (every node Ready, or given up on) or Ctrl-C.
+    signal: AbortSignal.any([stopConsole.signal, ctx.signal]),
+    vms: ok,
+    createStarted,
+    outcomes,
+    failed: (name) => control.giveUp?.(name),
+  });
   try {
     if (mode === 'join') {
       const results = await waitForNodes(cluster, ok.map((vm) => vm.nodeName), {
@@ -215,52 +227,6 @@ async function waitForBootstrap(input: JoinInput, created: VmResult[], createSta
     o.error = `not ${mode === 'join' ? 'Ready' : 'provisioned'} after ${Math.round(input.timeoutMs / 1000)}s; ${tail ? `last bootstrap lines:\n${tail}` : 'no bootstrap output on the console yet'}`;
   }
   return [...outcomes.values()];
-}
-
-/**
- * Reads each booting VM's console until its first bootstrap line (the boot phase) and, for
- * provision, until the `complete done` line. Bounded by the timeout; stops when told to.
- */
-async function watchConsoles(input: JoinInput, vms: VmResult[], createStarted: number, outcomes: Map<string, NodeOutcome>, stop: AbortSignal, failed: (name: string) => void): Promise<void> {
-  const deadline = Date.now() + input.timeoutMs;
-  await Promise.all(
-    vms.map(async (vm) => {
-      const o = outcomes.get(vm.nodeName)!;
-      while (!stop.aborted && !input.ctx.signal.aborted && Date.now() < deadline) {
-        const text = await input.provider.consoleOutput(vm.instanceId!).catch(() => '');
-        if (o.phases.boot === undefined && /win-k8s: /.test(text)) {
-          o.phases.boot = seconds(Date.now() - createStarted);
-          input.ctx.output.info('bootstrap started (first console line)', vm.nodeName);
-        }
-        // A failed phase ends the bootstrap for good: waiting out --timeout would only hide it.
-        if (/win-k8s: \S+ failed/.test(text)) {
-          o.status = 'Failed';
-          o.error = `bootstrap failed; last bootstrap lines:\n${consoleTail(text)}`;
-          input.ctx.output.error('bootstrap failed (see its console)', vm.nodeName);
-          failed(vm.nodeName);
-          return;
-        }
-        if (input.mode === 'provision' && /win-k8s: complete done/.test(text)) {
-          o.status = 'Provisioned';
-          o.phases.ready = seconds(Date.now() - createStarted);
-          return;
-        }
-        // Once booted, a joining node's console is only watched for a failure: a slower pace
-        // spares the cloud's API (and its rate limits) when many nodes join at once.
-        await sleep(input.mode === 'join' && o.phases.boot !== undefined ? input.consolePollMs * 4 : input.consolePollMs, stop);
-      }
-    }),
-  );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }
 
 async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number): Promise<{ result: JoinResult; exitCode: number }> {

@@ -33,6 +33,7 @@ import {
   poolTag,
   rdpFirewallName,
 } from './names.js';
+import { sleep } from '../../util/sleep.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions, type RetryNotice } from './retry.js';
 
 export { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, SCRIPT_KEY };
@@ -225,7 +226,7 @@ class GcpProvider implements CloudProvider {
           ? await this.call('compute.zoneOperations.wait', (c) => c.zoneOperations.wait({ project: s.project, zone: s.zone, operation: name }), signal)
           : await this.call('compute.globalOperations.wait', (c) => c.globalOperations.wait({ project: s.project, operation: name }), signal);
       current = next;
-      if (String(current.status) !== 'DONE' && this.tuning.pollMs > 0) await new Promise((r) => setTimeout(r, this.tuning.pollMs));
+      if (String(current.status) !== 'DONE') await sleep(this.tuning.pollMs, signal);
     }
     return current;
   }

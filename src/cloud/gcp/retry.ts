@@ -1,3 +1,4 @@
+import { sleep } from '../../util/sleep.js';
 import { isRetryable, isRateLimited, gcpCode, gcpReason } from './errors.js';
 
 export interface RetryOptions {
@@ -36,7 +37,9 @@ export async function withRetry<T>(fn: () => Promise<T>, o: RetryOptions, onRetr
         // A failing event sink must not turn a retry into a failure.
       }
       const delay = fullJitterDelay(attempt, o);
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      // An interrupt during the pause ends it; the next attempt's failure (or the caller) stops.
+      await sleep(delay, signal);
+      if (signal?.aborted) throw err;
     }
   }
 }
