@@ -1,6 +1,6 @@
 import type { CommandContext } from '../cli/context.js';
 import type { OptionSpec } from '../config/options.js';
-import { openConfiguredCluster } from '../plan/build-plan.js';
+import { checkOtherCloudOptions, openConfiguredCluster } from '../plan/build-plan.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { apiError } from '../cluster/client.js';
 import { UsageError } from '../errors.js';
@@ -21,6 +21,9 @@ export async function openManaged(ctx: CommandContext, specs: OptionSpec[]): Pro
   const { config, cluster, facts } = await openConfiguredCluster(ctx, specs);
   const cloud = config.cloud ?? facts.placement?.cloud;
   if (!cloud) throw new UsageError('cannot tell which cloud the VMs are in: the control plane has no providerID', { field: '--cloud' });
+  // The same rule as join: a flag of another cloud is refused rather than ignored, since it
+  // means list/remove would look in a place the user did not mean.
+  checkOtherCloudOptions(ctx, specs, cloud, config.cloud !== undefined);
   const provider = await loadProvider(cloud, config, facts.placement, ctx.output.sink, ctx.env);
   return { cluster, provider, clusterName: facts.name };
 }

@@ -107,7 +107,7 @@ const CLOUD_LABEL = { aws: 'an AWS', azure: 'an Azure', gcp: 'a GCP' } as const;
  * win-k8s.yaml or a WIN_K8S_* variable only warns: one config file (or CI profile) may well
  * carry a section for each cloud it is used with.
  */
-function checkOtherCloudOptions(ctx: CommandContext, specs: OptionSpec[], cloud: 'aws' | 'azure' | 'gcp', cloudGiven: boolean): void {
+export function checkOtherCloudOptions(ctx: CommandContext, specs: OptionSpec[], cloud: 'aws' | 'azure' | 'gcp', cloudGiven: boolean): void {
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
   const refused: string[] = [];
   const chosen = cloudGiven ? `--cloud ${cloud}` : `${cloud}, where the control plane runs`;

@@ -368,6 +368,12 @@ describe('settings of another cloud', () => {
       const file = await runCli([...base, '-c', join(dir, 'win-k8s.yaml')]);
       assert.notEqual(file.code, 2, file.stderr);
       assert.match(file.stderr, /azure\.adminPasswordFile \(in .*win-k8s\.yaml\) is an Azure setting, but the VMs go to --cloud aws: ignored/);
+      // list and remove look for the VMs with the same rule.
+      for (const verb of [['list'], ['remove', '--pool', 'win', '--yes']]) {
+        const r = await runCli([...verb, '--kubeconfig', kc, '--cloud', 'aws', '--subscription', '00000000-0000-0000-0000-000000000000']);
+        assert.equal(r.code, 2, `${verb[0]}: ${r.stderr}`);
+        assert.match(r.stderr, /--subscription is an Azure setting, but the VMs go to --cloud aws/);
+      }
     });
   });
 });
