@@ -7,6 +7,7 @@ import {
   ProtoMismatch,
   assertMatchesProto,
   readBootstrapScript,
+  SERIAL_BUFFER_BYTES,
   startGceFake,
   writeSerial,
   type GceFake,
@@ -519,6 +520,59 @@ describe('GCP provider (against the fake Compute API)', function () {
       assert.ok(fake.requests.some((r) => /\/instances\/win-a\/serialPort\?port=1/.test(r.path)));
       const err = await rejection(p.consoleOutput('win-zz'));
       assert.match(err.message, /does not exist/);
+    });
+
+    it('reads only what is new: each call asks from the last `next`, not the whole 1 MB buffer again', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-a'])));
+      const starts = () => fake.requests.filter((r) => /\/instances\/win-a\/serialPort/.test(r.path)).map((r) => new URL(r.path, 'http://x').searchParams.get('start'));
+      const first = 'win-k8s: preflight started\r\n';
+      writeSerial(fake, ZONE, 'win-a', first);
+      assert.equal(await p.consoleOutput('win-a'), first);
+      writeSerial(fake, ZONE, 'win-a', 'win-k8s: preflight done\r\nwin-k8s: runt');
+      writeSerial(fake, ZONE, 'win-a', 'ime started\r\n');
+      // The whole console so far, although only the new bytes travelled.
+      assert.equal(await p.consoleOutput('win-a'), `${first}win-k8s: preflight done\r\nwin-k8s: runtime started\r\n`);
+      assert.equal(await p.consoleOutput('win-a'), `${first}win-k8s: preflight done\r\nwin-k8s: runtime started\r\n`);
+      const total = Buffer.byteLength(fake.serialPort.get(`${ZONE}/win-a`)!);
+      assert.deepEqual(starts(), ['0', String(Buffer.byteLength(first)), String(total)]);
+    });
+
+    it('output the 1 MB buffer dropped before it was read is named, and the newest output still read', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-b'])));
+      writeSerial(fake, ZONE, 'win-b', 'win-k8s: preflight started\r\n');
+      await p.consoleOutput('win-b');
+      // A chatty boot (a driver logging to COM1) writes more than the buffer holds between two reads.
+      const noise = `${'x'.repeat(99)}\n`.repeat(11_000);
+      writeSerial(fake, ZONE, 'win-b', `${noise}win-k8s: runtime failed containerd did not start\r\n`);
+      const text = await p.consoleOutput('win-b');
+      // (Checked with ok(): a failing match would print the whole megabyte.)
+      assert.ok(text.startsWith('win-k8s: preflight started\r\n'), 'what was read before is kept');
+      assert.ok(text.endsWith('win-k8s: runtime failed containerd did not start\r\n'), 'the newest output is read');
+      const dropped = Buffer.byteLength(fake.serialPort.get(`${ZONE}/win-b`)!) - SERIAL_BUFFER_BYTES - Buffer.byteLength('win-k8s: preflight started\r\n');
+      assert.ok(text.includes(`${dropped} bytes of console output were discarded by Compute Engine before they were read`), 'the gap is named');
+      // What is kept of a long console stays bounded: another buffer's worth pushes the oldest out.
+      writeSerial(fake, ZONE, 'win-b', `${noise}win-k8s: log the newest line\r\n`);
+      const later = await p.consoleOutput('win-b');
+      assert.ok(later.endsWith('win-k8s: log the newest line\r\n'));
+      assert.ok(Buffer.byteLength(later) <= 2 * SERIAL_BUFFER_BYTES, `kept ${Buffer.byteLength(later)} bytes`);
+      assert.ok(!later.startsWith('win-k8s: preflight started'), 'the oldest text made room');
+    });
+
+    it('a negative start reads the newest bytes; a start the buffer dropped is moved up (the fake follows the API reference)', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-c'])));
+      writeSerial(fake, ZONE, 'win-c', `${'y'.repeat(SERIAL_BUFFER_BYTES)}tail`);
+      const get = async (start: string) => {
+        const res = await fetch(`http://127.0.0.1:${fake.port}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/win-c/serialPort?port=1&start=${start}`);
+        return (await res.json()) as { contents: string; start: string; next: string };
+      };
+      const tail = await get('-4');
+      assert.deepEqual([tail.contents, tail.start, tail.next], ['tail', String(SERIAL_BUFFER_BYTES), String(SERIAL_BUFFER_BYTES + 4)]);
+      const moved = await get('0');
+      assert.equal(moved.start, '4');
+      assert.equal(Buffer.byteLength(moved.contents), SERIAL_BUFFER_BYTES);
     });
 
     it('lists by label, deletes VMs, keeps the firewall while VMs are left, then deletes it: nothing left behind', async () => {

@@ -85,7 +85,10 @@ export interface GceFake {
     /** The next response of this proto type gets this change before it is checked and sent. */
     mutateNext(typeName: string, mutate: (body: Json) => void): void;
   };
-  /** Serial port 1 text of an instance; a simulated node appends its `win-k8s: ...` lines here. */
+  /**
+   * Everything written to serial port 1 of an instance; a simulated node appends its
+   * `win-k8s: ...` lines here. The API serves only the newest SERIAL_BUFFER_BYTES of it.
+   */
   serialPort: Map<string, string>;
   /** The value of a metadata key of a stored instance (e.g. windows-startup-script-ps1). */
   metadataValue(zone: string, name: string, key: string): string | undefined;
@@ -102,6 +105,27 @@ const COMPUTE_AUDIENCE = 'https://compute.googleapis.com/';
 const COMPUTE_SCOPES = new Set(['https://www.googleapis.com/auth/compute', 'https://www.googleapis.com/auth/cloud-platform']);
 const MISSING_CREDENTIALS = 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
 const INVALID_CREDENTIALS = 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
+
+/** Compute Engine keeps the newest 1 MB of a serial port and returns at most that per call. */
+export const SERIAL_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * instances.getSerialPortOutput as documented: `start` (int64, default 0) is a byte position
+ * in all the output ever written; a negative one counts back from the newest byte. Output older
+ * than the buffer is gone: a start inside it is moved to the oldest byte still held, and that
+ * adjusted position is what `start` says. `next` is the position after the returned bytes, the
+ * `start` of the following call.
+ */
+function serialWindow(written: string, startParam: string | null): { contents: string; start: string; next: string } {
+  if (startParam !== null && !/^-?\d+$/.test(startParam)) throw new ApiError(400, 'invalid', `Invalid value '${startParam}'. Values must match the following regular expression: '-?\\d+'`);
+  const bytes = Buffer.from(written, 'utf8');
+  const total = bytes.length;
+  const oldest = Math.max(0, total - SERIAL_BUFFER_BYTES);
+  const asked = startParam === null ? 0 : Number(startParam);
+  const from = Math.min(total, Math.max(oldest, asked < 0 ? total + asked : asked));
+  const to = Math.min(total, from + SERIAL_BUFFER_BYTES);
+  return { contents: bytes.subarray(from, to).toString('utf8'), start: String(from), next: String(to) };
+}
 
 class ApiError extends Error {
   constructor(
@@ -367,8 +391,8 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       const instance = state.instances.get(key);
       if (!instance) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${m[2]}/instances/${m[3]}' was not found`);
       if (m[4] && method === 'GET') {
-        const contents = serialPort.get(key) ?? '';
-        return { type: 'SerialPortOutput', body: { kind: 'compute#serialPortOutput', contents, start: '0', next: String(Buffer.byteLength(contents)), selfLink: `${String(instance.selfLink)}/serialPort?port=${query.get('port') ?? 1}` } };
+        const window = serialWindow(serialPort.get(key) ?? '', query.get('start'));
+        return { type: 'SerialPortOutput', body: { kind: 'compute#serialPortOutput', ...window, selfLink: `${String(instance.selfLink)}/serialPort?port=${query.get('port') ?? 1}` } };
       }
       if (!m[4] && method === 'GET') return { type: 'Instance', body: instance };
       if (!m[4] && method === 'DELETE') {
