@@ -187,6 +187,10 @@ describe('Azure provider against the fake ARM', function () {
     assert.equal(fake.calls.filter((c) => c.method === 'PUT' && /networkSecurityGroups/.test(c.path)).length, puts, 'no second PUT');
     await assert.rejects(provider({ allowRdpFrom: '*' }).ensureFirewall(REF, placement), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--allow-rdp-from/.test(e.message));
     await assert.rejects(provider({ allowRdpFrom: '0.0.0.0/0' }).ensureFirewall(REF, placement), (e: unknown) => isWinK8sError(e) && e.exitCode === 2);
+    // Parsed, not a string check: half of IPv4, a padded prefix and a broad service tag are refused.
+    for (const wide of ['0.0.0.0/1', '0.0.0.0/00', '10.0.0.0/7', 'AzureCloud']) {
+      await assert.rejects(provider({ allowRdpFrom: wide }).ensureFirewall(REF, placement), (e: unknown) => isWinK8sError(e) && e.exitCode === 2 && /--allow-rdp-from/.test(e.message), wide);
+    }
   });
 
   describe('VMs', () => {

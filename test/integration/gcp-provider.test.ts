@@ -291,6 +291,12 @@ describe('GCP provider (against the fake Compute API)', function () {
       await provider().ensureFirewall(REF, placement);
       assert.deepEqual([...fake.firewalls.keys()], ['win-k8s-demo-win']);
       const open = await rejection(provider({ allowRdpFrom: '0.0.0.0/0' }).ensureFirewall(REF, placement));
+      // Parsed, not a string check: half of IPv4 and a padded prefix are refused too, naming the flag.
+      for (const wide of ['0.0.0.0/1', '0.0.0.0/00', '10.0.0.0/7', '2000::/3']) {
+        const e = await rejection(provider({ allowRdpFrom: wide }).ensureFirewall(REF, placement));
+        assert.equal(e.exitCode, 2, wide);
+        assert.match(e.message, /--allow-rdp-from|broader than/, wide);
+      }
       assert.match(open.message, /^--allow-rdp-from: refusing/);
       // A changed range is updated in place.
       await provider().ensureFirewall(REF, { ...placement, networkCidr: '10.20.0.0/16' });

@@ -1,3 +1,4 @@
+import { checkAdminSource } from '../../config/cidr.js';
 import { randomInt } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
@@ -379,9 +380,10 @@ class AzureProvider implements CloudProvider {
     }));
     const rdp = this.opts.allowRdpFrom;
     if (rdp !== undefined) {
-      if (rdp === '*' || /^(internet|any)$/i.test(rdp) || /\/0$/.test(rdp)) {
-        throw new UsageError(`RDP may not be opened to the whole Internet (${rdp})`, { field: '--allow-rdp-from', hint: 'give your own address or range, e.g. 203.0.113.7/32' });
-      }
+      // A parsed range no broader than /8 (IPv4) or /32 (IPv6); '*', 'Internet' and the other
+      // service tags are not CIDRs and are refused with it (a "/0" string check let 0.0.0.0/1 by).
+      const problem = checkAdminSource(rdp);
+      if (problem) throw new UsageError(`RDP: ${problem}`, { field: '--allow-rdp-from', hint: 'give your own address or range, e.g. 203.0.113.7/32' });
       rules.push({ name: 'win-k8s-rdp', priority: 1100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', sourceAddressPrefix: rdp, destinationAddressPrefix: '*', destinationPortRange: '3389' });
     }
     return rules;

@@ -1,3 +1,4 @@
+import { checkAdminSource } from '../../config/cidr.js';
 import { randomUUID } from 'node:crypto';
 import { InterruptedError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
 import type { Placement } from '../../cluster/provider-id.js';
@@ -448,7 +449,11 @@ class GcpProvider implements CloudProvider {
     }
     for (const r of rules) {
       for (const range of r.sourceRanges ?? []) {
-        if (/\/0$/.test(range)) {
+        // RDP is an admin port: a parsed range no broader than /8 (IPv4) or /32 (IPv6); "/0" as a
+        // string check let 0.0.0.0/1 (half of IPv4) and 0.0.0.0/00 through.
+        const admin = r.name === rdpFirewallName(ref) ? checkAdminSource(range) : undefined;
+        if (admin) throw new UsageError(admin, { field: '--allow-rdp-from' });
+        if (/\/0+$/.test(range)) {
           throw new UsageError(`refusing to open ${r.name} to ${range} (the whole internet)`, {
             field: r.name === rdpFirewallName(ref) ? '--allow-rdp-from' : '--subnet-id',
             hint: 'give the admin network\'s CIDR, e.g. 203.0.113.0/24',
