@@ -7,6 +7,7 @@ import { defaultContainerdVersion } from '../compat/runtime.js';
 import { evaluate, refusedFindings } from '../compat/matrix.js';
 import { UsageErrors } from '../errors.js';
 import { checkDiskSizeForCloud } from '../config/validators.js';
+import { checkOutputTarget } from '../util/secret-file.js';
 import { discover, type ClusterFacts } from '../cluster/discovery.js';
 import { preflight, type Check } from '../cluster/preflight.js';
 import { openCluster } from '../cluster/session.js';
@@ -61,6 +62,11 @@ export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Pro
   // cluster, and it cannot be fixed by the cluster's admin (a failed check, exit 1).
   const cloudForLimits = config.cloud ?? facts.placement?.cloud;
   if (cloudForLimits === 'aws' || cloudForLimits === 'azure' || cloudForLimits === 'gcp') checkOtherCloudOptions(ctx, specs, cloudForLimits, config.cloud !== undefined);
+  if (cloudForLimits === 'azure' && config.azure.adminPasswordFile) {
+    // The passwords file holds secrets and is the only copy of them: its path is checked with
+    // the plan (dry runs included), not when the first VM's password is ready to be written.
+    checkOutputTarget(ctx.cwd, config.azure.adminPasswordFile, '--admin-password-file');
+  }
   if (pool.diskSizeGb !== undefined && (cloudForLimits === 'aws' || cloudForLimits === 'azure' || cloudForLimits === 'gcp')) {
     const problem = checkDiskSizeForCloud(pool.diskSizeGb, cloudForLimits);
     if (problem) throw new UsageErrors([`--disk-size: ${problem}`]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -368,6 +368,13 @@ describe('settings of another cloud', () => {
       const file = await runCli([...base, '-c', join(dir, 'win-k8s.yaml')]);
       assert.notEqual(file.code, 2, file.stderr);
       assert.match(file.stderr, /azure\.adminPasswordFile \(in .*win-k8s\.yaml\) is an Azure setting, but the VMs go to --cloud aws: ignored/);
+      // The passwords file of the chosen cloud is checked with the plan: no symlink, no missing directory.
+      symlinkSync(join(dir, 'elsewhere.txt'), join(dir, 'pw-link.txt'));
+      for (const [path, expect] of [[join(dir, 'pw-link.txt'), /symbolic link/], [join(dir, 'no-dir', 'pw.txt'), /the directory of .* does not exist/]] as const) {
+        const r = await runCli(['join', '--dry-run', '--kubeconfig', kc, ...ENDPOINT, '--cloud', 'azure', '--admin-password-file', path]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, new RegExp(`--admin-password-file: .*${expect.source}`));
+      }
       // list and remove look for the VMs with the same rule.
       for (const verb of [['list'], ['remove', '--pool', 'win', '--yes']]) {
         const r = await runCli([...verb, '--kubeconfig', kc, '--cloud', 'aws', '--subscription', '00000000-0000-0000-0000-000000000000']);
