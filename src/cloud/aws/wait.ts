@@ -1,18 +1,8 @@
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 
-/** Resolves after ms, or as soon as the signal aborts: callers check signal.aborted themselves. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+// One abortable sleep for the project; re-exported for the AWS modules that import it from here.
+export { sleep } from '../../util/sleep.js';
+import { sleep } from '../../util/sleep.js';
 
 /** Between half and all of ms, so pollers started together drift apart. */
 export function jitter(ms: number): number {
