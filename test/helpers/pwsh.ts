@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -124,4 +124,3 @@ export function assertPesterPassed(run: PesterRun, minimum: number): void {
   if (run.total < minimum) throw new Error(`only ${run.total} Pester tests ran (expected at least ${minimum}):\n${run.output.slice(-4000)}`);
 }
 
-export { execFile };

@@ -9,7 +9,6 @@
 $global:Sim.run = [int]$global:Sim.run + 1
 $global:Sim.reboots = [int]$global:Sim.reboots + 1
 $global:Sim.rebootRequested = $false
-$global:Sim.pendingRestart = $false
 if ($global:Sim.pendingComputerName) {
     $global:Sim.computerName = $global:Sim.pendingComputerName.ToUpperInvariant()
     $global:Sim.pendingComputerName = $null

@@ -44,7 +44,6 @@ export interface MachineState {
   kubernetesMinor: number;
   deletionLinger: number;
   rebootRequested: boolean;
-  pendingRestart: boolean;
   reboots: number;
   run: number;
   seq: number;
@@ -144,7 +143,6 @@ export class NodeSim {
       kubernetesMinor: Number(opts.kubernetesVersion.split('.')[1]),
       deletionLinger: 3,
       rebootRequested: false,
-      pendingRestart: false,
       reboots: 0,
       run: 0,
       seq: 0,

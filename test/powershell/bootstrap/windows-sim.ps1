@@ -227,7 +227,6 @@ function global:Install-WindowsFeature {
         return [pscustomobject]@{ Success = $false; RestartNeeded = 'No'; ExitCode = 'Failed' }
     }
     $global:Sim.features[$Name] = $true
-    $global:Sim.pendingRestart = $true
     Add-SimEvent 'feature-install' $Name
     [pscustomobject]@{ Success = $true; RestartNeeded = 'Yes'; ExitCode = 'SuccessRestartRequired' }
 }
