@@ -53,7 +53,12 @@ function script(node: string): string {
 /** Over 256 KB but compressible, like a bootstrap carrying large manifests. */
 function largeScript(node: string): string {
   const lines = [script(node)];
-  for (let i = 0; lines.join('\n').length < 300_000; i++) lines.push(`Write-Output "win-k8s: step ${i} of phase ${i % 8} on ${node}"`);
+  let length = lines[0]!.length;
+  for (let i = 0; length < 300_000; i++) {
+    const line = `Write-Output "win-k8s: step ${i} of phase ${i % 8} on ${node}"`;
+    lines.push(line);
+    length += line.length + 1;
+  }
   return lines.join('\n');
 }
 
@@ -386,7 +391,8 @@ describe('GCP provider (against the fake Compute API)', function () {
       const p = provider();
       const prepared = await prepare(p);
       const big = largeScript('win-big');
-      record(await p.createVms({ ...request(prepared, []), vms: [{ nodeName: 'win-big', script: big }] }));
+      const [created] = record(await p.createVms({ ...request(prepared, []), vms: [{ nodeName: 'win-big', script: big }] }));
+      assert.equal(created!.error, undefined);
       const read = readBootstrapScript(fake, ZONE, 'win-big')!;
       assert.equal(read.compressed, true);
       assert.equal(read.script, big);
