@@ -116,6 +116,13 @@ export interface CloudProvider {
    * cannot run (Docker nodes). Absent where the cloud offers no such agent.
    */
   runPowerShell?(instanceId: string, script: string, opts: RunPowerShellOptions): Promise<RunPowerShellResult>;
+  /**
+   * Takes the bootstrap (which carries the join token) out of what the cloud keeps readable
+   * about these VMs, once their join is over (Ready, failed or timed out): join calls it for
+   * every VM it created. Absent where the cloud offers no way to change it after creation
+   * (then the token's TTL and its deletion after the join are the only bound).
+   */
+  forgetBootstrap?(instanceIds: string[]): Promise<void>;
 }
 
 export interface RunPowerShellOptions {

@@ -25,6 +25,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         allowRdpFrom: pool.allowRdpFrom,
         image: pool.image,
         edition: pool.edition,
+        nestedVirtualization: pool.hypervIsolation,
       });
     }
     case 'azure': {
@@ -45,6 +46,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         endpoint: config.azure.endpoint,
         env,
         controlPlane,
+        nestedVirtualization: pool.hypervIsolation,
         ...azurePollTuning(env),
       });
     }
@@ -65,6 +67,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         externalIp: config.gcp.externalIp,
         env,
         controlPlane,
+        nestedVirtualization: pool.hypervIsolation,
         ...computeEndpoint(env),
         // Operations are waited for server-side; the interval only paces re-waits of slow ones.
         ...(poll ? { tuning: { pollMs: poll.pollMinMs } } : {}),

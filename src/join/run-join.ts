@@ -123,12 +123,22 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
 
     const fresh = await waitForBootstrap(input, created, createStarted);
     outcomes.push(...fresh);
+    await forgetBootstrap(input, created);
     if (ctx.signal.aborted) throw interrupted(created, ref.pool);
     return await finish(input, outcomes, started);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await releaseToken();
   }
+}
+
+/** The join is over for these VMs: their bootstrap (and the token in it) need not stay readable. */
+async function forgetBootstrap(input: JoinInput, created: VmResult[]): Promise<void> {
+  const ids = created.filter((vm) => vm.instanceId).map((vm) => vm.instanceId!);
+  if (ids.length === 0 || !input.provider.forgetBootstrap) return;
+  await input.provider.forgetBootstrap(ids).catch((err: unknown) => {
+    input.ctx.output.warn(`could not remove the bootstrap from the instance metadata of ${ids.join(', ')}: ${(err as Error).message}; the token in it is deleted from the cluster all the same`);
+  });
 }
 
 function interrupted(created: VmResult[], pool: string): InterruptedError {

@@ -69,6 +69,8 @@ export interface AwsProviderOptions {
   /** Polling and timeouts; tests shorten them. */
   tuning?: Partial<AwsTuning> | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** --hyperv-isolation: the instance type must run the Hyper-V role (nested virtualization). */
+  nestedVirtualization?: boolean | undefined;
 }
 
 interface Session extends AwsClients {

@@ -101,6 +101,8 @@ export interface AzureProviderOptions {
   env?: NodeJS.ProcessEnv | undefined;
   controlPlane?: Placement | undefined;
   tuning?: Partial<AzureTuning> | undefined;
+  /** --hyperv-isolation: the machine must run the Hyper-V role (nested virtualization). */
+  nestedVirtualization?: boolean | undefined;
 }
 
 interface Session {

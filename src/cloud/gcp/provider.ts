@@ -86,6 +86,8 @@ export interface GcpProviderOptions {
   controlPlane?: Placement | undefined;
   /** Retries, polling and timeouts; tests shorten them. */
   tuning?: Partial<GcpTuning> | undefined;
+  /** --hyperv-isolation: the machine must run the Hyper-V role (nested virtualization). */
+  nestedVirtualization?: boolean | undefined;
 }
 
 export function createGcpProvider(opts: GcpProviderOptions): CloudProvider & { close(): Promise<void> } {
