@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { FAKE_CREDENTIALS, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '../fakes/moto/index.js';
+
+const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A join killed hard (SIGKILL, a lost CI runner) cannot delete its bootstrap token: the token
+ * stays valid until it expires. The commands around the pool must see it and clean it up.
+ * No simulated nodes here: the VMs never join, which is what a killed run leaves.
+ */
+describe('a bootstrap token left by a join killed with SIGKILL: list shows it, join warns, remove --pool deletes it', function () {
+  this.timeout(120_000);
+  let moto: MotoServer;
+  let proxy: AwsProxy;
+  let fake: FakeKubeApiServer;
+  let kubeconfig: string;
+
+  const env = () => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AWS_ENDPOINT_URL: proxy.url,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    WIN_K8S_POLL_INTERVAL: '100',
+    NO_COLOR: '1',
+  });
+
+  /** Runs the CLI; `killWhen` is polled and the child SIGKILLed once it returns true. */
+  function cli(args: string[], killWhen?: () => boolean): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const timer = killWhen
+        ? setInterval(() => {
+            if (killWhen()) child.kill('SIGKILL');
+          }, 20)
+        : undefined;
+      child.on('close', (code, signal) => {
+        if (timer) clearInterval(timer);
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+  }
+
+  const poolTokens = () =>
+    fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => {
+      const labels = (s.metadata as { labels?: Record<string, string> }).labels ?? {};
+      return s.type === 'bootstrap.kubernetes.io/token' && labels['app.kubernetes.io/managed-by'] === 'win-k8s';
+    });
+  const tokenId = (s: { metadata: unknown }) => String((s.metadata as { name: string }).name).replace(/^bootstrap-token-/, '');
+
+  before(async () => {
+    moto = await startMoto();
+    proxy = await startAwsProxy(moto.url, {});
+    const seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
+    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
+    await fake.start();
+    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
+    (cp.spec as { providerID: string }).providerID = seeded.providerId;
+    fake.store.put(cp);
+    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+  });
+
+  after(async () => {
+    await fake?.stop();
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  it('leaves the token behind, and each command around the pool deals with it', async () => {
+    const join = ['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--yes', '--pool', 'lost'];
+    // Killed once the token exists and the VMs are being created: nothing runs the cleanup.
+    const killed = await cli([...join, '--count', '1'], () => poolTokens().length > 0 && proxy.calls('RunInstances').length > 0);
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const left = poolTokens();
+    assert.equal(left.length, 1, 'the killed run left its token');
+    const id = tokenId(left[0]!);
+
+    const listed = await cli(['list', '--cloud', 'aws', '-o', 'json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const doc = JSON.parse(listed.stdout) as { tokens: { id: string; pool: string; expiresAt: string | null }[] };
+    assert.deepEqual(
+      doc.tokens.map((t) => [t.id, t.pool]),
+      [[id, 'lost']],
+    );
+    assert.ok(doc.tokens[0]!.expiresAt && Date.parse(doc.tokens[0]!.expiresAt) > Date.now(), 'expiry shown');
+    const human = await cli(['list', '--cloud', 'aws']);
+    assert.match(human.stdout, new RegExp(`live bootstrap token ${id} of pool lost`));
+
+    // A later join of the pool says so, with the command that deletes it. It creates one more
+    // VM that never joins: a short timeout ends it, and --on-failure delete removes that VM.
+    const again = await cli([...join, '--count', '2', '--timeout', '3s', '--on-failure', 'delete', '-o', 'json']);
+    assert.match(again.stderr, new RegExp(`bootstrap token ${id} of pool lost from an earlier run is still valid.*kubectl -n kube-system delete secret bootstrap-token-${id}`));
+    assert.deepEqual(poolTokens().map(tokenId), [id], 'the second run deleted its own token, and only it');
+
+    const removed = await cli(['remove', '--cloud', 'aws', '--pool', 'lost', '--yes', '-o', 'json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(JSON.parse(removed.stdout).deletedTokens, [id]);
+    assert.deepEqual(poolTokens(), [], 'nothing may join a pool being removed');
+    // The token never reached the output of any command.
+    const secret = Buffer.from(String((left[0]!.data as Record<string, string>)['token-secret']), 'base64').toString();
+    for (const r of [killed, listed, human, again, removed]) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'token secret printed');
+  });
+});
