@@ -7,6 +7,7 @@ import { runProbes } from './probes.js';
 import { mapBounded, resultKey, runChecks, summarize } from './runner.js';
 import { withWorkspace } from './workspace.js';
 import type { CheckDefinition, CheckNeed, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 export interface DiagnoseOptions {
   nodes: string[];
@@ -182,12 +183,6 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
 export function isFailing(r: CheckResult, failOn: 'warn' | 'fail'): boolean {
   return r.status === 'fail' || (failOn === 'warn' && r.status === 'warn');
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 /**
  * One round, then with --wait more rounds re-evaluating only what still fails (on a fresh
