@@ -45,8 +45,13 @@ export interface ResolvedPlacement {
   subnetId: string;
   /** The network's address range: node ports are opened to it only. */
   networkCidr: string;
-  /** Extra firewall/security groups the control plane's nodes use, when joining them lets nodes talk. */
+  /** Extra firewall/security groups the nodes are put in besides the pool's own (AWS: only when asked). */
   extraFirewallIds: string[];
+  /**
+   * AWS: the control plane's security groups. The pool's rules refer to them (the control plane
+   * reaches the kubelet) and one of them admits the pool to the API server; nodes are not members.
+   */
+  controlPlaneFirewallIds?: string[];
 }
 
 export interface FirewallResult {
