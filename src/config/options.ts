@@ -107,6 +107,7 @@ export const cloudOptions = {
   gcpDiskType: { flags: '--gcp-disk-type <type>', description: 'GCP: boot disk type', kind: 'string', path: 'gcp.diskType', defaultText: 'pd-balanced' },
   // Named after GCP's --external-ip, with the cloud as prefix as --azure-disk-type/--gcp-disk-type do: one flag maps to one config path.
   awsExternalIp: { flags: '--aws-external-ip', description: 'AWS: give the VMs a public IPv4 address (default: none, even in a subnet that auto-assigns one)', kind: 'boolean', path: 'aws.externalIp' },
+  awsControlPlaneGroups: { flags: '--aws-control-plane-groups', description: 'AWS: also put the VMs into the control plane\'s security groups, inheriting every port they open (default: rules that admit only the kubelet and the API server)', kind: 'boolean', path: 'aws.controlPlaneGroups' },
   instanceProfile: { flags: '--instance-profile <name>', description: 'AWS: IAM instance profile for the VMs (needed for SSM run-command)', kind: 'string', path: 'aws.instanceProfile' },
 } satisfies Record<string, OptionSpec>;
 

@@ -126,6 +126,7 @@ export const AwsSection = z
   .object({
     instanceProfile: z.string().min(1).optional(),
     externalIp: z.boolean({ error: 'expected true or false' }).default(false),
+    controlPlaneGroups: z.boolean({ error: 'expected true or false' }).default(false),
   })
   .strict();
 

@@ -21,6 +21,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         diskSizeGb: pool.diskSizeGb ?? 100,
         instanceProfile: config.aws.instanceProfile,
         publicIp: config.aws.externalIp,
+        controlPlaneGroups: config.aws.controlPlaneGroups,
         subnetId: pool.subnetId,
         allowRdpFrom: pool.allowRdpFrom,
         image: pool.image,
