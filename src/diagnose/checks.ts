@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
+import { eventTime } from './events.js';
 
 /**
  * Pages each check links to. Whole pages only: kubernetes.io reorganises often and a
@@ -118,12 +119,6 @@ const nameOf = (n: k8s.V1Node): string => n.metadata?.name ?? '?';
  * hour by default (--event-ttl), but managed clusters often keep them longer.
  */
 export const RECENT_EVENT_MS = 60 * 60_000;
-
-export function eventTime(e: k8s.CoreV1Event): number {
-  const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
-  // An event without any time is taken as recent: better a stale warning than a hidden fault.
-  return t ? new Date(t as unknown as string).getTime() : Date.now();
-}
 
 /** Known FailedCreatePodSandBox causes on Windows, each with its fix (diagnose catalogue A09). */
 export const SANDBOX_CAUSES: Array<{ pattern: RegExp; cause: string; hint: string }> = [

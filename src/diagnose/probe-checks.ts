@@ -1,7 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { SANDBOX_CAUSES } from './checks.js';
-import type { Attempt, ProbeKind, ProbeOutcome } from './probes.js';
-import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
+import type { Attempt, CheckDefinition, CheckOutcome, ProbeKind, ProbeOutcome, Snapshot } from './types.js';
 
 const DOCS = 'https://kubernetes.io/docs/concepts/services-networking/windows-networking/';
 export const PROBE_ROOT = 'probe.start';

@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { readTemplate } from '../bootstrap/templates.js';
 import { windowsReleaseForBuild } from '../compat/windows.js';
 import { mapBounded } from './runner.js';
+import type { Attempt, NodeProbes, ProbeKind, ProbeOutcome, ProbeReport } from './types.js';
 import type { PodResult, Workspace } from './workspace.js';
 
 /**
@@ -25,45 +26,6 @@ export const LARGE_PAYLOAD = 9000;
 /** Pods created at a time: an API server takes bursts, not a thousand creates at once. */
 const CREATE_CONCURRENCY = 16;
 const PROBE_LINE = /^WIN-K8S-PROBE (ok|fail) (\S+)(?: (.*))?$/;
-
-export type ProbeKind = 'dns-udp' | 'dns-tcp' | 'egress' | 'pods' | 'from-linux' | 'services' | 'nodeport' | 'localhost' | 'udp' | 'mtu';
-
-export interface Attempt {
-  ok: boolean;
-  label: string;
-  detail: string;
-}
-
-export type ProbeOutcome =
-  | { skipped: string }
-  | { notStarted: string }
-  | {
-      exitCode: number;
-      attempts: Attempt[];
-      log: string;
-      /** The labels the probe was given: one that printed nothing means the script stopped. */
-      expected: string[];
-      repeat: number;
-      /** Set when the pod was still running at --probe-timeout: the attempts are the partial log. */
-      timedOut?: string;
-    };
-
-export interface NodeProbes {
-  /** Why the node's server pod did not become ready, if it did not (nothing else can run then). */
-  serverNotStarted?: string;
-  outcomes: Map<ProbeKind, ProbeOutcome>;
-}
-
-export interface ProbeReport {
-  nodes: Map<string, NodeProbes>;
-  /** Facts the probes used, shown as evidence. */
-  dnsServiceIp?: string | undefined;
-  corednsPodIp?: string | undefined;
-  linuxNode?: string | undefined;
-  externalTarget?: string | undefined;
-  /** Set when the probes could not be set up at all (e.g. pods or Services refused). */
-  setupError?: string;
-}
 
 export interface ProbeInput {
   windowsNodes: k8s.V1Node[];

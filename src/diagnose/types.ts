@@ -1,5 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { ClusterFacts } from '../cluster/discovery.js';
+import type { NodeReport } from './node-report.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 export type CheckScope = 'cluster' | 'node';
@@ -29,7 +30,47 @@ export interface Snapshot {
   /** The API server's proxy to each selected node's kubelet (port 10250): ok, or the error. */
   kubelet?: Map<string, { ok: true } | { ok: false; error: string }>;
   /** In-cluster probe results (absent with --skip-probes). */
-  probes?: import('./probes.js').ProbeReport;
+  probes?: ProbeReport;
+}
+
+/** What the in-cluster probes found (probes.ts runs them; probe-checks.ts judges them). */
+export type ProbeKind = 'dns-udp' | 'dns-tcp' | 'egress' | 'pods' | 'from-linux' | 'services' | 'nodeport' | 'localhost' | 'udp' | 'mtu';
+
+export interface Attempt {
+  ok: boolean;
+  label: string;
+  detail: string;
+}
+
+export type ProbeOutcome =
+  | { skipped: string }
+  | { notStarted: string }
+  | {
+      exitCode: number;
+      attempts: Attempt[];
+      log: string;
+      /** The labels the probe was given: one that printed nothing means the script stopped. */
+      expected: string[];
+      repeat: number;
+      /** Set when the pod was still running at --probe-timeout: the attempts are the partial log. */
+      timedOut?: string;
+    };
+
+export interface NodeProbes {
+  /** Why the node's server pod did not become ready, if it did not (nothing else can run then). */
+  serverNotStarted?: string;
+  outcomes: Map<ProbeKind, ProbeOutcome>;
+}
+
+export interface ProbeReport {
+  nodes: Map<string, NodeProbes>;
+  /** Facts the probes used, shown as evidence. */
+  dnsServiceIp?: string | undefined;
+  corednsPodIp?: string | undefined;
+  linuxNode?: string | undefined;
+  externalTarget?: string | undefined;
+  /** Set when the probes could not be set up at all (e.g. pods or Services refused). */
+  setupError?: string;
 }
 
 /** Data that costs more than the snapshot's lists: gathered only when a selected check needs it. */
@@ -39,7 +80,7 @@ export type CheckNeed = 'kubelet' | 'probes' | 'nodeReports';
  * The on-node script's result for one node: its parsed report, or why there is none (the
  * checks that need it are skipped with `skipped`, or fail with `error`).
  */
-export type NodeReportEntry = { report: import('./node-report.js').NodeReport } | { skipped: string } | { error: string };
+export type NodeReportEntry = { report: NodeReport } | { skipped: string } | { error: string };
 
 export interface CheckDefinition {
   id: string;

@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from '../cluster/client.js';
 import { apiError } from '../cluster/client.js';
-import { eventTime } from './checks.js';
+import { eventTime } from './events.js';
 
 /**
  * A temporary namespace where diagnose runs its pods (probes, the on-node script). Every

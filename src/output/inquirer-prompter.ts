@@ -1,0 +1,11 @@
+import { input, select } from '@inquirer/prompts';
+import type { Prompter } from '../init/wizard.js';
+
+/** The wizard's questions on the terminal's stderr, so stdout stays clean even for an interactive command. */
+export function inquirerPrompter(stream: NodeJS.WritableStream, signal: AbortSignal): Prompter {
+  const context = { output: stream, signal };
+  return {
+    select: (message, choices, defaultValue) => select({ message, choices, ...(defaultValue ? { default: defaultValue } : {}) }, context),
+    input: (message, defaultValue, validate) => input({ message, default: defaultValue, ...(validate ? { validate } : {}) }, context),
+  };
+}
