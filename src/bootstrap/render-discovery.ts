@@ -1,4 +1,4 @@
-import type { CommandContext } from '../cli/context.js';
+import type { PlanDeps } from '../plan/build-plan.js';
 import type { ConfigFile } from '../config/schema.js';
 import { discover } from '../cluster/discovery.js';
 import { openCluster } from '../cluster/session.js';
@@ -10,7 +10,7 @@ import { UsageErrors } from '../errors.js';
  * (endpoint, CA hash, version, CIDRs), and creates a bootstrap token only when asked to.
  * Explicit values always win. Mutates `config` in place.
  */
-export async function fillFromCluster(ctx: CommandContext, config: ConfigFile, createToken: boolean): Promise<void> {
+export async function fillFromCluster(ctx: PlanDeps, config: ConfigFile, createToken: boolean): Promise<void> {
   const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
   const facts = await discover(cluster);
   const c = config.cluster;

@@ -5,6 +5,8 @@ import { envName, globalOptions, type OptionSpec } from '../config/options.js';
 import { Output, type OutputFormat } from '../output/output.js';
 import { canPrompt, isCI, wantsColor, type Env, type Streams } from '../output/terminal.js';
 import type { CliValues } from '../config/resolve.js';
+import { makeConfirm } from '../output/prompt.js';
+import type { Confirm } from '../pool/deps.js';
 
 /** Everything a command handler needs; tests build one with their own streams and env. */
 export interface CommandContext {
@@ -21,6 +23,8 @@ export interface CommandContext {
   toolVersion: string;
   /** Aborted on Ctrl-C / SIGTERM so long operations can stop and clean up. */
   signal: AbortSignal;
+  /** The one way to ask a yes/no question (honours --yes and the absence of a terminal). */
+  confirm: Confirm;
 }
 
 export interface RuntimeEnv {
@@ -103,13 +107,15 @@ export async function buildContext(cmd: Command, rt: RuntimeEnv): Promise<Comman
       return { value: all[key], fromCli: owner.getOptionValueSource(key) === 'cli' };
     },
   };
+  const interactive = canPrompt(rt.streams, rt.env) && format !== 'json';
   return {
     output,
     env: rt.env,
     cwd: rt.cwd,
     streams: rt.streams,
-    interactive: canPrompt(rt.streams, rt.env) && format !== 'json',
+    interactive,
     yes,
+    confirm: makeConfirm({ output, yes, interactive, stream: rt.streams.stderr, signal: rt.signal }),
     configFile,
     cli,
     toolVersion: rt.toolVersion,

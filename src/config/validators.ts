@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 /**
  * Pure validators shared by the config schema and the CLI. Each returns an error message
  * (without the field name, which the caller knows) or undefined when the value is fine.
@@ -212,4 +213,15 @@ export function checkDiskSizeForCloud(sizeGb: number, cloud: keyof typeof OS_DIS
   const max = OS_DISK_MAX_GIB[cloud];
   const what = { aws: 'an EBS gp3 root volume holds at most 16 TiB', azure: 'an Azure managed OS disk holds at most 4,095 GiB', gcp: 'a Compute Engine Persistent Disk holds at most 64 TiB' }[cloud];
   return sizeGb > max ? `${sizeGb} GiB is more than ${cloud} allows: ${what} (${max} GiB)` : undefined;
+}
+
+/**
+ * --pool of list and remove: the name join would have accepted, checked before the cluster or
+ * the cloud is read. A name join refuses (Bad_Pool) can match no pool, and a label selector
+ * built from it would either be rejected by the API server or quietly match nothing, so remove
+ * would report "nothing to do".
+ */
+export function checkPoolFlag(pool: string): void {
+  const problem = checkPoolName(pool);
+  if (problem) throw new UsageError(problem, { field: '--pool' });
 }

@@ -1,14 +1,23 @@
-import type { CommandContext } from '../cli/context.js';
+import type { PoolDeps } from '../pool/deps.js';
 import type { OptionSpec } from '../config/options.js';
 import { checkOtherCloudOptions, openConfiguredCluster } from '../plan/build-plan.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { apiError } from '../cluster/client.js';
 import { UsageError } from '../errors.js';
-import type { ListRow } from '../cli/commands/list.js';
 import { loadProvider } from './load-provider.js';
 import type { Cluster } from '../cluster/client.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import { listPoolTokens, type PoolToken } from '../cluster/tokens.js';
+
+/** One row of `list`: a VM and its Node, or an orphan on either side ('Missing'). */
+export interface ListRow {
+  name: string;
+  pool: string;
+  cloud: string;
+  instanceId: string | null;
+  vmState: string;
+  nodeStatus: string;
+}
 
 export interface ManagedContext {
   cluster: Cluster;
@@ -17,7 +26,7 @@ export interface ManagedContext {
 }
 
 /** Opens the cluster and the cloud the pool lives in (from --cloud or the control plane's providerID). */
-export async function openManaged(ctx: CommandContext, specs: OptionSpec[]): Promise<ManagedContext> {
+export async function openManaged(ctx: PoolDeps, specs: OptionSpec[]): Promise<ManagedContext> {
   const { config, cluster, facts } = await openConfiguredCluster(ctx, specs);
   const cloud = config.cloud ?? facts.placement?.cloud;
   if (!cloud) throw new UsageError('cannot tell which cloud the VMs are in: the control plane has no providerID', { field: '--cloud' });
@@ -38,7 +47,7 @@ export interface ManagedList {
  * VMs found by tags joined with Nodes found by label and name (orphans on either side are rows
  * too), and the pools' live bootstrap tokens.
  */
-export async function listManaged(ctx: CommandContext, specs: OptionSpec[], pool: string | undefined): Promise<ManagedList> {
+export async function listManaged(ctx: PoolDeps, specs: OptionSpec[], pool: string | undefined): Promise<ManagedList> {
   const { cluster, provider, clusterName } = await openManaged(ctx, specs);
   const vms = await provider.listVms({ cluster: clusterName, pool });
   let nodes;

@@ -1,23 +1,22 @@
 import { pollIntervalFromEnv } from '../config/poll-interval.js';
-import type { CommandContext } from '../cli/context.js';
+import type { PoolDeps } from '../pool/deps.js';
 import type { OptionSpec } from '../config/options.js';
 import { JoinCommandSection } from '../config/schema.js';
 import { mergeSources, validate } from '../config/resolve.js';
 import { computePlan } from '../plan/build-plan.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { loadProvider } from './load-provider.js';
-import { confirm } from './prompt.js';
-import { renderJoinResult } from './result.js';
+import { renderJoinResult } from '../output/render-join.js';
 import { runJoin } from './run-join.js';
+import { renderPlanHuman } from '../output/render-plan.js';
 
 /** join and provision: plan (preflight) -> show it -> confirm -> create -> wait -> summary. */
-export async function orchestrate(ctx: CommandContext, mode: 'join' | 'provision', specs: OptionSpec[]): Promise<number> {
+export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', specs: OptionSpec[]): Promise<number> {
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
   const { command: rawCommand } = merged.raw as { command?: unknown };
   const command = validate(JoinCommandSection, rawCommand ?? {}, merged, 'command');
   const { plan, facts, config, cluster, checks } = await computePlan(ctx, specs);
 
-  const { renderPlanHuman } = await import('../cli/commands/plan.js');
   if (command.dryRun) {
     ctx.output.result(plan, renderPlanHuman);
     ctx.output.info('--dry-run: nothing was changed');
@@ -38,7 +37,7 @@ export async function orchestrate(ctx: CommandContext, mode: 'join' | 'provision
   const provider = await loadProvider(cloud as 'aws' | 'azure' | 'gcp', config, facts.placement, ctx.output.sink, ctx.env);
 
   const verb = mode === 'join' ? 'join' : 'provision';
-  if (!(await confirm(ctx, `${verb} up to ${config.pool.count} Windows node(s) in pool ${config.pool.name} of cluster ${facts.name} on ${cloud}?`))) {
+  if (!(await ctx.confirm(`${verb} up to ${config.pool.count} Windows node(s) in pool ${config.pool.name} of cluster ${facts.name} on ${cloud}?`))) {
     ctx.output.warn('not confirmed; nothing was changed');
     return ExitCode.failed;
   }

@@ -1,4 +1,4 @@
-import type { CommandContext } from '../cli/context.js';
+import type { PoolDeps } from '../pool/deps.js';
 import type { OptionSpec } from '../config/options.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
@@ -6,7 +6,8 @@ import { ExitCode, UsageError } from '../errors.js';
 import { parseDurationMs } from '../config/validators.js';
 import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
 import { openManaged } from './list-managed.js';
-import { confirm } from './prompt.js';
+import { renderRemoveResult } from '../output/render-remove.js';
+import type { RemoveResult } from './result.js';
 
 export interface RemoveRequest {
   nodes: string[];
@@ -15,13 +16,6 @@ export interface RemoveRequest {
   drainTimeout: string;
 }
 
-export interface RemoveResult {
-  removed: { name: string; instanceId: string | null; node: 'deleted' | 'absent'; vm: 'terminated' | 'absent' }[];
-  deletedResources: string[];
-  /** Bootstrap tokens of a removed pool: nothing may join a pool being removed. */
-  deletedTokens: string[];
-  failed: { name: string; error: string }[];
-}
 
 function parseDuration(text: string): number {
   const ms = parseDurationMs(text);
@@ -29,7 +23,7 @@ function parseDuration(text: string): number {
   return ms;
 }
 
-export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], req: RemoveRequest): Promise<number> {
+export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: RemoveRequest): Promise<number> {
   if (req.nodes.length === 0 && !req.pool) throw new UsageError('name the nodes to remove, or pass --pool', { field: '--pool' });
   if (req.nodes.length > 0 && req.pool) throw new UsageError('give node names or --pool, not both', { field: '--pool' });
   const drainTimeoutMs = parseDuration(req.drainTimeout);
@@ -41,7 +35,7 @@ export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], re
   if (unknown.length > 0) throw new UsageError(`not managed by win-k8s in cluster ${clusterName}: ${unknown.join(', ')}`, { hint: 'win-k8s list shows what it manages' });
   if (names.length === 0) {
     ctx.output.info(`pool ${req.pool} has no nodes or VMs`);
-  } else if (!(await confirm(ctx, `remove ${names.join(', ')} (drain, delete the Node and the VM)?`))) {
+  } else if (!(await ctx.confirm(`remove ${names.join(', ')} (drain, delete the Node and the VM)?`))) {
     ctx.output.warn('not confirmed; nothing was changed');
     return ExitCode.failed;
   }
@@ -89,11 +83,6 @@ export async function removeManaged(ctx: CommandContext, specs: OptionSpec[], re
     result.deletedResources.push(...deleted);
     for (const id of deleted) ctx.output.success(`deleted ${id} (pool ${pool} is empty)`);
   }
-  ctx.output.result(result, (r) =>
-    [
-      ...r.removed.map((x) => `removed ${x.name}${x.instanceId ? ` (${x.instanceId})` : ''}`),
-      ...r.deletedResources.map((id) => `deleted ${id}`),
-      ...r.deletedTokens.map((id) => `deleted bootstrap token ${id}`), ...r.failed.map((f) => `FAILED ${f.name}: ${f.error}`)].join('\n') || 'nothing to remove',
-  );
+  ctx.output.result(result, renderRemoveResult);
   return result.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
 }

@@ -1,9 +1,9 @@
-import type { CommandContext } from '../cli/context.js';
+import type { PoolDeps } from '../pool/deps.js';
 import type { CloudProvider, ManagedVm, VmResult } from '../cloud/provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { ClusterFacts } from '../cluster/discovery.js';
 import type { Cluster } from '../cluster/client.js';
-import type { PlanDocument } from '../cli/commands/plan.js';
+import type { PlanDocument } from '../plan/plan-document.js';
 import { renderBootstrap } from '../bootstrap/render.js';
 import { leaseBootstrapToken, listPoolTokens, type TokenLease } from '../cluster/tokens.js';
 import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT, formatTaint } from '../cluster/nodes.js';
@@ -15,7 +15,7 @@ import type { JoinResult, NodeOutcome } from './result.js';
 import { newNodeNames } from '../plan/node-names.js';
 
 export interface JoinInput {
-  ctx: CommandContext;
+  ctx: PoolDeps;
   config: ConfigFile;
   plan: PlanDocument;
   facts: ClusterFacts;

@@ -1,5 +1,6 @@
-import type { PlanDocument } from '../cli/commands/plan.js';
-import type { CommandContext } from '../cli/context.js';
+import type { PlanDocument } from './plan-document.js';
+import type { ConfigSources } from '../config/sources.js';
+import type { Output } from '../output/output.js';
 import { ConfigFile } from '../config/schema.js';
 import { describeSource, mergeSources, validate } from '../config/resolve.js';
 import type { OptionSpec } from '../config/options.js';
@@ -15,28 +16,32 @@ import type { Cluster } from '../cluster/client.js';
 import type { ConfigFile as Config } from '../config/schema.js';
 import { newNodeNames } from './node-names.js';
 
-/** Validates the config (flags > env > file) and reads the cluster it points at. */
+/** Planning reads settings and reports warnings; it never asks or waits. */
+export interface PlanDeps extends ConfigSources {
+  output: Output;
+}
+
 /** The validated config from flags, WIN_K8S_* variables and the config file, for these specs. */
-export function resolveConfig(ctx: CommandContext, specs: OptionSpec[]): Config {
+export function resolveConfig(ctx: ConfigSources, specs: OptionSpec[]): Config {
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
   // Per-run values (render.*, command.*) are validated by their commands, not as file fields.
   const { command: _command, render: _render, ...fileShaped } = merged.raw;
   return validate(ConfigFile, fileShaped, merged);
 }
 
-export async function openConfiguredCluster(ctx: CommandContext, specs: OptionSpec[]): Promise<{ config: Config; cluster: Cluster; facts: ClusterFacts }> {
+export async function openConfiguredCluster(ctx: PlanDeps, specs: OptionSpec[]): Promise<{ config: Config; cluster: Cluster; facts: ClusterFacts }> {
   const config = resolveConfig(ctx, specs);
   const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
   return { config, cluster, facts: await discover(cluster) };
 }
 
 /** Validates the config, reads the cluster and runs preflight. Pure reading: nothing changes. */
-export async function buildPlan(ctx: CommandContext, specs: OptionSpec[]): Promise<PlanDocument> {
+export async function buildPlan(ctx: PlanDeps, specs: OptionSpec[]): Promise<PlanDocument> {
   const { plan } = await computePlan(ctx, specs);
   return plan;
 }
 
-export async function computePlan(ctx: CommandContext, specs: OptionSpec[]): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
+export async function computePlan(ctx: PlanDeps, specs: OptionSpec[]): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
   const { config, cluster, facts: discovered } = await openConfiguredCluster(ctx, specs);
   // Explicit values win over discovery (a user may know a better endpoint than cluster-info).
   const facts: ClusterFacts = {
@@ -113,7 +118,7 @@ const CLOUD_LABEL = { aws: 'an AWS', azure: 'an Azure', gcp: 'a GCP' } as const;
  * win-k8s.yaml or a WIN_K8S_* variable only warns: one config file (or CI profile) may well
  * carry a section for each cloud it is used with.
  */
-export function checkOtherCloudOptions(ctx: CommandContext, specs: OptionSpec[], cloud: 'aws' | 'azure' | 'gcp', cloudGiven: boolean): void {
+export function checkOtherCloudOptions(ctx: PlanDeps, specs: OptionSpec[], cloud: 'aws' | 'azure' | 'gcp', cloudGiven: boolean): void {
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
   const refused: string[] = [];
   const chosen = cloudGiven ? `--cloud ${cloud}` : `${cloud}, where the control plane runs`;

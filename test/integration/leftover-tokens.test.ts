@@ -62,7 +62,7 @@ describe('a bootstrap token left by a join killed with SIGKILL: list shows it, j
       const labels = (s.metadata as { labels?: Record<string, string> }).labels ?? {};
       return s.type === 'bootstrap.kubernetes.io/token' && labels['app.kubernetes.io/managed-by'] === 'win-k8s';
     });
-  const tokenId = (s: { metadata: unknown }) => String((s.metadata as { name: string }).name).replace(/^bootstrap-token-/, '');
+  const tokenId = (s: { metadata?: unknown }) => String((s.metadata as { name: string }).name).replace(/^bootstrap-token-/, '');
 
   before(async () => {
     moto = await startMoto();

@@ -20,7 +20,7 @@ import { runCli } from '../helpers/cli.js';
 import { caCertHash } from '../../src/cluster/ca-hash.js';
 import { resolveKubeconfig } from '../../src/cluster/kubeconfig.js';
 import { parseProviderId } from '../../src/cluster/provider-id.js';
-import type { PlanDocument } from '../../src/cli/commands/plan.js';
+import type { PlanDocument } from '../../src/plan/plan-document.js';
 
 const ENDPOINT = ['--api-server', 'cp.example.internal:6443'];
 

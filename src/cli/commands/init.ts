@@ -24,7 +24,7 @@ async function initHandler(ctx: CommandContext, opts: { file: string; force?: bo
   const path = checkOutputTarget(ctx.cwd, opts.file, '--file', { followSymlink: true });
   if (existsSync(path) && !opts.force) throw new UsageError(`${path} exists; pass --force to overwrite it`, { field: '--file' });
   const { askInit, renderInitConfig } = await import('../../init/wizard.js');
-  const { inquirerPrompter } = await import('../../init/inquirer-prompter.js');
+  const { inquirerPrompter } = await import('../../output/inquirer-prompter.js');
   let facts: import('../../cluster/discovery.js').ClusterFacts | undefined;
   try {
     const { openCluster } = await import('../../cluster/session.js');
@@ -40,7 +40,7 @@ async function initHandler(ctx: CommandContext, opts: { file: string; force?: bo
     const provider = await loadProvider(cloud, ConfigFile.parse({}), facts?.placement, ctx.output.sink, ctx.env);
     return provider.wizardChoices?.({ controlPlane: facts?.placement });
   };
-  const answers = await askInit(inquirerPrompter(ctx.signal), facts, regions, loadChoices);
+  const answers = await askInit(inquirerPrompter(ctx.streams.stderr, ctx.signal), facts, regions, loadChoices);
   writeFileSync(path, renderInitConfig(answers, facts));
   ctx.output.success(`wrote ${path}; next: win-k8s plan`);
   return 0;

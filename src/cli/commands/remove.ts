@@ -3,6 +3,7 @@ import { cloudOptions, globalOptions, poolOptions, type OptionSpec } from '../..
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
+import { checkPoolFlag } from '../../config/validators.js';
 
 const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region, cloudOptions.subscription, cloudOptions.resourceGroup, cloudOptions.location, cloudOptions.azureEndpoint, cloudOptions.project, cloudOptions.zone];
 
@@ -17,24 +18,10 @@ export function register(program: Command, run: RunCommand): Command {
   addOptions(cmd, SPECS);
   cmd.action(async (nodes: string[], opts: { pool?: string; force?: boolean; drainTimeout: string }, command: Command) =>
     run(command, async () => async (ctx: CommandContext) => {
-      if (opts.pool !== undefined) await checkPoolFlag(opts.pool);
+      if (opts.pool !== undefined) checkPoolFlag(opts.pool);
       const { removeManaged } = await import('../../join/remove-managed.js');
       return removeManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], { nodes, pool: opts.pool, force: Boolean(opts.force), drainTimeout: opts.drainTimeout });
     }),
   );
   return cmd;
-}
-
-/**
- * The name join would have accepted, checked before the cluster or the cloud is read: a name
- * join refuses (Bad_Pool) can match no pool, and a label selector built from it would either
- * be rejected by the API server or quietly match nothing, so remove would report "nothing to do".
- */
-export async function checkPoolFlag(pool: string): Promise<void> {
-  const { checkPoolName } = await import('../../config/validators.js');
-  const problem = checkPoolName(pool);
-  if (problem) {
-    const { UsageError } = await import('../../errors.js');
-    throw new UsageError(problem, { field: '--pool' });
-  }
 }
