@@ -319,6 +319,62 @@ describe('Azure provider against the fake ARM', function () {
       }
     });
 
+    it('the extension cut off by the planned features restart is progress, not a failure; any other failure still is', async () => {
+      const vms = await p.listVms({ cluster: 'demo', pool: 'win' });
+      const [, planned, unplanned] = vms;
+      const stamp = (l: string) => `2026-01-01T10:00:00+00:00 ${l}`;
+      const failedLine = /win-k8s: \S+ failed/;
+      try {
+        // The features phase schedules the restart and exits 0, but Windows went down before the
+        // extension saw the exit: CSE reports the run failed, "interrupted by a VM restart".
+        const run = fake.customScript(planned!.nodeName)!;
+        assert.equal(run.state, 'running');
+        for (const l of ['win-k8s: preflight started', 'win-k8s: preflight done', 'win-k8s: features started', 'win-k8s: features done']) run.stdout(stamp(l));
+        run.stdout(stamp('rebooting: Windows features or the computer name need a restart; the startup task win-k8s-bootstrap resumes the bootstrap'));
+        fake.serialLogs.set(planned!.nodeName, 'win-k8s: features done\nwin-k8s: reboot Windows features or the computer name need a restart\n');
+        assert.doesNotMatch(await p.consoleOutput(planned!.instanceId), /extension/, 'still running: nothing to add');
+        fake.restartVm(planned!.nodeName);
+        assert.equal(run.state, 'interrupted');
+        const ext = fake.get(`${planned!.instanceId}/extensions/win-k8s-bootstrap`)!;
+        assert.equal(ext.properties.provisioningState, 'Failed');
+        assert.match(ext.properties.instanceView.statuses[0].message, /interrupted by a VM restart/);
+        const text = await p.consoleOutput(planned!.instanceId);
+        assert.doesNotMatch(text, failedLine, text);
+        assert.match(text, /^win-k8s: extension ended by the planned restart/m);
+        // The same when COM1 is held (SAC): the extension's stdout alone shows the planned restart.
+        fake.serialLogs.set(planned!.nodeName, '');
+        assert.doesNotMatch(await p.consoleOutput(planned!.instanceId), failedLine);
+
+        // A restart nobody planned (no restart line anywhere) cut the bootstrap off: a failure.
+        const other = fake.customScript(unplanned!.nodeName)!;
+        other.stdout(stamp('win-k8s: preflight started'));
+        fake.restartVm(unplanned!.nodeName);
+        const cut = await p.consoleOutput(unplanned!.instanceId);
+        assert.match(cut, /win-k8s: extension failed .*interrupted by a VM restart/);
+      } finally {
+        fake.serialLogs.delete(planned!.nodeName);
+      }
+    });
+
+    it('a script that exits 0 before the scheduled restart is reported succeeded, and the restart keeps that; a non-zero exit is a failure even after the restart line', async () => {
+      const [vm] = await p.createVms({ ref: REF, placement, image: await p.resolveImage({ windowsVersion: '2022', edition: 'core' }), firewall: await p.ensureFirewall(REF, placement), vms: [{ nodeName: 'win-demo-0009', script: script('win-demo-0009') }], concurrency: 1, signal: new AbortController().signal });
+      try {
+        const run = fake.customScript('win-demo-0009')!;
+        run.stdout('2026-01-01T10:00:00+00:00 rebooting: Windows features need a restart; the startup task win-k8s-bootstrap resumes the bootstrap');
+        run.exit(0);
+        fake.restartVm('win-demo-0009');
+        assert.equal(run.state, 'exited');
+        assert.equal(fake.get(`${vm!.instanceId!}/extensions/win-k8s-bootstrap`)!.properties.provisioningState, 'Succeeded');
+        assert.doesNotMatch(await p.consoleOutput(vm!.instanceId!), /extension/);
+        // Exit 1 after the restart line (scheduling the restart failed): the extension's failure counts.
+        const ext = fake.get(`${vm!.instanceId!}/extensions/win-k8s-bootstrap`)!;
+        ext.properties.instanceView.statuses = [{ code: 'ProvisioningState/failed/3', level: 'Error', displayStatus: 'Provisioning failed', message: "Command execution finished, but failed because it returned a non-zero exit code of: '1'." }];
+        assert.match(await p.consoleOutput(vm!.instanceId!), /win-k8s: extension failed .*non-zero exit code/);
+      } finally {
+        await p.deleteVms([vm!.instanceId!]);
+      }
+    });
+
     it('reports a quota error on one VM with a hint while the others are created', async () => {
       const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
       const firewall = await p.ensureFirewall(REF, placement);

@@ -40,15 +40,23 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   const outputs: string[] = [];
   /** Every admin password ARM received, gathered while the VMs exist. */
   const passwords = new Set<string>();
-  /** Pools whose simulated nodes use a wrong bootstrap token (the broken-token test). */
-  const brokenPools = new Set(['bad', 'bad2']);
+  /** Pools whose simulated nodes use a wrong bootstrap token (the broken-token tests). */
+  const brokenPools = new Set(['bad', 'bad2', 'bad3']);
   /**
    * Pools whose VMs have COM1 held by the Serial Console's SAC: the serial log stays empty, and the
    * bootstrap's Write-Host lines reach only the Custom Script Extension's stdout, which the
    * extension reports once its command has ended.
    */
   const sacPools = new Set(['sac']);
-  const sacStdout = new Map<string, string[]>();
+  /**
+   * Pools whose image has the Windows features already: no restart, the whole bootstrap runs inside
+   * the extension. Every other pool restarts after its features phase, as a marketplace image does.
+   */
+  const noRestartPools = new Set(['bad', 'bad2', 'sac']);
+  /** Pools where Windows goes down before the extension has seen the bootstrap's exit 0. */
+  const cutPools = new Set(['intr', 'bad3']);
+  /** VMs past the features restart: the resume task runs the rest, with COM1 its only output. */
+  const restarted = new Set<string>();
   const poolOf = (vmName: string) => arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL] as string | undefined;
 
   const env = () => ({
@@ -117,34 +125,29 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
       pollMs: 100,
       console: {
         append: (vmName, line) => {
-          if (sacPools.has(poolOf(vmName) ?? '')) {
-            const lines = [...(sacStdout.get(vmName) ?? []), `2026-01-01T10:00:00+00:00 ${line}`];
-            sacStdout.set(vmName, lines);
-            const ext = extensionOf(vmName);
-            if (ext && /^win-k8s: (complete done|\S+ failed)/.test(line)) {
-              ext.properties.instanceView = {
-                statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: 'Command execution finished' }],
-                substatuses: [
-                  { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', message: lines.join('\r\n') },
-                  { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', message: '' },
-                ],
-              };
-            }
-            return;
-          }
-          arm.serialLogs.set(vmName, `${arm.serialLogs.get(vmName) ?? ''}${line}\n`);
-          // The bootstrap exits non-zero after a failed phase: the Custom Script Extension reports it.
+          const pool = poolOf(vmName) ?? '';
+          const com1 = (l: string) => {
+            if (!sacPools.has(pool)) arm.serialLogs.set(vmName, `${arm.serialLogs.get(vmName) ?? ''}${l}\n`);
+          };
+          com1(line);
+          if (restarted.has(vmName)) return;
+          // Until the restart the bootstrap runs as the extension's command: Write-Log's lines are its stdout.
+          const run = arm.customScript(vmName);
+          run?.stdout(`2026-01-01T10:00:00+00:00 ${line}`);
           const failed = /^win-k8s: \S+ failed (.*)$/.exec(line);
-          const ext = extensionOf(vmName);
-          if (failed && ext) {
-            ext.properties.provisioningState = 'Failed';
-            ext.properties.instanceView = {
-              statuses: [{ code: 'ProvisioningState/failed/1', level: 'Error', displayStatus: 'Provisioning failed', message: 'Command execution finished, but failed because it returned a non-zero exit code of: \'1\'' }],
-              substatuses: [
-                { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', message: arm.serialLogs.get(vmName) },
-                { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', message: `Exception calling "Join": ${failed[1]}` },
-              ],
-            };
+          if (failed) {
+            // The bootstrap exits non-zero after a failed phase: the extension reports it.
+            run?.stderr(`Exception calling "Join": ${failed[1]}`);
+            run?.exit(1);
+          } else if (/^win-k8s: complete done/.test(line)) {
+            run?.exit(0);
+          } else if (line === 'win-k8s: features done' && !noRestartPools.has(pool)) {
+            // Restart-ForPhase: the resume task, the restart line (COM1 and stdout), shutdown /r /t 15, exit 0.
+            com1('win-k8s: reboot Windows features or the computer name need a restart');
+            run?.stdout('2026-01-01T10:00:00+00:00 rebooting: Windows features or the computer name need a restart; the startup task win-k8s-bootstrap resumes the bootstrap');
+            if (!cutPools.has(pool)) run?.exit(0);
+            arm.restartVm(vmName);
+            restarted.add(vmName);
           }
         },
       },
@@ -388,13 +391,31 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     for (const line of lines()) passwords.add(line.split('\t')[1]!);
   });
 
+  it('a restart that cut the extension off after the bootstrap planned it is progress: the node joins; a failure after it still fails the node', async () => {
+    const r = await join_(['--pool', 'intr', '--count', '1', '--timeout', '5m']);
+    assert.equal(r.code, 0, r.stderr);
+    const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
+    assert.equal(node!.status, 'Ready', JSON.stringify(node));
+    const ext = extensionOf(node!.name)!;
+    assert.equal(ext.properties.provisioningState, 'Failed');
+    assert.match(ext.properties.instanceView.statuses[0].message, /interrupted by a VM restart/);
+
+    const bad = await join_(['--pool', 'bad3', '--count', '1', '--timeout', '5m']);
+    assert.equal(bad.code, 1, bad.stderr);
+    const [failed] = (JSON.parse(bad.stdout) as JoinResult).nodes;
+    assert.equal(failed!.status, 'Failed');
+    assert.match(failed!.error!, /win-k8s: join failed kubeadm join: the bootstrap token was refused/);
+    assert.doesNotMatch(failed!.error!, /extension failed/);
+  });
+
   it('provision sees `complete done` in the extension\'s stdout when COM1 stays empty (SAC)', async () => {
     const r = await cli(['provision', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', '--pool', 'sac', '--count', '1', '--timeout', '60s']);
     assert.equal(r.code, 0, r.stderr);
     const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
     assert.equal(node!.status, 'Provisioned', JSON.stringify(node));
     assert.equal(arm.serialLogs.get(node!.name) ?? '', '', 'nothing came over COM1');
-    assert.ok(sacStdout.get(node!.name)?.some((l) => l.endsWith(`win-k8s: complete done ${node!.name}`)));
+    const stdout = extensionOf(node!.name)!.properties.instanceView.substatuses.find((x: Json) => /StdOut/.test(x.code)).message as string;
+    assert.match(stdout, new RegExp(`win-k8s: complete done ${node!.name}`));
   });
 
   it('a pool joined with --resource-group is listed and removed without it', async () => {
@@ -424,7 +445,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     const unknown = await cli(['remove', 'win-nope1', '--cloud', 'azure', '--yes']);
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /not managed by win-k8s in cluster kubernetes: win-nope1/);
-    for (const pool of ['win', 'thr', 'part', 'prov', 'sac']) {
+    for (const pool of ['win', 'thr', 'part', 'prov', 'sac', 'intr', 'bad3']) {
       const r = await cli(['remove', '--pool', pool, '--cloud', 'azure', '--yes', '-o', 'json']);
       assert.equal(r.code, 0, `${pool}: ${r.stderr}`);
     }

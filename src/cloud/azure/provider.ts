@@ -593,6 +593,11 @@ class AzureProvider implements CloudProvider {
     if (!failed) return fromStdout;
     const stderr = view?.substatuses?.find((st) => /StdErr/i.test(st.code ?? ''))?.message ?? '';
     const status = view?.statuses?.find((st) => st.level === 'Error')?.message ?? '';
+    if (cutByPlannedRestart(status, serial, stdout)) {
+      // Progress: the resume task carries the bootstrap on after the restart, and a later failure
+      // shows on COM1. The extension's status stays as it is for good (it never runs again).
+      return `${fromStdout}\nwin-k8s: extension ended by the planned restart (the startup task resumes the bootstrap)\n`;
+    }
     // The join's report keeps only `win-k8s:` lines (the last 10): every line carries the prefix,
     // and a handful of the extension's last lines leaves room for the serial log's own.
     const lines = [status, stderr].join('\n').split('\n').map((l) => l.trim()).filter(Boolean).slice(-5);
@@ -776,6 +781,20 @@ class AzureProvider implements CloudProvider {
       return deleted;
     });
   }
+}
+
+/**
+ * Whether a failed extension status is only the bootstrap's own planned restart. The bootstrap
+ * schedules the restart (shutdown /r /t 15) and exits 0, so the extension normally reports
+ * success; when Windows goes down before the extension has seen the exit, it reports a failure
+ * whose message says the command "may have been interrupted by a VM restart". That, after the
+ * restart line (`win-k8s: reboot ...` on COM1, Write-Log's `rebooting: ...` on stdout), is the
+ * planned restart. Any other failure, or that message with no planned restart before it (an
+ * update or an operator restarted the VM mid-bootstrap), is a failure.
+ */
+export function cutByPlannedRestart(statusMessage: string, serial: string, stdout: string): boolean {
+  if (!/interrupted by a VM restart/i.test(statusMessage)) return false;
+  return /win-k8s: reboot /.test(serial) || /^\S+ rebooting: /m.test(stdout);
 }
 
 function sameRules(have: SecurityRule[], want: SecurityRule[]): boolean {

@@ -71,6 +71,17 @@ export interface FakeArm {
   readonly serialLogs: Map<string, string>;
   /** An HttpClient sending https://fake.arm/... here and trusting the fake's CA. */
   readonly httpClient: HttpClient;
+  /**
+   * The run of a VM's Custom Script Extension command, as the VM agent reports it in the
+   * extension's instance view; undefined until the extension exists.
+   */
+  customScript(vmName: string): CustomScriptRun | undefined;
+  /**
+   * Windows restarts on the VM. A command still running is cut off, and the extension reports
+   * the run failed with CSE's "may have been interrupted by a VM restart"; a command that had
+   * already ended keeps its status.
+   */
+  restartVm(vmName: string): void;
   /** Adds a resource as if it existed before the test (control plane VM, VNet ...). */
   seed(id: string, resource: Json): Json;
   get(id: string): Json | undefined;
@@ -150,6 +161,44 @@ const SIZE_SPECS: Record<string, { cores: number; memoryMb: number }> = {
   Standard_E4s_v5: { cores: 4, memoryMb: 32768 },
   Standard_F4s_v2: { cores: 4, memoryMb: 8192 },
 };
+
+/**
+ * The Custom Script Extension (Windows) as its instance view shows it. While the command runs the
+ * status is transitioning; when it ends, ProvisioningState/succeeded ("Command execution
+ * finished") or failed with the exit code, and two substatuses, StdOut and StdErr, with the
+ * command's streams (the last 4 KB each). A restart while the command runs ends it: the
+ * extension then reports a failure whose message adds "Command execution may have been
+ * interrupted by a VM restart" (the Custom Script Extension troubleshooting guide). The
+ * extension's documentation says not to restart inside the script but to schedule it; a script
+ * that exits 0 before the scheduled restart is reported as succeeded, and the restart leaves
+ * that status as it is.
+ */
+export interface CustomScriptRun {
+  readonly state: 'running' | 'exited' | 'interrupted';
+  /** A line the command wrote to stdout. */
+  stdout(line: string): void;
+  stderr(text: string): void;
+  /** The command ended with this exit code. */
+  exit(code: number): void;
+}
+
+const CSE_OUTPUT_LIMIT = 4096;
+
+function cseInstanceView(ext: Json, run: { state: CustomScriptRun['state']; stdout: string; stderr: string; code: number }): Json {
+  const base = { name: ext.name, type: 'Microsoft.Compute.CustomScriptExtension', typeHandlerVersion: '1.10.18' };
+  if (run.state === 'running') {
+    return { ...base, statuses: [{ code: 'ProvisioningState/transitioning', level: 'Info', displayStatus: 'Transitioning', message: 'Command execution is in progress' }] };
+  }
+  const substatuses = [
+    { code: 'ComponentStatus/StdOut/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: lastBytes(run.stdout, CSE_OUTPUT_LIMIT) },
+    { code: 'ComponentStatus/StdErr/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: lastBytes(run.stderr, CSE_OUTPUT_LIMIT) },
+  ];
+  if (run.state === 'exited' && run.code === 0) {
+    return { ...base, substatuses, statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: 'Command execution finished' }] };
+  }
+  const message = `Command execution finished, but failed because it returned a non-zero exit code of: '${run.code}'.${run.state === 'interrupted' ? ' Command execution may have been interrupted by a VM restart' : ''}`;
+  return { ...base, substatuses, statuses: [{ code: 'ProvisioningState/failed/3', level: 'Error', displayStatus: 'Provisioning failed', message }] };
+}
 
 /** Azure keeps the last 4096 bytes of each Run Command stream. */
 const RUN_COMMAND_OUTPUT_LIMIT = 4096;
@@ -382,6 +431,13 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
           throw new ArmError(400, 'InvalidParameter', 'commandToExecute is required and limited to 8 KB.', 'commandToExecute');
         }
         const { resource } = put(`${id}/extensions/${subName}`, `${armType}/extensions`, subName, body);
+        if (s.type === 'CustomScriptExtension') {
+          // The agent starts the command once the extension is there; its status follows the run.
+          const run = { state: 'running' as CustomScriptRun['state'], stdout: '', stderr: '', code: 0 };
+          Object.defineProperty(resource, '__cse', { value: run, enumerable: false });
+          resource.properties.instanceView = cseInstanceView(resource, run);
+          resource.properties.provisioningState = 'Creating';
+        }
         send(res, 201, resource, { 'azure-asyncoperation': asyncOp(base).url });
         return 201;
       }
@@ -572,6 +628,44 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
       const r = { id, name: id.split('/').pop(), ...resource };
       resources.set(id.toLowerCase(), r);
       return r;
+    },
+    customScript(vmName) {
+      const ext = [...resources.values()].find((r) => String(r.type).toLowerCase() === 'microsoft.compute/virtualmachines/extensions' && String(r.id).split('/')[8] === vmName && (r as { __cse?: unknown }).__cse);
+      const run = (ext as { __cse?: { state: CustomScriptRun['state']; stdout: string; stderr: string; code: number } } | undefined)?.__cse;
+      if (!ext || !run) return undefined;
+      const report = () => {
+        ext.properties.instanceView = cseInstanceView(ext, run);
+        if (run.state !== 'running') ext.properties.provisioningState = run.state === 'exited' && run.code === 0 ? 'Succeeded' : 'Failed';
+      };
+      return {
+        get state() {
+          return run.state;
+        },
+        stdout(line) {
+          if (run.state === 'running') run.stdout += `${line}\r\n`;
+        },
+        stderr(text) {
+          if (run.state === 'running') run.stderr += text;
+        },
+        exit(code) {
+          if (run.state !== 'running') return;
+          run.state = 'exited';
+          run.code = code;
+          report();
+        },
+      };
+    },
+    restartVm(vmName) {
+      const vm = [...resources.values()].find((r) => String(r.type).toLowerCase() === 'microsoft.compute/virtualmachines' && r.name === vmName);
+      if (!vm) throw new Error(`no VM ${vmName} in the fake ARM`);
+      const ext = [...resources.values()].find((r) => String(r.type).toLowerCase() === 'microsoft.compute/virtualmachines/extensions' && String(r.id).split('/')[8] === vmName);
+      const run = (ext as { __cse?: { state: CustomScriptRun['state']; stdout: string; stderr: string; code: number } } | undefined)?.__cse;
+      if (ext && run?.state === 'running') {
+        run.state = 'interrupted';
+        run.code = 1;
+        ext.properties.instanceView = cseInstanceView(ext, run);
+        ext.properties.provisioningState = 'Failed';
+      }
     },
     get: (id) => resources.get(id.toLowerCase()),
     ofType: (type) => [...resources.values()].filter((r) => String(r.type).toLowerCase() === type.toLowerCase()),
