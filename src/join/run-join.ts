@@ -57,7 +57,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
 
   out.info(`resolving image, network and firewall on ${provider.cloud}`);
   const [image, placement] = await Promise.all([
-    provider.resolveImage({ windowsVersion: config.pool.windowsVersion, edition: config.pool.edition, image: config.pool.image }),
+    provider.resolveImage({ windowsVersion: plan.target.windowsVersion, edition: config.pool.edition, image: config.pool.image }),
     provider.resolvePlacement({ controlPlane: facts.placement }),
   ]);
   const firewall = await provider.ensureFirewall(ref, placement);
@@ -94,7 +94,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
     const vms = names.map((nodeName) => ({
       nodeName,
       script: renderBootstrap({
-        target: { windowsVersion: config.pool.windowsVersion, kubernetesVersion: plan.target.kubernetesVersion, runtime: config.pool.runtime, cni: config.pool.cni, hypervIsolation: config.pool.hypervIsolation, containerdVersion: config.pool.containerdVersion, dockerVersion: config.pool.dockerVersion },
+        target: bootstrapTarget(plan),
         nodeName,
         apiServer: plan.cluster.endpoint,
         token: lease?.token ?? '',
@@ -130,6 +130,20 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
     ctx.signal.removeEventListener('abort', onAbort);
     await releaseToken();
   }
+}
+
+/** The nodes are built from the plan's target, the one `plan` and `--dry-run` printed. */
+function bootstrapTarget(plan: PlanDocument) {
+  const t = plan.target;
+  return {
+    windowsVersion: t.windowsVersion,
+    kubernetesVersion: t.kubernetesVersion,
+    runtime: t.runtime,
+    cni: t.cni,
+    hypervIsolation: t.hypervIsolation,
+    ...(t.containerdVersion ? { containerdVersion: t.containerdVersion } : {}),
+    ...(t.dockerVersion ? { dockerVersion: t.dockerVersion } : {}),
+  };
 }
 
 /** The join is over for these VMs: their bootstrap (and the token in it) need not stay readable. */
@@ -246,10 +260,10 @@ async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number
   if (mode === 'join' && ready.length > 0) {
     await labelAndTaintNodes(cluster, ready, { labels: { [POOL_LABEL]: config.pool.name }, ...(config.pool.taintWindows ? { taints: [WINDOWS_TAINT] } : {}) });
     const builds = await windowsBuilds(cluster);
-    const classes = await ensureRuntimeClasses(cluster, { builds, taintWindows: config.pool.taintWindows, hyperv: config.pool.hypervIsolation });
+    const classes = await ensureRuntimeClasses(cluster, { builds, taintWindows: config.pool.taintWindows, hyperv: input.plan.target.hypervIsolation });
     out.info(`RuntimeClasses: ${classes.classes.map((r) => `${r.name} ${r.action}`).join(', ') || 'none'}`);
-    if (config.pool.cni === 'flannel') await applyManifest(cluster, WINDOWS_NODE_RBAC, {});
-    if (config.pool.cni === 'calico') await applyManifest(cluster, CALICO_KUBE_PROXY_WINDOWS, { KUBERNETES_VERSION: input.plan.target.kubernetesVersion });
+    if (input.plan.target.cni === 'flannel') await applyManifest(cluster, WINDOWS_NODE_RBAC, {});
+    if (input.plan.target.cni === 'calico') await applyManifest(cluster, CALICO_KUBE_PROXY_WINDOWS, { KUBERNETES_VERSION: input.plan.target.kubernetesVersion });
   }
   const failed = outcomes.filter((o) => o.status === 'Failed' || o.status === 'TimedOut');
   if (failed.length > 0) {

@@ -1,4 +1,5 @@
 import type { PlanDocument } from '../plan/plan-document.js';
+import { describeSteps } from '../plan/steps.js';
 import type { Style } from './style.js';
 
 const MARK = { pass: '✔', warn: '!', fail: '✖' } as const;
@@ -19,6 +20,9 @@ export function renderPlanHuman(plan: PlanDocument, s: Style): string {
     s.bold('Target'),
     `  ${t.count} x Windows Server ${t.windowsVersion}, ${t.runtime}, Kubernetes ${t.kubernetesVersion}, CNI ${t.cni}${t.cloud ? ` on ${t.cloud}${t.region ? ` ${t.region}` : ''}` : ''}`,
     `  pool ${t.pool}: ${plan.nodes.map((n) => n.name).join(', ')}`,
+    '',
+    s.bold('Steps'),
+    ...describeSteps(plan.steps).map((l) => `  ${l}`),
     '',
     s.bold('Preflight checks'),
     ...plan.checks.flatMap((ch) => [`  ${mark(ch.status)} ${ch.id.padEnd(22)} ${ch.message}`, ...(ch.hint && ch.status !== 'pass' ? [`    ${s.dim(`hint: ${ch.hint}`)}`] : [])]),

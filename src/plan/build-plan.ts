@@ -15,6 +15,7 @@ import { openCluster } from '../cluster/session.js';
 import type { Cluster } from '../cluster/client.js';
 import type { ConfigFile as Config } from '../config/schema.js';
 import { newNodeNames } from './node-names.js';
+import { buildPlan } from './plan.js';
 
 /** Planning reads settings and reports warnings; it never asks or waits. */
 export interface PlanDeps extends ConfigSources {
@@ -35,13 +36,11 @@ export async function openConfiguredCluster(ctx: PlanDeps, specs: OptionSpec[]):
   return { config, cluster, facts: await discover(cluster) };
 }
 
-/** Validates the config, reads the cluster and runs preflight. Pure reading: nothing changes. */
-export async function buildPlan(ctx: PlanDeps, specs: OptionSpec[]): Promise<PlanDocument> {
-  const { plan } = await computePlan(ctx, specs);
-  return plan;
-}
-
-export async function computePlan(ctx: PlanDeps, specs: OptionSpec[]): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
+/**
+ * Validates the config, reads the facts (cluster, preflight) and builds the plan from them.
+ * Only reading: nothing changes. The plan itself is buildPlan's (pure).
+ */
+export async function computePlan(ctx: PlanDeps, specs: OptionSpec[], mode: 'join' | 'provision' = 'join'): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
   const { config, cluster, facts: discovered } = await openConfiguredCluster(ctx, specs);
   // Explicit values win over discovery (a user may know a better endpoint than cluster-info).
   const facts: ClusterFacts = {
@@ -85,26 +84,8 @@ export async function computePlan(ctx: PlanDeps, specs: OptionSpec[]): Promise<{
     );
   }
   const checks = await preflight(cluster, facts, { target, pool: pool.name, taintWindows: pool.taintWindows, allowUnsupported: pool.allowUnsupported });
-  const existing = new Set(facts.nodes.map((n) => n.name));
-  const cloud = config.cloud ?? facts.placement?.cloud ?? null;
-  const region = facts.placement && facts.placement.cloud === cloud ? ('region' in facts.placement ? facts.placement.region : null) : null;
-  const plan: PlanDocument = {
-    cluster: {
-      name: facts.name,
-      version: facts.version,
-      endpoint: facts.endpoint,
-      caCertHash: facts.caCertHash ?? null,
-      flavor: facts.flavor,
-      cni: { type: facts.cni.type, vni: facts.cni.flannel?.vni ?? null, port: facts.cni.flannel?.port ?? null },
-      serviceCidr: facts.serviceCidr ?? null,
-      podCidr: facts.podCidr ?? null,
-      dnsIp: facts.dnsIp ?? null,
-    },
-    target: { cloud, region, windowsVersion: pool.windowsVersion, runtime: pool.runtime, kubernetesVersion, image: null, cni: pool.cni, pool: pool.name, count: pool.count },
-    nodes: newNodeNames(pool.name, pool.count, existing).map((name) => ({ name })),
-    checks: checks.map((c) => ({ id: c.id, status: c.status, message: c.message, hint: c.hint ?? null })),
-    joinable: !checks.some((c) => c.status === 'fail'),
-  };
+  const nodeNames = newNodeNames(pool.name, pool.count, new Set(facts.nodes.map((n) => n.name)));
+  const plan = buildPlan(config, { cluster: facts, checks, nodeNames }, mode);
   return { plan, facts, config, cluster, checks };
 }
 

@@ -1,3 +1,6 @@
+import type { WindowsVersion } from '../compat/windows.js';
+import type { PlanStep } from './steps.js';
+
 /** What `plan`, `join --dry-run` and `-o json` print: the cluster as read, the target, the nodes and the checks. */
 export interface PlanDocument {
   cluster: {
@@ -11,8 +14,24 @@ export interface PlanDocument {
     podCidr: string | null;
     dnsIp: string | null;
   };
-  target: { cloud: string | null; region: string | null; windowsVersion: string; runtime: string; kubernetesVersion: string; image: string | null; cni: string; pool: string; count: number };
+  /** Everything the nodes are built from: join renders the bootstrap from this, not from options. */
+  target: {
+    cloud: string | null;
+    region: string | null;
+    windowsVersion: WindowsVersion;
+    runtime: 'containerd' | 'docker';
+    kubernetesVersion: string;
+    containerdVersion: string | null;
+    dockerVersion: string | null;
+    hypervIsolation: boolean;
+    image: string | null;
+    cni: 'flannel' | 'calico' | 'none';
+    pool: string;
+    count: number;
+  };
   nodes: { name: string }[];
   checks: { id: string; status: string; message: string; hint: string | null }[];
   joinable: boolean;
+  /** What join will do, in order (see steps.ts). */
+  steps: PlanStep[];
 }

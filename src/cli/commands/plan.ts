@@ -25,8 +25,8 @@ export function register(program: Command, run: RunCommand): Command {
 }
 
 async function planHandler(ctx: CommandContext): Promise<number> {
-  const { buildPlan } = await import('../../plan/build-plan.js');
-  const plan = await buildPlan(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context]);
+  const { computePlan } = await import('../../plan/build-plan.js');
+  const { plan } = await computePlan(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context]);
   ctx.output.result(plan, renderPlanHuman);
   // Being denied what join needs is the environment (3), like an unreachable cluster.
   if (plan.checks.some((c) => c.id === 'rbac.permissions' && c.status === 'fail')) return 3;

@@ -1,0 +1,70 @@
+import type { ClusterFacts } from '../cluster/discovery.js';
+import type { Check } from '../cluster/preflight.js';
+import type { ConfigFile } from '../config/schema.js';
+import { defaultContainerdVersion } from '../compat/runtime.js';
+import type { PlanDocument } from './plan-document.js';
+import { joinSteps } from './steps.js';
+
+export interface PlanFacts {
+  /** The cluster as read, with explicit values (--api-server, CIDRs) already applied. */
+  cluster: ClusterFacts;
+  /** Preflight results: read from the cluster, judged here as facts. */
+  checks: Check[];
+  /** Names for the nodes to create (random suffixes are chosen by the caller, not here). */
+  nodeNames: string[];
+}
+
+/**
+ * The whole plan from the validated config and what was read: target, nodes, checks and the
+ * steps join will take. Pure: no I/O, no clock, no randomness, so tests assert on plans with
+ * no network at all, and `plan`, `--dry-run` and join see the same document.
+ */
+export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | 'provision' = 'join'): PlanDocument {
+  const c = facts.cluster;
+  const pool = config.pool;
+  const kubernetesVersion = pool.kubernetesVersion ?? c.version;
+  const cloud = config.cloud ?? c.placement?.cloud ?? null;
+  const region = c.placement && c.placement.cloud === cloud ? ('region' in c.placement ? c.placement.region : null) : null;
+  return {
+    cluster: {
+      name: c.name,
+      version: c.version,
+      endpoint: c.endpoint,
+      caCertHash: c.caCertHash ?? null,
+      flavor: c.flavor,
+      cni: { type: c.cni.type, vni: c.cni.flannel?.vni ?? null, port: c.cni.flannel?.port ?? null },
+      serviceCidr: c.serviceCidr ?? null,
+      podCidr: c.podCidr ?? null,
+      dnsIp: c.dnsIp ?? null,
+    },
+    target: {
+      cloud,
+      region,
+      windowsVersion: pool.windowsVersion,
+      runtime: pool.runtime,
+      kubernetesVersion,
+      containerdVersion: pool.runtime === 'containerd' ? (pool.containerdVersion ?? defaultContainerdVersion(kubernetesVersion)) : null,
+      dockerVersion: pool.runtime === 'docker' ? (pool.dockerVersion ?? null) : null,
+      hypervIsolation: pool.hypervIsolation,
+      image: null,
+      cni: pool.cni,
+      pool: pool.name,
+      count: pool.count,
+    },
+    nodes: facts.nodeNames.map((name) => ({ name })),
+    checks: facts.checks.map((ch) => ({ id: ch.id, status: ch.status, message: ch.message, hint: ch.hint ?? null })),
+    joinable: !facts.checks.some((ch) => ch.status === 'fail'),
+    steps: joinSteps({
+      mode,
+      cloud,
+      cluster: c.name,
+      pool: pool.name,
+      nodes: facts.nodeNames,
+      windowsVersion: pool.windowsVersion,
+      cni: pool.cni,
+      hypervIsolation: pool.hypervIsolation,
+      taintWindows: pool.taintWindows,
+      tokenTtlSeconds: config.cluster.tokenTtl,
+    }),
+  };
+}
