@@ -728,6 +728,106 @@ describe('GCP provider (against the fake Compute API)', function () {
     });
   });
 
+  describe('forgetBootstrap (the token out of the metadata once the join is over)', () => {
+    const setMetadataCalls = () => fake.requests.filter((r) => r.method === 'POST' && /\/instances\/[^/]+\/setMetadata/.test(r.path));
+    type Meta = { fingerprint: string; items: Array<{ key: string; value: string }> };
+    const meta = (node: string) => fake.instances.get(`${ZONE}/${node}`)!.metadata as Meta;
+
+    it('the fake refuses setMetadata without the current fingerprint (412 conditionNotMet), and changes it on every write', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-a'])));
+      const url = `http://127.0.0.1:${fake.port}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/win-a/setMetadata`;
+      const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const missing = await post({ items: [] });
+      assert.equal(missing.status, 412);
+      const error = ((await missing.json()) as { error: { message: string; errors: Array<{ reason: string }> } }).error;
+      assert.equal(error.errors[0]!.reason, 'conditionNotMet');
+      assert.match(error.message, /Supplied fingerprint does not match current metadata fingerprint/);
+      const before = meta('win-a').fingerprint;
+      assert.equal((await post({ fingerprint: 'c3RhbGU=', items: [] })).status, 412);
+      assert.equal((await post({ fingerprint: before, items: [{ key: 'a', value: '1' }] })).status, 200);
+      assert.notEqual(meta('win-a').fingerprint, before);
+      assert.equal((await post({ fingerprint: before, items: [] })).status, 412, 'the old fingerprint is stale now');
+      assert.deepEqual(fake.metadataKeys(ZONE, 'win-a'), ['a'], 'setMetadata replaces the whole list');
+    });
+
+    it('removes windows-startup-script-ps1 with the current fingerprint, keeps every other key, and does nothing the second time', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-a', 'win-b'])));
+      // A key someone else keeps there (the guest agent's Windows password reset).
+      meta('win-a').items.push({ key: 'windows-keys', value: '{"userName":"admin"}' });
+      const fingerprints = { a: meta('win-a').fingerprint, b: meta('win-b').fingerprint };
+      await p.forgetBootstrap!(['win-a', 'win-b']);
+      for (const node of ['win-a', 'win-b']) assert.equal(readBootstrapScript(fake, ZONE, node), undefined, `${node} still holds the script`);
+      assert.deepEqual(fake.metadataKeys(ZONE, 'win-a'), ['windows-keys']);
+      assert.equal(fake.metadataValue(ZONE, 'win-a', 'windows-keys'), '{"userName":"admin"}');
+      assert.deepEqual(fake.metadataKeys(ZONE, 'win-b'), []);
+      assert.deepEqual(setMetadataCalls().map((r) => (r.body as { fingerprint?: string }).fingerprint).sort(), [fingerprints.a, fingerprints.b].sort());
+      assert.ok(setMetadataCalls().every((r) => /requestId=[0-9a-f-]{36}/.test(r.path)));
+      const calls = setMetadataCalls().length;
+      await p.forgetBootstrap!(['win-a', 'win-b', 'win-gone']);
+      assert.equal(setMetadataCalls().length, calls, 'nothing left to remove: no write');
+    });
+
+    it('a fingerprint gone stale in between (another writer) is read again and retried; what the other wrote is kept', async () => {
+      const p = provider();
+      record(await p.createVms(request(await prepare(p), ['win-a'])));
+      fake.faults.metadataWrittenBehind('windows-keys', '{"userName":"ops"}');
+      await p.forgetBootstrap!(['win-a']);
+      assert.equal(setMetadataCalls().length, 2, 'refused once as stale, then done');
+      assert.equal(readBootstrapScript(fake, ZONE, 'win-a'), undefined);
+      assert.deepEqual(fake.metadataKeys(ZONE, 'win-a'), ['windows-keys']);
+      // A writer that never stops: a bounded number of attempts, then an error that names the instance.
+      record(await p.createVms(request(await prepare(p), ['win-b'])));
+      fake.faults.metadataWrittenBehind('windows-keys', '{"userName":"ops"}', 1000);
+      const err = await rejection(p.forgetBootstrap!(['win-b']));
+      assert.match(err.message, /win-b/);
+      assert.match(err.message, /fingerprint/);
+      assert.notEqual(readBootstrapScript(fake, ZONE, 'win-b'), undefined);
+    });
+  });
+
+  describe('--hyperv-isolation (nested virtualization)', () => {
+    const zoneTypes = ['n2-standard-4', 'n2-standard-8', 'e2-standard-4', 'n2d-standard-4', 't2a-standard-4', 'h3-standard-88'];
+    beforeEach(() => fake.reset({ ...SEED, zones: { ...SEED.zones, [ZONE]: zoneTypes } }));
+
+    it('refuses a machine type whose series cannot nest (E2, AMD, Arm, unlisted) before anything exists: exit 2, --instance-type, naming types that can', async () => {
+      for (const [type, why] of [['e2-standard-4', /E2/], ['n2d-standard-4', /AMD/], ['t2a-standard-4', /Arm/], ['h3-standard-88', /does not list series H3/]] as const) {
+        const err = await rejection(provider({ nestedVirtualization: true, machineType: type }).resolvePlacement({ controlPlane: controlPlane() }));
+        assert.equal(err.exitCode, 2, type);
+        assert.match(err.message, new RegExp(`^--instance-type: machine type ${type} cannot run nested virtualization`), type);
+        assert.match(err.message, why, type);
+        assert.match(err.hint ?? '', /for example (n2|n4|c3)-standard-(4|88)\b/, type);
+        assert.match(err.message, /Series that can: N1, N2/, type);
+      }
+      // Without --hyperv-isolation the same types are fine.
+      await provider({ machineType: 'e2-standard-4' }).resolvePlacement({ controlPlane: controlPlane() });
+      assert.equal(inserts().length, 0);
+      assert.equal(fake.firewalls.size, 0);
+    });
+
+    it('asks for nested virtualization on the insert (the guest sees VT-x), and only with --hyperv-isolation', async () => {
+      const eventsBefore = events.length;
+      const p = provider({ nestedVirtualization: true });
+      record(await p.createVms(request(await prepare(p), ['win-hv'])));
+      assert.deepEqual(fake.instances.get(`${ZONE}/win-hv`)!.advancedMachineFeatures, { enableNestedVirtualization: true });
+      assert.equal(fake.nestedVirtualization(ZONE, 'win-hv'), true);
+      assert.ok(events.slice(eventsBefore).some((e) => e.level === 'warn' && /Linux KVM as the only hypervisor/.test(e.message)), 'Google\'s support statement is said');
+      const plain = provider();
+      record(await plain.createVms(request(await prepare(plain), ['win-plain'])));
+      assert.equal(fake.instances.get(`${ZONE}/win-plain`)!.advancedMachineFeatures, undefined);
+      assert.equal(fake.nestedVirtualization(ZONE, 'win-plain'), false, 'without the flag the bootstrap would find no hypervisor');
+    });
+
+    it('the fake refuses the flag on a series without it, as the API does', async () => {
+      const p = provider({ nestedVirtualization: true, machineType: 'e2-standard-4' });
+      const prepared = await prepare(provider());
+      const [r] = record(await p.createVms(request(prepared, ['win-e2'])));
+      assert.match(r!.error ?? '', /does not support nested virtualization/);
+      assert.equal(fake.instances.has(`${ZONE}/win-e2`), false);
+    });
+  });
+
   // Last: it scans what every test above produced.
   describe('secrets', () => {
     it('never puts the join token in an event or an error', () => {

@@ -146,6 +146,10 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
         script: async (id) => {
           const read = readBootstrapScript(gce, ZONE, id);
           if (!read) throw new Error(`instance ${id} has no startup script`);
+          // The features phase installs the Hyper-V role, which needs the VT-x the instance shows only when created with nested virtualization.
+          if (/^\s*HypervIsolation\s*=\s*\$true/m.test(read.script) && !gce.nestedVirtualization(ZONE, id)) {
+            throw new Error('features: the Hyper-V role cannot be installed on this machine (the processor shows no virtualization extensions)');
+          }
           // Pools "bad" and "bad2" boot with a token the cluster does not know.
           const pool = labels(gce.instances.get(`${ZONE}/${id}`) ?? {})['win-k8s-pool'];
           return pool === 'bad' || pool === 'bad2' ? read.script.replace(/^\$BootstrapToken = '[^']*'/m, "$BootstrapToken = 'zzzzzz.zzzzzzzzzzzzzzzz'") : read.script;
@@ -231,8 +235,10 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
       assert.deepEqual((vm.tags as { items: string[] }).items, ['win-k8s-kubernetes-win']);
       const disk = (vm.disks as Json[])[0]!;
       assert.match(String((disk.initializeParams as Json).sourceImage), /projects\/windows-cloud\/global\/images\/windows-server-2022-dc-core-v20260101$/, 'the newest image of the family');
-      const script = readBootstrapScript(gce, ZONE, n.name)!;
-      assert.match(script.script, new RegExp(`^\\s*NodeName\\s+= '${n.name}'`, 'm'));
+      // The node read its bootstrap from the metadata at boot; once its join was over, win-k8s took it out.
+      assert.equal(agent.records.get(n.name)?.values?.nodeName, n.name, 'the node read its bootstrap');
+      assert.equal(readBootstrapScript(gce, ZONE, n.name), undefined, 'the bootstrap (and its token) is no longer in the metadata');
+      assert.deepEqual(gce.metadataKeys(ZONE, n.name), []);
     }
     const fw = gce.firewalls.get('win-k8s-kubernetes-win')!;
     assert.ok(fw, 'firewall rule win-k8s-kubernetes-win');
@@ -248,6 +254,7 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
     assert.equal(instances('win').length, 3);
     // Every call was made with the service account's self-signed JWT, none anonymously.
     const calls = gce.requests.slice(before);
+    assert.equal(calls.filter((c) => c.method === 'POST' && /\/setMetadata\?/.test(c.path)).length, 3, 'one setMetadata per node');
     assert.ok(calls.length > 10);
     assert.deepEqual([...new Set(calls.map((c) => c.principal))], [SA_EMAIL]);
   });
@@ -433,18 +440,36 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
     assert.deepEqual(gce.firewalls.get('win-k8s-kubernetes-ini')?.sourceRanges, ['10.30.0.0/24', SUBNET_RANGE]);
   });
 
+  it('--hyperv-isolation: a machine type without nested virtualization is refused before anything exists (exit 2); the default gets it turned on and joins', async () => {
+    const before = inserts().length;
+    const refused = await join(['--pool', 'hve', '--count', '1', '--hyperv-isolation', '--instance-type', 'e2-standard-2']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--instance-type: machine type e2-standard-2 cannot run nested virtualization/);
+    assert.match(refused.stderr, /n2-standard-2/);
+    assert.equal(inserts().length, before);
+    assert.equal(gce.firewalls.has('win-k8s-kubernetes-hve'), false);
+    assert.deepEqual(bootstrapSecrets(), []);
+    const r = await join(['--pool', 'hv', '--count', '1', '--hyperv-isolation']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Linux KVM as the only hypervisor/);
+    const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
+    assert.equal(node!.status, 'Ready', JSON.stringify(node));
+    assert.deepEqual(gce.instances.get(`${ZONE}/${node!.name}`)!.advancedMachineFeatures, { enableNestedVirtualization: true });
+    assert.equal(readBootstrapScript(gce, ZONE, node!.name), undefined);
+  });
+
   it('remove <names> and remove --pool drain, delete Nodes and instances, then the emptied pools\' firewall rules: nothing is left', async () => {
     const unknown = await cli(['remove', 'win-nope1', '--cloud', 'gcp', '--yes']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /not managed by win-k8s in cluster kubernetes: win-nope1/);
     // By name: the kept TimedOut node of pool "bad", and every node of five more pools.
-    const named = ['bad', 'thr', 'part', 'prov', 'ini', 'intr'].flatMap((pool) => instances(pool).map((i) => labels(i)['win-k8s-node-name']!));
-    assert.equal(named.length, 1 + 2 + 1 + 2 + 1 + 1);
+    const named = ['bad', 'thr', 'part', 'prov', 'ini', 'intr', 'hv'].flatMap((pool) => instances(pool).map((i) => labels(i)['win-k8s-node-name']!));
+    assert.equal(named.length, 1 + 2 + 1 + 2 + 1 + 1 + 1);
     const byName = await cli(['remove', ...named, '--cloud', 'gcp', '--yes', '-o', 'json']);
     assert.equal(byName.code, 0, byName.stderr);
     const removed = JSON.parse(byName.stdout) as { removed: { name: string; instanceId: string }[]; deletedResources: string[] };
     assert.deepEqual(removed.removed.map((x) => [x.name, x.instanceId]), named.map((n) => [n, n]));
-    assert.deepEqual(removed.deletedResources.sort(), ['win-k8s-kubernetes-bad', 'win-k8s-kubernetes-ini', 'win-k8s-kubernetes-intr', 'win-k8s-kubernetes-part', 'win-k8s-kubernetes-prov', 'win-k8s-kubernetes-thr']);
+    assert.deepEqual(removed.deletedResources.sort(), ['win-k8s-kubernetes-bad', 'win-k8s-kubernetes-hv', 'win-k8s-kubernetes-ini', 'win-k8s-kubernetes-intr', 'win-k8s-kubernetes-part', 'win-k8s-kubernetes-prov', 'win-k8s-kubernetes-thr']);
     const byPool = await cli(['remove', '--pool', 'win', '--cloud', 'gcp', '--yes', '-o', 'json']);
     assert.equal(byPool.code, 0, byPool.stderr);
     const pool = JSON.parse(byPool.stdout) as { removed: { name: string; node: string; vm: string }[]; deletedResources: string[] };

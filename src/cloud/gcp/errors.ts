@@ -149,6 +149,18 @@ export function isRetryable(err: unknown): boolean {
   return isRateLimited(err) || code === GRPC.internal || code === GRPC.unavailable || (code === GRPC.aborted && gcpReason(err) !== 'alreadyExists');
 }
 
+/**
+ * A metadata fingerprint that no longer matches (HTTP 412 conditionNotMet, which google-gax
+ * turns into FAILED_PRECONDITION): the metadata changed since it was read.
+ */
+export function isStaleFingerprint(err: unknown): boolean {
+  if (isWinK8sError(err)) return false;
+  const reason = gcpReason(err);
+  if (reason === 'conditionNotMet') return true;
+  const status = typeof err === 'object' && err !== null ? (err as { httpStatus?: unknown }).httpStatus : undefined;
+  return status === 412 || (gcpCode(err) === GRPC.failedPrecondition && /fingerprint/i.test(rawMessage(err)));
+}
+
 export function isNotFound(err: unknown): boolean {
   return gcpCode(err) === GRPC.notFound;
 }

@@ -18,8 +18,9 @@ import type {
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { anonymousAuthClient, createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
-import { describeOperationError, isNetworkFailure, isNotFound, normalizeGcpError, toWinK8sError, type OperationErrors } from './errors.js';
+import { describeOperationError, isNetworkFailure, isNotFound, isStaleFingerprint, normalizeGcpError, toWinK8sError, type OperationErrors } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
+import { HYPERV_CAVEAT, nestedAlternatives, nestedVirtualizationProblem } from './nested.js';
 import {
   LABEL_CLUSTER,
   LABEL_NODE,
@@ -135,6 +136,9 @@ export function vmState(status: string | null | undefined): string {
  * after a gap still comes with what was read before it. The join needs only the newest lines.
  */
 const CONSOLE_KEEP_CHARS = 2 * 1024 * 1024;
+
+/** setMetadata attempts per instance when another writer keeps changing the fingerprint. */
+const FINGERPRINT_ATTEMPTS = 5;
 
 class GcpProvider implements CloudProvider {
   readonly cloud = 'gcp' as const;
@@ -341,6 +345,7 @@ class GcpProvider implements CloudProvider {
         ]),
       ];
       await this.checkMachineType(s);
+      if (this.opts.nestedVirtualization) this.sink({ level: 'warn', message: `${HYPERV_CAVEAT}. Nested virtualization is turned on for ${this.machineType}.` });
       this.sink({ level: 'debug', message: `placement: ${s.project}/${s.zone}, subnetwork ${subnet.name} (${subnetwork.ipCidrRange}); node ports open to ${ranges.join(', ')}` });
       // A comma-separated list, as the Azure provider passes a VNet's several prefixes.
       return { region: s.region, zone: s.zone, networkId: subnetwork.network, subnetId: subnetwork.selfLink, networkCidr: ranges.join(','), extraFirewallIds: [] };
@@ -380,6 +385,16 @@ class GcpProvider implements CloudProvider {
   }
 
   private async checkMachineType(s: Scope): Promise<void> {
+    if (this.opts.nestedVirtualization) {
+      // Refused before anything exists: on such a machine the Hyper-V role would fail only after a whole boot.
+      const problem = nestedVirtualizationProblem(this.machineType);
+      if (problem) {
+        throw new UsageError(problem, {
+          field: '--instance-type',
+          hint: `for example ${nestedAlternatives(this.machineType).join(', ')} (\`gcloud compute machine-types list --zones ${s.zone}\` lists what the zone offers), or drop --hyperv-isolation`,
+        });
+      }
+    }
     try {
       await this.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType: this.machineType }));
     } catch (err) {
@@ -543,6 +558,8 @@ class GcpProvider implements CloudProvider {
         },
       ],
       shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      // Off unless asked: Compute Engine shows the guest VT-x only on request, which the Hyper-V role needs.
+      ...(this.opts.nestedVirtualization ? { advancedMachineFeatures: { enableNestedVirtualization: true } } : {}),
       labels: { ...poolLabels(req.ref), [LABEL_NODE]: labelValue(nodeName) },
       tags: { items: [poolTag(req.ref)] },
       metadata: { items: [{ key: SCRIPT_KEY, value: script }] },
@@ -675,6 +692,55 @@ class GcpProvider implements CloudProvider {
         throw err;
       }
     });
+  }
+
+  /**
+   * Takes windows-startup-script-ps1 (the bootstrap, with the join token) out of the instances'
+   * metadata, where anything on the VM can read it from the metadata server for the VM's whole
+   * life. setMetadata replaces the whole list and takes only the current fingerprint, so each
+   * instance is read, its other keys written back unchanged, and a fingerprint that went stale
+   * in between (the guest agent writes keys too) is read again and retried.
+   */
+  forgetBootstrap(instanceIds: string[]): Promise<void> {
+    return this.run('compute.instances.setMetadata', async (s) => {
+      const failures: string[] = [];
+      await forEachBounded([...new Set(instanceIds)], 10, async (name) => {
+        try {
+          await this.forgetOne(s, name);
+        } catch (err) {
+          failures.push(`${name}: ${toWinK8sError(err, { action: 'compute.instances.setMetadata', project: s.project, zone: s.zone }).message}`);
+        }
+      });
+      if (failures.length > 0) {
+        throw new OperationError(`could not remove the bootstrap from the metadata of ${failures.length} instance${failures.length === 1 ? '' : 's'}:\n${failures.join('\n')}`, {
+          hint: `remove it by hand: \`gcloud compute instances remove-metadata <instance> --zone ${s.zone} --keys ${SCRIPT_KEY}\``,
+        });
+      }
+    });
+  }
+
+  private async forgetOne(s: Scope, name: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const instance = await this.findInstance(s, name);
+      if (!instance) return;
+      if (!instance.labels?.[LABEL_CLUSTER]) throw new OperationError(`instance ${name} was not created by win-k8s (no ${LABEL_CLUSTER} label); its metadata is left alone`);
+      const items = instance.metadata?.items ?? [];
+      if (!items.some((i) => i.key === SCRIPT_KEY)) return;
+      const fingerprint = instance.metadata?.fingerprint ?? undefined;
+      const metadataResource = { ...(fingerprint ? { fingerprint } : {}), items: items.filter((i) => i.key !== SCRIPT_KEY).map((i) => ({ key: i.key, value: i.value })) };
+      try {
+        const requestId = randomUUID();
+        const [lro] = await this.call('compute.instances.setMetadata', (c) => c.instances.setMetadata({ project: s.project, zone: s.zone, instance: name, requestId, metadataResource }));
+        const done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone');
+        const error = GcpProvider.opError(done);
+        if (error) throw new OperationError(describeOperationError(error, { zone: s.zone }).message);
+        this.sink({ level: 'debug', subject: name, message: `${SCRIPT_KEY} removed from the metadata of ${name}` });
+        return;
+      } catch (err) {
+        if (!isStaleFingerprint(err) || attempt >= FINGERPRINT_ATTEMPTS) throw err;
+        this.sink({ level: 'debug', subject: name, message: `metadata of ${name} changed while it was updated (stale fingerprint); reading it again` });
+      }
+    }
   }
 
   private async listInstances(s: Scope, ref: { cluster: string; pool?: string | undefined }): Promise<Instance[]> {

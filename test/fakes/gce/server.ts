@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertMatchesProto } from './proto-check.js';
@@ -84,6 +84,12 @@ export interface GceFake {
     slowOperations(polls: number): void;
     /** The next response of this proto type gets this change before it is checked and sent. */
     mutateNext(typeName: string, mutate: (body: Json) => void): void;
+    /**
+     * Just before the next `count` setMetadata calls are handled, something else (the guest
+     * agent, another tool) writes this key into the instance's metadata: its fingerprint changes,
+     * so a call carrying the fingerprint read before is refused as stale.
+     */
+    metadataWrittenBehind(key: string, value: string, count?: number): void;
   };
   /**
    * Everything written to serial port 1 of an instance; a simulated node appends its
@@ -92,6 +98,13 @@ export interface GceFake {
   serialPort: Map<string, string>;
   /** The value of a metadata key of a stored instance (e.g. windows-startup-script-ps1). */
   metadataValue(zone: string, name: string, key: string): string | undefined;
+  /** The metadata keys of a stored instance, in order. */
+  metadataKeys(zone: string, name: string): string[];
+  /**
+   * Whether the guest of a stored instance sees virtualization extensions (VT-x): only when it
+   * was created with advancedMachineFeatures.enableNestedVirtualization on a series that has it.
+   */
+  nestedVirtualization(zone: string, name: string): boolean;
   reset(seed: GceFakeSeed): void;
   stop(): Promise<void>;
 }
@@ -105,6 +118,19 @@ const COMPUTE_AUDIENCE = 'https://compute.googleapis.com/';
 const COMPUTE_SCOPES = new Set(['https://www.googleapis.com/auth/compute', 'https://www.googleapis.com/auth/cloud-platform']);
 const MISSING_CREDENTIALS = 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
 const INVALID_CREDENTIALS = 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
+
+/**
+ * Machine series on which Compute Engine offers nested virtualization (kept here apart from the
+ * provider's own table, so that a shared mistake does not pass both): Intel series only; not
+ * E2, not the AMD series (N2D, C2D, C3D, T2D, C4D), not Arm (T2A, C4A), not the memory-optimized
+ * M series (the "About nested virtualization" restrictions).
+ */
+const NESTED_SERIES = new Set(['n1', 'n2', 'n4', 'c2', 'c3', 'c4']);
+
+/** A new metadata fingerprint: opaque base64, changed on every write, as the API's is. */
+function newFingerprint(): string {
+  return randomBytes(8).toString('base64');
+}
 
 /** Compute Engine keeps the newest 1 MB of a serial port and returns at most that per call. */
 export const SERIAL_BUFFER_BYTES = 1024 * 1024;
@@ -187,6 +213,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   let opCounter = 0;
   let slowPolls = 0;
   let lose: { method: string; path: RegExp } | undefined;
+  const behind: Array<{ key: string; value: string; count: number }> = [];
   const refusals: Array<{ method: string; path: RegExp; error: ApiError; count: number }> = [];
   let idCounter = 1000;
 
@@ -254,9 +281,12 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
     const mtName = mt.split('/').pop() ?? '';
     if (!(state.zones[zone] ?? []).includes(mtName)) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.machineType': '${mt}'. Machine type with name '${mtName}' does not exist in zone '${zone}'.`);
     const items = ((body.metadata as Json | undefined)?.items as Array<{ key: string; value: string }> | undefined) ?? [];
-    for (const item of items) {
-      if (Buffer.byteLength(item.value ?? '', 'utf8') > METADATA_VALUE_LIMIT) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.metadata': metadata value for key '${item.key}' exceeds 262144 bytes`);
-    }
+    validateMetadataItems(items, 'resource.metadata');
+    // The API's wording for this refusal was not found; it is assumed to read like its refusal of
+    // an unsupported threadsPerCore ("The selected machine type (...) does not support SMT
+    // settings.", 400 badRequest). What matters is that the insert is refused, not created.
+    const nested = (body.advancedMachineFeatures as Json | undefined)?.enableNestedVirtualization === true;
+    if (nested && !NESTED_SERIES.has(mtName.split('-')[0] ?? '')) throw new ApiError(400, 'badRequest', `The selected machine type (${mtName}) does not support nested virtualization.`);
     const nic = ((body.networkInterfaces as Json[] | undefined) ?? [])[0];
     const subnet = state.subnetworks.get(String(nic?.subnetwork ?? '').replace(/^.*\/projects\//, 'projects/'));
     if (!subnet) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.networkInterfaces[0].subnetwork': '${String(nic?.subnetwork)}'. The referenced subnetwork resource cannot be found.`);
@@ -282,11 +312,48 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
         selfLink: target,
         machineType: selfLink(`projects/${state.project}/zones/${zone}/machineTypes/${mtName}`),
         networkInterfaces: [{ ...nic, name: 'nic0', networkIP: ip, network: subnet.network, subnetwork: subnet.selfLink }],
+        metadata: { kind: 'compute#metadata', fingerprint: newFingerprint(), items },
         creationTimestamp: new Date().toISOString(),
       });
       serialPort.set(`${zone}/${name}`, '');
     }
     return op;
+  }
+
+  function validateMetadataItems(items: Array<{ key: string; value: string }>, field: string): void {
+    const keys = new Set<string>();
+    for (const item of items) {
+      if (keys.has(item.key)) throw new ApiError(400, 'invalid', `Invalid value for field '${field}': duplicate metadata key '${item.key}'`);
+      keys.add(item.key);
+      if (Buffer.byteLength(item.value ?? '', 'utf8') > METADATA_VALUE_LIMIT) throw new ApiError(400, 'invalid', `Invalid value for field '${field}': metadata value for key '${item.key}' exceeds 262144 bytes`);
+    }
+  }
+
+  /**
+   * instances.setMetadata as the Metadata message documents it: the whole item list is replaced,
+   * and only with the current fingerprint (optimistic locking). A missing or stale one is
+   * refused with 412 conditionNotMet, and every accepted change gets a new fingerprint.
+   */
+  function setMetadata(zone: string, key: string, instance: Json, body: Json): FakeOperation {
+    assertMatchesProto('Metadata', body);
+    if (behind.length > 0) {
+      const b = behind[0]!;
+      if (--b.count <= 0) behind.shift();
+      writeMetadataItem(instance, b.key, b.value);
+    }
+    const current = instance.metadata as { fingerprint: string; items: Array<{ key: string; value: string }> };
+    if (body.fingerprint !== current.fingerprint) throw new ApiError(412, 'conditionNotMet', 'Supplied fingerprint does not match current metadata fingerprint.');
+    const items = ((body.items as Array<{ key: string; value: string }> | undefined) ?? []).map((i) => ({ key: i.key, value: i.value }));
+    validateMetadataItems(items, 'resource.metadata');
+    instance.metadata = { kind: 'compute#metadata', fingerprint: newFingerprint(), items };
+    return newOp('setMetadata', String(instance.selfLink), { zone }, () => (state.instances.has(key) ? undefined : [{ code: 'RESOURCE_NOT_FOUND', message: `The resource '${String(instance.selfLink)}' was not found` }]));
+  }
+
+  function writeMetadataItem(instance: Json, key: string, value: string): void {
+    const current = instance.metadata as { items: Array<{ key: string; value: string }> };
+    const items = current.items.filter((i) => i.key !== key);
+    items.push({ key, value });
+    instance.metadata = { kind: 'compute#metadata', fingerprint: newFingerprint(), items };
   }
 
   function matchesFilter(instance: Json, filter: string | null): boolean {
@@ -386,11 +453,12 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
         };
       }
     }
-    if ((m = new RegExp(`^${proj}/zones/([^/]+)/instances/([^/]+)(/serialPort)?$`).exec(path))) {
+    if ((m = new RegExp(`^${proj}/zones/([^/]+)/instances/([^/]+)(/serialPort|/setMetadata)?$`).exec(path))) {
       const key = `${m[2]}/${m[3]}`;
       const instance = state.instances.get(key);
       if (!instance) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${m[2]}/instances/${m[3]}' was not found`);
-      if (m[4] && method === 'GET') {
+      if (m[4] === '/setMetadata' && method === 'POST') return { type: 'Operation', body: setMetadata(m[2]!, key, instance, body ?? {}) };
+      if (m[4] === '/serialPort' && method === 'GET') {
         const window = serialWindow(serialPort.get(key) ?? '', query.get('start'));
         return { type: 'SerialPortOutput', body: { kind: 'compute#serialPortOutput', ...window, selfLink: `${String(instance.selfLink)}/serialPort?port=${query.get('port') ?? 1}` } };
       }
@@ -564,10 +632,22 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       mutateNext(typeName, mutate) {
         mutations.set(typeName, mutate);
       },
+      metadataWrittenBehind(key, value, count = 1) {
+        behind.push({ key, value, count });
+      },
     },
     metadataValue(zone, name, key) {
       const items = ((state.instances.get(`${zone}/${name}`)?.metadata as Json | undefined)?.items as Array<{ key: string; value: string }> | undefined) ?? [];
       return items.find((i) => i.key === key)?.value;
+    },
+    metadataKeys(zone, name) {
+      const items = ((state.instances.get(`${zone}/${name}`)?.metadata as Json | undefined)?.items as Array<{ key: string }> | undefined) ?? [];
+      return items.map((i) => i.key);
+    },
+    nestedVirtualization(zone, name) {
+      const i = state.instances.get(`${zone}/${name}`);
+      const series = String(i?.machineType ?? '').split('/').pop()?.split('-')[0] ?? '';
+      return (i?.advancedMachineFeatures as Json | undefined)?.enableNestedVirtualization === true && NESTED_SERIES.has(series);
     },
     reset(next) {
       state = freshState(next);
@@ -583,6 +663,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       slowPolls = 0;
       lose = undefined;
       refusals.length = 0;
+      behind.length = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {
@@ -618,6 +699,7 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
         machineType: selfLink(`projects/${s.project}/zones/${i.zone}/machineTypes/e2-standard-2`),
         labels: i.labels ?? {},
         networkInterfaces: [{ name: 'nic0', network: sub?.network, subnetwork: sub?.selfLink, networkIP: i.networkIP }],
+        metadata: { kind: 'compute#metadata', fingerprint: newFingerprint(), items: [] },
         selfLink: selfLink(`projects/${s.project}/zones/${i.zone}/instances/${i.name}`),
       });
     }
