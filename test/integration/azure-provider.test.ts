@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
 import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL, createAzureProvider, generateAdminPassword, vmState, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { nestedVirtualizationProblem } from '../../src/cloud/azure/nested-virtualization.js';
+import { sizeOffersNestedVirtualization } from '../fakes/arm/index.js';
 import { parsePowerShell } from '../helpers/powershell.js';
 import type { CloudProvider, PoolRef, ResolvedPlacement } from '../../src/cloud/provider.js';
 import { parseProviderId } from '../../src/cluster/provider-id.js';
@@ -108,6 +110,26 @@ describe('Azure provider against the fake ARM', function () {
     assert.equal(fake.calls.filter((c) => c.method !== 'GET').length, before);
     // The same location in other letter case is the same location.
     assert.equal((await provider({ location: 'EastUS' }).resolvePlacement({})).region, 'EastUS');
+  });
+
+  it('--hyperv-isolation: a size without nested virtualization is refused at placement (exit 2, --instance-type, sizes of the location that have it)', async () => {
+    const refused = await provider({ vmSize: 'Standard_B2s', nestedVirtualization: true }).resolvePlacement({}).catch((e: unknown) => e);
+    assert.ok(isWinK8sError(refused), String(refused));
+    assert.equal(refused.exitCode, 2);
+    assert.match(refused.message, /^--instance-type: /);
+    assert.match(refused.message, /--hyperv-isolation needs nested virtualization, and Standard_B2s is a burstable B-series size/);
+    assert.match(refused.hint ?? '', /e\.g\. Standard_D2s_v5, /, 'the same vCPU count first');
+    assert.doesNotMatch(refused.hint ?? '', /Standard_B|NC6s/);
+    // Without the flag any offered size goes; with it a size that has it goes too.
+    await provider({ vmSize: 'Standard_B2s' }).resolvePlacement({});
+    for (const size of ['Standard_D4s_v5', 'Standard_E4s_v5', 'Standard_F4s_v2']) await provider({ vmSize: size, nestedVirtualization: true }).resolvePlacement({});
+    assert.equal(fake.calls.filter((c) => c.method !== 'GET').length, 0);
+    // The provider's table says what the fake's sizes (the size pages' facts) say.
+    for (const size of ['Standard_B1s', 'Standard_B2s', 'Standard_B4s_v2', 'Standard_D4as_v4', 'Standard_D4as_v5', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_E4s_v5', 'Standard_F4s_v2']) {
+      assert.equal(nestedVirtualizationProblem(size) === undefined, sizeOffersNestedVirtualization(size), size);
+    }
+    assert.match(nestedVirtualizationProblem('Standard_D4ps_v5')!, /Arm/);
+    assert.match(nestedVirtualizationProblem('Standard_NC6s_v3')!, /not a series win-k8s knows/);
   });
 
   it('OS disk: the image\'s 127 GiB by default, an explicit smaller --disk-size refused before anything is created', async () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
+import { adminPasswordOf, readBootstrap, sizeOffersNestedVirtualization, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import type { JoinResult } from '../../src/join/result.js';
@@ -57,6 +57,8 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   const cutPools = new Set(['intr', 'bad3']);
   /** VMs past the features restart: the resume task runs the rest, with COM1 its only output. */
   const restarted = new Set<string>();
+  /** VMs whose bootstrap has ended in a failure the simulated Windows produced (no Hyper-V). */
+  const dead = new Set<string>();
   const poolOf = (vmName: string) => arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL] as string | undefined;
 
   const env = () => ({
@@ -102,7 +104,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'join-azure-'));
-    arm = await startFakeArm({ subscription: SUB, staticTokens: [] });
+    arm = await startFakeArm({ subscription: SUB, staticTokens: [], vmSizes: { eastus: ['Standard_B2s', 'Standard_D4as_v4', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'] } });
     arm.seed(VNET, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16', '10.2.0.0/16'] } } });
     arm.seed(SUBNET, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.1.0.0/24' } });
     arm.seed(CP_NIC, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: SUBNET }, privateIPAddress: '10.1.0.4' } }] } });
@@ -129,6 +131,19 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
           const com1 = (l: string) => {
             if (!sacPools.has(pool)) arm.serialLogs.set(vmName, `${arm.serialLogs.get(vmName) ?? ''}${l}\n`);
           };
+          if (dead.has(vmName)) return;
+          if (line === 'win-k8s: features started' && /^\s*HypervIsolation = \$true/m.test(readBootstrap(arm, vmName).script)) {
+            const size = String(arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.properties?.hardwareProfile?.vmSize);
+            if (!sizeOffersNestedVirtualization(size)) {
+              // Windows on a size without nested virtualization cannot install the Hyper-V role.
+              dead.add(vmName);
+              const failed = 'win-k8s: features failed Hyper-V isolation needs nested virtualization, which this VM does not have';
+              com1(failed);
+              arm.customScript(vmName)?.stdout(`2026-01-01T10:00:00+00:00 ${failed}`);
+              arm.customScript(vmName)?.exit(1);
+              return;
+            }
+          }
           com1(line);
           if (restarted.has(vmName)) return;
           // Until the restart the bootstrap runs as the extension's command: Write-Log's lines are its stdout.
@@ -406,6 +421,25 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.equal(failed!.status, 'Failed');
     assert.match(failed!.error!, /win-k8s: join failed kubeadm join: the bootstrap token was refused/);
     assert.doesNotMatch(failed!.error!, /extension failed/);
+  });
+
+  it('--hyperv-isolation: a size without nested virtualization is refused before anything is created (exit 2, naming sizes that have it); the default size joins', async () => {
+    const writes = () => arm.calls.filter((c) => c.method !== 'GET').length;
+    const before = writes();
+    for (const size of ['Standard_B2s', 'Standard_D4as_v4']) {
+      const r = await join_(['--pool', 'hv', '--count', '1', '--hyperv-isolation', '--instance-type', size]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`--instance-type: --hyperv-isolation needs nested virtualization, and ${size}`));
+      assert.match(r.stderr, /Standard_D\d+s_v5/);
+      assert.equal(writes(), before, 'nothing created');
+    }
+    const ok = await join_(['--pool', 'hv', '--count', '1', '--hyperv-isolation']);
+    assert.equal(ok.code, 0, ok.stderr);
+    const [node] = (JSON.parse(ok.stdout) as JoinResult).nodes;
+    assert.equal(node!.status, 'Ready', JSON.stringify(node));
+    assert.equal(arm.get(node!.instanceId!)!.properties.hardwareProfile.vmSize, 'Standard_D4s_v5');
+    const removed = await cli(['remove', '--pool', 'hv', '--cloud', 'azure', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
   });
 
   it('provision sees `complete done` in the extension\'s stdout when COM1 stays empty (SAC)', async () => {

@@ -30,6 +30,7 @@ import {
 import { forEachBounded } from '../aws/concurrency.js';
 import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError, vmFailureText } from './errors.js';
 import { imageReference, knownOsDiskGb, resolveImage } from './images.js';
+import { nestedAlternatives, nestedVirtualizationProblem } from './nested-virtualization.js';
 import { RUN_COMMAND_MAX_MS, checkScriptSize, parseRunCommandOutput, runCommandScript } from './run-command.js';
 
 export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
@@ -352,6 +353,16 @@ class AzureProvider implements CloudProvider {
       throw new UsageError(`VM size ${this.vmSize} is not available in ${location}`, {
         field: '--instance-type',
         hint: `choose one of the sizes offered there (\`az vm list-sizes --location ${location}\`), e.g. ${sizes.filter((n) => /^Standard_D\d+s_v5$/.test(n)).slice(0, 3).join(', ') || sizes.slice(0, 3).join(', ')}`,
+      });
+    }
+    // Azure has no switch for nested virtualization: a size offers it or not, and a size that
+    // does not would fail the bootstrap's features phase only after a whole boot.
+    const problem = this.opts.nestedVirtualization ? nestedVirtualizationProblem(this.vmSize) : undefined;
+    if (problem) {
+      const instead = nestedAlternatives(this.vmSize, sizes);
+      throw new UsageError(`--hyperv-isolation needs nested virtualization, and ${problem}`, {
+        field: '--instance-type',
+        hint: `choose a size that supports nested virtualization${instead.length ? `, e.g. ${instead.join(', ')}` : ' (Dsv5, Ddsv5, Dasv5, Esv5, Fsv2 ...)'}`,
       });
     }
   }

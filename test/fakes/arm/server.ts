@@ -151,16 +151,32 @@ function validateVm(name: string, body: Json, resources: Map<string, Json>): voi
   }
 }
 
-/** Cores and memory of the sizes the fake knows (as virtualMachineSizes reports them). */
-const SIZE_SPECS: Record<string, { cores: number; memoryMb: number }> = {
-  Standard_B1s: { cores: 1, memoryMb: 1024 },
-  Standard_B2s: { cores: 2, memoryMb: 4096 },
-  Standard_D2s_v5: { cores: 2, memoryMb: 8192 },
-  Standard_D4s_v5: { cores: 4, memoryMb: 16384 },
-  Standard_D8s_v5: { cores: 8, memoryMb: 32768 },
-  Standard_E4s_v5: { cores: 4, memoryMb: 32768 },
-  Standard_F4s_v2: { cores: 4, memoryMb: 8192 },
+/**
+ * Cores and memory of the sizes the fake knows (as virtualMachineSizes reports them), and whether
+ * the size exposes the virtualization extensions to the guest (each size series page's "Nested
+ * Virtualization" line: Bsv2, Dasv4 ... Not Supported; Dsv5, Dasv5, Esv5, Fsv2 Supported).
+ */
+const SIZE_SPECS: Record<string, { cores: number; memoryMb: number; nested: boolean }> = {
+  Standard_B1s: { cores: 1, memoryMb: 1024, nested: false },
+  Standard_B2s: { cores: 2, memoryMb: 4096, nested: false },
+  Standard_B4s_v2: { cores: 4, memoryMb: 16384, nested: false },
+  Standard_D4as_v4: { cores: 4, memoryMb: 16384, nested: false },
+  Standard_D4as_v5: { cores: 4, memoryMb: 16384, nested: true },
+  Standard_D2s_v5: { cores: 2, memoryMb: 8192, nested: true },
+  Standard_D4s_v5: { cores: 4, memoryMb: 16384, nested: true },
+  Standard_D8s_v5: { cores: 8, memoryMb: 32768, nested: true },
+  Standard_E4s_v5: { cores: 4, memoryMb: 32768, nested: true },
+  Standard_F4s_v2: { cores: 4, memoryMb: 8192, nested: true },
 };
+
+/**
+ * Whether a VM of this size can run the Hyper-V role. Azure has no API switch for it: a size
+ * without it is created like any other, and Windows inside cannot install Hyper-V. Simulated
+ * nodes ask this to fail their features phase as the real one would.
+ */
+export function sizeOffersNestedVirtualization(size: string): boolean {
+  return SIZE_SPECS[size]?.nested ?? false;
+}
 
 /**
  * The Custom Script Extension (Windows) as its instance view shows it. While the command runs the
