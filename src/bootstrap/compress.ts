@@ -28,9 +28,10 @@ export function b85encode(data: Buffer): string {
 /**
  * A small stub that carries the full script as base85 gzip, writes it to disk and runs it with
  * -File (so the script knows its own path and can resume itself after a reboot). AWS user data
- * holds 16 KB; the full script does not fit, the stub does.
+ * holds 16 KB; the full script does not fit, the stub does. A cloud with its own stub (Azure's
+ * takes the token from its extension) names that template and its other values.
  */
-export function compressScript(script: string): string {
+export function compressScript(script: string, stub: { template: string; values?: Record<string, string> } = { template: 'bootstrap/stub.ps1' }): string {
   // The <# #> block is for a person reading the script; in the payload it only costs bytes
   // (EC2 user data holds 16 KB), so the stub carries its first line, the summary, instead.
   const block = /^<#\n(.*)\n[\s\S]*?#>\n/.exec(script);
@@ -39,5 +40,5 @@ export function compressScript(script: string): string {
   const payload = b85encode(gzipSync(Buffer.from(body, 'utf8'), { level: 9 }));
   const lines = payload.match(/.{1,200}/g) ?? [];
   // Comments and indentation go before the payload is put in (its lines must stay as they are).
-  return summary + substitute(stripComments(readTemplate('bootstrap/stub.ps1')), { PAYLOAD: lines.join('\n') });
+  return summary + substitute(stripComments(readTemplate(stub.template)), { ...stub.values, PAYLOAD: lines.join('\n') });
 }
