@@ -393,7 +393,11 @@ describe('GCP provider (against the fake Compute API)', function () {
       const big = largeScript('win-big');
       const [created] = record(await p.createVms({ ...request(prepared, []), vms: [{ nodeName: 'win-big', script: big }] }));
       assert.equal(created!.error, undefined);
-      const read = readBootstrapScript(fake, ZONE, 'win-big')!;
+      // Once seen in CI as a TypeError on `read`: when this test outlived its timeout (the script
+      // used to be built in quadratic time), mocha reset the fake for the next test while this
+      // body still ran, and the insert's operation then vanished with it. Say so if it recurs.
+      const read = readBootstrapScript(fake, ZONE, 'win-big');
+      assert.ok(read, `win-big holds no startup script (instance ${fake.instances.has(`${ZONE}/win-big`) ? `has keys ${fake.metadataKeys(ZONE, 'win-big').join(', ') || 'none'}` : 'missing: was the fake reset under this test?'})`);
       assert.equal(read.compressed, true);
       assert.equal(read.script, big);
       assert.ok(Buffer.byteLength(fake.metadataValue(ZONE, 'win-big', 'windows-startup-script-ps1')!) <= 256 * 1024);
@@ -464,7 +468,7 @@ describe('GCP provider (against the fake Compute API)', function () {
       fake.faults.slowOperations(1_000_000);
       const slow = provider({ tuning: { baseDelayMs: 0, pollMs: 5, operationTimeoutMs: 50 } });
       const [late] = record(await slow.createVms(request(prepared, ['win-b'])));
-      assert.match(late!.error ?? '', /is not done after/);
+      assert.match(late!.error ?? '', /is not done after 50 ms/);
     });
 
     it('starts nothing once the signal is aborted', async () => {

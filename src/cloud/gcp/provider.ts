@@ -230,7 +230,8 @@ class GcpProvider implements CloudProvider {
     while (String(current.status) !== 'DONE') {
       if (signal?.aborted) throw new InterruptedError(`interrupted while waiting for operation ${op.name}`);
       if (Date.now() > deadline) {
-        throw new OperationError(`operation ${op.name} is not done after ${Math.round(this.tuning.operationTimeoutMs / 60_000)} min (${String(current.status)})`, {
+        const limit = this.tuning.operationTimeoutMs;
+        throw new OperationError(`operation ${op.name} is not done after ${limit >= 60_000 ? `${Math.round(limit / 60_000)} min` : limit >= 1000 ? `${Math.round(limit / 1000)} s` : `${limit} ms`} (${String(current.status)})`, {
           hint: `\`gcloud compute operations describe ${op.name}\` shows where it is`,
         });
       }
