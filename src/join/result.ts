@@ -1,3 +1,5 @@
+import type { StepOutcome } from './step-runner.js';
+
 export type NodeStatus = 'Ready' | 'Failed' | 'TimedOut' | 'Provisioned';
 
 /** One node of a join/provision result, in the shape DESIGN.md promises. */
@@ -17,6 +19,8 @@ export interface JoinResult {
   pool: string;
   cluster: string;
   nodes: NodeOutcome[];
+  /** The plan's steps as they went; the token's deletion comes last, after the summary was taken. */
+  steps: StepOutcome[];
   durationSeconds: number;
 }
 

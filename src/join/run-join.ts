@@ -13,6 +13,7 @@ import { InterruptedError, OperationError } from '../errors.js';
 import { consoleTail, watchConsoles } from './console.js';
 import type { JoinResult, NodeOutcome } from './result.js';
 import { newNodeNames } from '../plan/node-names.js';
+import { StepRunner } from './step-runner.js';
 
 export interface JoinInput {
   ctx: PoolDeps;
@@ -41,6 +42,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
   const out = ctx.output;
   const started = Date.now();
   const ref = { cluster: facts.name, pool: config.pool.name };
+  const steps = new StepRunner(plan.steps, out.sink);
 
   const existing = await provider.listVms(ref);
   const live = existing.filter((vm) => vm.state !== 'shutting-down' && vm.state !== 'terminated');
@@ -52,7 +54,10 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
 
   const outcomes: NodeOutcome[] = live.map((vm) => existingOutcome(vm, facts, provider.cloud));
   if (missing === 0) {
-    return finish(input, outcomes, started);
+    for (const id of ['firewall', 'token', 'vms', 'ready', 'provisioned', 'delete-token']) {
+      if (plan.steps.some((s) => s.id === id)) steps.skip(id, `pool ${ref.pool} has its ${live.length} VM(s) already`);
+    }
+    return finish(input, outcomes, started, steps);
   }
 
   out.info(`resolving image, network and firewall on ${provider.cloud}`);
@@ -60,17 +65,19 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
     provider.resolveImage({ windowsVersion: plan.target.windowsVersion, edition: config.pool.edition, image: config.pool.image }),
     provider.resolvePlacement({ controlPlane: facts.placement }),
   ]);
-  const firewall = await provider.ensureFirewall(ref, placement);
+  const firewall = await steps.run('firewall', () => provider.ensureFirewall(ref, placement));
   out.info(`firewall ${firewall.id} ${firewall.created ? 'created' : 'already there'}`);
 
   let lease: TokenLease | undefined;
   const releaseToken = async () => {
     if (lease && !lease.isReleased) {
-      await lease.release().catch((err: unknown) => out.warn(`could not delete bootstrap token ${lease!.id}: ${(err as Error).message}; it expires at ${lease!.expiresAt.toISOString()}`));
+      await lease.release();
       out.info(`deleted bootstrap token ${lease.id}`);
     }
   };
-  const onAbort = () => void releaseToken();
+  const releaseOrWarn = () =>
+    releaseToken().catch((err: unknown) => out.warn(`could not delete bootstrap token ${lease!.id}: ${(err as Error).message}; it expires at ${lease!.expiresAt.toISOString()}`));
+  const onAbort = () => void releaseOrWarn();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (mode === 'join') {
@@ -85,7 +92,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
           `bootstrap token ${left.id} of pool ${ref.pool} from an earlier run is still valid${left.expiresAt ? ` until ${left.expiresAt}` : ''}; if no join is running, delete it: kubectl -n kube-system delete secret bootstrap-token-${left.id}`,
         );
       }
-      lease = await leaseBootstrapToken(cluster, { pool: ref.pool, ttlSeconds: config.cluster.tokenTtl, description: `win-k8s join of pool ${ref.pool}` }, out.sink);
+      lease = await steps.run('token', () => leaseBootstrapToken(cluster, { pool: ref.pool, ttlSeconds: config.cluster.tokenTtl, description: `win-k8s join of pool ${ref.pool}` }, out.sink));
       out.addSecret(lease.token);
       out.info(`created bootstrap token ${lease.id} (expires ${lease.expiresAt.toISOString()})`);
     }
@@ -114,21 +121,25 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
     }));
     out.info(`creating ${vms.length} VM(s) in parallel (at most ${input.concurrency} at a time): ${names.join(', ')}`);
     const createStarted = Date.now();
-    const created = await provider.createVms({ ref, placement, image, firewall, vms, concurrency: input.concurrency, signal: ctx.signal });
+    const topUp = live.length > 0 ? `create ${vms.length} VM(s) to top pool ${ref.pool} up to ${config.pool.count}` : undefined;
+    const created = await steps.run('vms', () => provider.createVms({ ref, placement, image, firewall, vms, concurrency: input.concurrency, signal: ctx.signal }), topUp);
     for (const vm of created) {
       if (vm.error) out.error(vm.error, vm.nodeName);
       else out.success(`running as ${vm.instanceId} (${vm.privateIp ?? 'no IP yet'})`, vm.nodeName);
     }
     if (ctx.signal.aborted) throw interrupted(created, ref.pool);
 
-    const fresh = await waitForBootstrap(input, created, createStarted);
+    const fresh = await steps.run(mode === 'join' ? 'ready' : 'provisioned', () => waitForBootstrap(input, created, createStarted));
     outcomes.push(...fresh);
     await forgetBootstrap(input, created);
     if (ctx.signal.aborted) throw interrupted(created, ref.pool);
-    return await finish(input, outcomes, started);
+    return await finish(input, outcomes, started, steps);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    await releaseToken();
+    if (mode === 'join') {
+      // Its failure is warned about with the token's expiry, and recorded as the step's.
+      await steps.run('delete-token', releaseToken).catch((err: unknown) => out.warn(`could not delete bootstrap token ${lease?.id ?? ''}: ${(err as Error).message}${lease ? `; it expires at ${lease.expiresAt.toISOString()}` : ''}`));
+    }
   }
 }
 
@@ -253,17 +264,18 @@ async function waitForBootstrap(input: JoinInput, created: VmResult[], createSta
   return [...outcomes.values()];
 }
 
-async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number): Promise<{ result: JoinResult; exitCode: number }> {
+async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number, steps: StepRunner): Promise<{ result: JoinResult; exitCode: number }> {
   const { ctx, cluster, config, facts, provider, mode } = input;
   const out = ctx.output;
   const ready = outcomes.filter((o) => o.status === 'Ready').map((o) => o.name);
   if (mode === 'join' && ready.length > 0) {
-    await labelAndTaintNodes(cluster, ready, { labels: { [POOL_LABEL]: config.pool.name }, ...(config.pool.taintWindows ? { taints: [WINDOWS_TAINT] } : {}) });
-    const builds = await windowsBuilds(cluster);
-    const classes = await ensureRuntimeClasses(cluster, { builds, taintWindows: config.pool.taintWindows, hyperv: input.plan.target.hypervIsolation });
+    await steps.run('label', () => labelAndTaintNodes(cluster, ready, { labels: { [POOL_LABEL]: config.pool.name }, ...(config.pool.taintWindows ? { taints: [WINDOWS_TAINT] } : {}) }));
+    const classes = await steps.run('runtimeclasses', async () => ensureRuntimeClasses(cluster, { builds: await windowsBuilds(cluster), taintWindows: config.pool.taintWindows, hyperv: input.plan.target.hypervIsolation }));
     out.info(`RuntimeClasses: ${classes.classes.map((r) => `${r.name} ${r.action}`).join(', ') || 'none'}`);
-    if (input.plan.target.cni === 'flannel') await applyManifest(cluster, WINDOWS_NODE_RBAC, {});
-    if (input.plan.target.cni === 'calico') await applyManifest(cluster, CALICO_KUBE_PROXY_WINDOWS, { KUBERNETES_VERSION: input.plan.target.kubernetesVersion });
+    if (input.plan.target.cni === 'flannel') await steps.run('rbac', () => applyManifest(cluster, WINDOWS_NODE_RBAC, {}));
+    if (input.plan.target.cni === 'calico') await steps.run('calico', () => applyManifest(cluster, CALICO_KUBE_PROXY_WINDOWS, { KUBERNETES_VERSION: input.plan.target.kubernetesVersion }));
+  } else if (mode === 'join') {
+    for (const id of ['label', 'runtimeclasses', 'rbac', 'calico']) if (input.plan.steps.some((s) => s.id === id)) steps.skip(id, 'no node is Ready');
   }
   const failed = outcomes.filter((o) => o.status === 'Failed' || o.status === 'TimedOut');
   if (failed.length > 0) {
@@ -280,7 +292,7 @@ async function finish(input: JoinInput, outcomes: NodeOutcome[], started: number
       out.warn(`kept the failed VM(s) for inspection; remove them with: win-k8s remove ${withVm.map((o) => o.name).join(' ')} --cloud ${provider.cloud} --yes`);
     }
   }
-  const result: JoinResult = { pool: config.pool.name, cluster: facts.name, nodes: outcomes, durationSeconds: Math.round((Date.now() - started) / 1000) };
+  const result: JoinResult = { pool: config.pool.name, cluster: facts.name, nodes: outcomes, steps: steps.outcomes, durationSeconds: Math.round((Date.now() - started) / 1000) };
   return { result, exitCode: failed.length > 0 ? 1 : 0 };
 }
 
