@@ -2,7 +2,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { sandboxImage } from '../compat/runtime.js';
 import { windowsReleaseForBuild, WINDOWS_RELEASES, type WindowsRelease } from '../compat/windows.js';
 import { compareVersions } from '../compat/versions.js';
-import { inCidr, K8S_DOCS } from './checks.js';
+import { inCidr } from './checks.js';
+import { K8S_DOCS } from './docs.js';
 import { expectedHnsNetwork, type HnsEndpointReport, type HnsNetworkReport, type NodeReport } from './node-report.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 

@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { redact } from './redact.js';
-import type { CheckDefinition, CheckOutcome, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
+import type { CheckDefinition, CheckFacts, CheckOutcome, CheckResult, DiagnoseDocument } from './types.js';
 
 export function resultKey(r: { id: string; node?: string | undefined }): string {
   return `${r.id}@${r.node ?? ''}`;
@@ -20,9 +20,9 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   return out;
 }
 
-function safeRun(check: CheckDefinition, snap: Snapshot, node: k8s.V1Node | undefined): CheckOutcome {
+function safeRun<F extends CheckFacts>(check: CheckDefinition<F>, facts: F, node: k8s.V1Node | undefined): CheckOutcome {
   try {
-    return check.run(snap, node);
+    return check.run(facts, node);
   } catch (err) {
     // One broken check must not hide the others' results.
     return { status: 'fail', message: `check crashed: ${err instanceof Error ? err.message : String(err)}` };
@@ -33,7 +33,7 @@ function safeRun(check: CheckDefinition, snap: Snapshot, node: k8s.V1Node | unde
  * Messages and evidence quote node logs, events and object fields verbatim, and results go to
  * stdout, JSON, JUnit and CI logs: secrets are redacted here, before any of those sees them.
  */
-function toResult(check: CheckDefinition, outcome: CheckOutcome, node?: string): CheckResult {
+function toResult(check: CheckDefinition<never>, outcome: CheckOutcome, node?: string): CheckResult {
   const { message, hint, evidence, ...rest } = outcome;
   return {
     id: check.id,
@@ -59,9 +59,10 @@ export interface RunOptions {
  * Cluster checks run once, in registry order; node checks run per Windows node, nodes in
  * parallel. A failed fatal check skips its dependents, saying which check they waited for.
  */
-export async function runChecks(checks: readonly CheckDefinition[], snap: Snapshot, options: RunOptions = {}): Promise<CheckResult[]> {
+export async function runChecks<F extends CheckFacts>(all: readonly CheckDefinition<F>[], facts: F, options: RunOptions = {}): Promise<CheckResult[]> {
+  const checks = all.filter((c) => applies(c, facts));
   const previous = new Map((options.previous ?? []).map((r) => [resultKey(r), r]));
-  const evaluate = (check: CheckDefinition, node: k8s.V1Node | undefined, done: Map<string, CheckResult>): CheckResult => {
+  const evaluate = (check: CheckDefinition<F>, node: k8s.V1Node | undefined, done: Map<string, CheckResult>): CheckResult => {
     const name = node?.metadata?.name;
     const key = resultKey({ id: check.id, node: name });
     if (options.only && !options.only.has(key)) {
@@ -75,7 +76,7 @@ export async function runChecks(checks: readonly CheckDefinition[], snap: Snapsh
         return toResult(check, { status: 'skip', message: `skipped: ${dep} ${depResult.status === 'fail' ? 'failed' : 'was skipped'}` }, name);
       }
     }
-    return toResult(check, safeRun(check, snap, node), name);
+    return toResult(check, safeRun(check, facts, node), name);
   };
 
   const done = new Map<string, CheckResult>();
@@ -86,7 +87,7 @@ export async function runChecks(checks: readonly CheckDefinition[], snap: Snapsh
     clusterResults.push(r);
   }
   const nodeChecks = checks.filter((c) => c.scope === 'node');
-  const perNode = await mapBounded(snap.windowsNodes, options.concurrency ?? 8, async (node) => {
+  const perNode = await mapBounded(facts.windowsNodes, options.concurrency ?? 8, async (node) => {
     const local = new Map(done);
     const results: CheckResult[] = [];
     for (const check of nodeChecks) {
@@ -97,13 +98,22 @@ export async function runChecks(checks: readonly CheckDefinition[], snap: Snapsh
     return results;
   });
   // A node check skipped for want of Windows nodes still appears once, so it is not silently absent.
-  const orphan = snap.windowsNodes.length === 0 ? nodeChecks.map((c) => evaluateNoNodes(c, done)) : [];
+  const orphan = facts.windowsNodes.length === 0 ? nodeChecks.map((c) => evaluateNoNodes(c, done)) : [];
   return [...clusterResults, ...perNode.flat(), ...orphan];
 }
 
-function evaluateNoNodes(check: CheckDefinition, done: Map<string, CheckResult>): CheckResult {
+function evaluateNoNodes(check: CheckDefinition<never>, done: Map<string, CheckResult>): CheckResult {
   const failedDep = check.dependsOn.find((d) => done.get(resultKey({ id: d }))?.status === 'fail');
   return toResult(check, { status: 'skip', message: failedDep ? `skipped: ${failedDep} failed` : 'skipped: no Windows node selected' });
+}
+
+function applies<F extends CheckFacts>(check: CheckDefinition<F>, facts: F): boolean {
+  try {
+    return check.appliesTo?.(facts) ?? true;
+  } catch {
+    // Kept in: its run then reports the crash instead of the check silently vanishing.
+    return true;
+  }
 }
 
 export function summarize(checks: CheckResult[]): DiagnoseDocument {

@@ -82,7 +82,19 @@ export type CheckNeed = 'kubelet' | 'probes' | 'nodeReports';
  */
 export type NodeReportEntry = { report: NodeReport } | { skipped: string } | { error: string };
 
-export interface CheckDefinition {
+/**
+ * What a run of checks reads. Node-scoped checks run once per node listed here; a kind of
+ * facts that has no nodes (preflight, before any node exists) gives an empty list.
+ */
+export interface CheckFacts {
+  windowsNodes: readonly k8s.V1Node[];
+}
+
+/**
+ * One check, of diagnose (over a Snapshot) or of the join preflight (over its own facts):
+ * a pure function of facts gathered beforehand, run by runner.ts.
+ */
+export interface CheckDefinition<F extends CheckFacts = Snapshot> {
   id: string;
   category: string;
   scope: CheckScope;
@@ -92,7 +104,12 @@ export interface CheckDefinition {
   fatal: boolean;
   docs: string;
   needs?: CheckNeed[];
-  run(snap: Snapshot, node: k8s.V1Node | undefined): CheckOutcome;
+  /**
+   * False when the check does not concern these facts at all (flannel's settings on a Calico
+   * cluster): it is left out of the results, not reported as skipped.
+   */
+  appliesTo?(facts: F): boolean;
+  run(facts: F, node: k8s.V1Node | undefined): CheckOutcome;
 }
 
 export interface CheckResult extends CheckOutcome {
