@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { PREFLIGHT_CHECKS } from '../../src/cluster/preflight.js';
 import { allChecks } from '../../src/diagnose/registry.js';
 
-describe('diagnose check docs links', () => {
+describe('check docs links (diagnose and preflight)', () => {
   it('every registered check links a whole https page, with no fragment', () => {
-    const checks = allChecks();
-    assert.ok(checks.length > 20);
+    assert.ok(allChecks().length > 20);
+    const checks = [...allChecks(), ...PREFLIGHT_CHECKS];
     for (const c of checks) {
       assert.ok(c.docs, `${c.id} has no docs link`);
       const url = new URL(c.docs);
