@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { HYPERV_RUNTIME_HANDLER } from '../compat/runtime.js';
-import { windowsReleaseForBuild } from '../compat/windows.js';
+import { WINDOWS_RELEASES, windowsReleaseForBuild } from '../compat/windows.js';
 import type { WindowsVersion } from '../compat/windows.js';
 import { apiError, isNotFound } from './client.js';
 import type { Cluster } from './client.js';
@@ -21,7 +21,7 @@ export const PROCESS_RUNTIME_HANDLER = 'runhcs-wcow-process';
 export const HYPERV_RUNTIME_CLASS = 'windows-hyperv';
 
 /** Releases a RuntimeClass is made for: 2016 nodes run Docker only, which has no runtime handlers. */
-const RUNTIME_CLASS_RELEASES: ReadonlySet<WindowsVersion> = new Set(['2019', '2022', '2025']);
+const RUNTIME_CLASS_RELEASES: ReadonlySet<WindowsVersion> = new Set(Object.values(WINDOWS_RELEASES).filter((r) => r.containerd).map((r) => r.version));
 
 export interface RuntimeClassOptions {
   /** node.kubernetes.io/windows-build values present in the cluster, e.g. "10.0.20348". */

@@ -14,14 +14,19 @@ export interface WindowsRelease {
   buildLabel: string;
   /** The tag suffix of matching Microsoft base images (servercore:ltsc2022 ...). */
   imageTag: string;
+  /** containerd runs on it (2016 runs Docker only): RuntimeClasses are made for these. */
+  containerd: boolean;
 }
 
 export const WINDOWS_RELEASES: Record<WindowsVersion, WindowsRelease> = {
-  '2016': { version: '2016', build: 14393, buildLabel: '10.0.14393', imageTag: 'ltsc2016' },
-  '2019': { version: '2019', build: 17763, buildLabel: '10.0.17763', imageTag: 'ltsc2019' },
-  '2022': { version: '2022', build: 20348, buildLabel: '10.0.20348', imageTag: 'ltsc2022' },
-  '2025': { version: '2025', build: 26100, buildLabel: '10.0.26100', imageTag: 'ltsc2025' },
+  '2016': { version: '2016', build: 14393, buildLabel: '10.0.14393', imageTag: 'ltsc2016', containerd: false },
+  '2019': { version: '2019', build: 17763, buildLabel: '10.0.17763', imageTag: 'ltsc2019', containerd: true },
+  '2022': { version: '2022', build: 20348, buildLabel: '10.0.20348', imageTag: 'ltsc2022', containerd: true },
+  '2025': { version: '2025', build: 26100, buildLabel: '10.0.26100', imageTag: 'ltsc2025', containerd: true },
 };
+
+/** Every version the table knows, oldest first: flag choices and the config schema come from it. */
+export const WINDOWS_VERSIONS = Object.keys(WINDOWS_RELEASES) as [WindowsVersion, ...WindowsVersion[]];
 
 export function windowsReleaseForBuild(build: number): WindowsRelease | undefined {
   return Object.values(WINDOWS_RELEASES).find((r) => r.build === build);

@@ -18,6 +18,7 @@ import {
   parseDurationMs,
 } from './validators.js';
 import { ARTIFACT_NAMES } from '../compat/artifacts.js';
+import { WINDOWS_VERSIONS } from '../compat/windows.js';
 import { checkAdminSource } from './cidr.js';
 
 /**
@@ -37,7 +38,7 @@ const version = (what: string) =>
     .regex(SEMVER, { error: `expected a ${what} version x.y.z, e.g. 1.33.2` })
     .transform((v) => v.replace(/^v/, ''));
 
-export const WindowsVersion = z.enum(['2016', '2019', '2022', '2025'], { error: 'expected one of 2016, 2019, 2022, 2025' });
+export const WindowsVersion = z.enum(WINDOWS_VERSIONS, { error: `expected one of ${WINDOWS_VERSIONS.join(', ')}` });
 export const Runtime = z.enum(['containerd', 'docker'], { error: 'expected containerd or docker' });
 export const Cni = z.enum(['flannel', 'calico', 'none'], { error: 'expected flannel, calico or none' });
 export const Edition = z.enum(['core', 'full'], { error: 'expected core or full' });
