@@ -1,6 +1,8 @@
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { PUBLIC_PARAMETERS, PUBLIC_PARAMETER_PREFIX } from './amis.js';
+import { motoEc2 } from './seed.js';
 
 /**
  * A wire-level proxy in front of moto for what moto does not do:
@@ -8,6 +10,8 @@ import { PUBLIC_PARAMETERS, PUBLIC_PARAMETER_PREFIX } from './amis.js';
  *    refuses to store;
  *  - honours RunInstances ClientToken (moto stores it but launches again): a repeated token
  *    replays the first answer, a reused token with other parameters is refused, as EC2 does;
+ *  - refuses DeleteSecurityGroup of a group another group's rule refers to (DependencyViolation,
+ *    as EC2 does; moto deletes it and leaves a dangling reference);
  *  - injects faults (throttling, capacity, DependencyViolation, lost responses) for chosen calls;
  *  - logs every call with its parameters, so tests can check what was sent.
  */
@@ -172,6 +176,15 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
       return send(200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(patched));
     }
 
+    if (call.action === 'DeleteSecurityGroup') {
+      const groupId = call.params.get('GroupId') ?? '';
+      const referrers = groupId ? await groupsReferring(motoUrl, groupId) : [];
+      if (referrers.length > 0) {
+        entry.injected = 'DependencyViolation';
+        return send(...errorResponse(call, { status: 400, code: 'DependencyViolation', message: `resource ${groupId} has a dependent object` }));
+      }
+    }
+
     const token = call.action === 'RunInstances' ? call.params.get('ClientToken') : null;
     const recorded = token ? tokens.get(token) : undefined;
     if (recorded) {
@@ -223,6 +236,21 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
       });
     },
   };
+}
+
+/** Other groups with an ingress or egress rule whose source is the group (a self-reference does not count). */
+async function groupsReferring(motoUrl: string, groupId: string): Promise<string[]> {
+  const ec2 = motoEc2(motoUrl);
+  try {
+    const ids = new Set<string>();
+    for (const name of ['ip-permission.group-id', 'egress.ip-permission.group-id']) {
+      const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: name, Values: [groupId] }] }));
+      for (const g of out.SecurityGroups ?? []) if (g.GroupId && g.GroupId !== groupId) ids.add(g.GroupId);
+    }
+    return [...ids];
+  } finally {
+    ec2.destroy();
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
