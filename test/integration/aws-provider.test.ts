@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { b85decode } from '../fakes/node-agent/script.js';
 import {
+  AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   ModifySubnetAttributeCommand,
@@ -255,7 +257,7 @@ describe('AWS provider (against moto)', function () {
   });
 
   describe('resolvePlacement', () => {
-    it('places nodes next to the control plane found by its providerID', async () => {
+    it('places nodes next to the control plane found by its providerID, not into its security groups', async () => {
       const placement = await provider().resolvePlacement({ controlPlane: controlPlane() });
       assert.deepEqual(placement, {
         region: 'us-east-1',
@@ -263,8 +265,13 @@ describe('AWS provider (against moto)', function () {
         networkId: cluster.vpcId,
         subnetId: cluster.subnetId,
         networkCidr: cluster.vpcCidr,
-        extraFirewallIds: [cluster.controlPlaneGroupId],
+        extraFirewallIds: [],
+        controlPlaneFirewallIds: [cluster.controlPlaneGroupId],
       });
+      assert.ok(!events.some((e) => e.level === 'warn' && e.message.includes('from anywhere')), 'nothing is inherited, so nothing to warn about');
+
+      const member = await provider({ controlPlaneGroups: true }).resolvePlacement({ controlPlane: controlPlane() });
+      assert.deepEqual(member.extraFirewallIds, [cluster.controlPlaneGroupId], '--aws-control-plane-groups asks for membership');
       assert.ok(
         events.some((e) => e.level === 'warn' && e.message.includes(cluster.controlPlaneGroupId) && e.message.includes('tcp 6443 from anywhere')),
         'joining a group that is open to the internet is pointed out',
@@ -277,10 +284,12 @@ describe('AWS provider (against moto)', function () {
       assert.equal(placement.zone, cluster.otherZone);
       assert.equal(placement.networkId, cluster.vpcId);
       assert.equal(placement.networkCidr, cluster.vpcCidr);
-      assert.deepEqual(placement.extraFirewallIds, [cluster.controlPlaneGroupId]);
+      assert.deepEqual(placement.controlPlaneFirewallIds, [cluster.controlPlaneGroupId]);
+      assert.deepEqual(placement.extraFirewallIds, []);
 
       const alone = await provider({ subnetId: cluster.otherSubnetId }).resolvePlacement({});
       assert.deepEqual(alone.extraFirewallIds, []);
+      assert.deepEqual(alone.controlPlaneFirewallIds, []);
     });
 
     it('refuses unknown subnets, instance types and types that cannot run Windows', async () => {
@@ -425,6 +434,26 @@ describe('AWS provider (against moto)', function () {
       assert.deepEqual((await ingress(first.id)).rules.filter((r) => r.includes('3389')), ['tcp 3389-3389 10.0.0.0/8'], 'a /8 is still allowed');
     });
 
+    it('admits the pool to the API server with one rule on the control plane\'s group, tagged for removal', async () => {
+      const cp = cluster.controlPlaneGroupId;
+      const before = (await ingress(cp)).rules;
+      const p = provider();
+      const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
+      const { id } = await p.ensureFirewall(REF, placement);
+      const after = await ingress(cp);
+      assert.deepEqual(after.rules.filter((r) => !before.includes(r)), [`tcp 6443-6443 ${id}`], 'exactly TCP 6443 from the pool\'s group');
+      assert.equal(after.rules.length, before.length + 1);
+      const pair = after.group.IpPermissions!.flatMap((perm) => perm.UserIdGroupPairs ?? []).find((g) => g.GroupId === id)!;
+      assert.match(pair.Description ?? '', /^win-k8s: API server for pool win of cluster demo$/);
+      const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:win-k8s.io/pool', Values: ['win'] }, { Name: 'tag:win-k8s.io/cluster', Values: ['demo'] }] }));
+      assert.deepEqual(rules.SecurityGroupRules?.map((r) => [r.GroupId, r.FromPort, r.ReferencedGroupInfo?.GroupId]), [[cp, 6443, id]]);
+
+      proxy.clearLog();
+      await provider().ensureFirewall(REF, placement);
+      assert.equal(proxy.calls('AuthorizeSecurityGroupIngress').length, 0, 'a re-run changes nothing');
+      assert.deepEqual((await ingress(cp)).rules, after.rules);
+    });
+
     it('leaves a same-named group that win-k8s did not create alone', async () => {
       await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'win-k8s-demo-win', Description: 'hand made', VpcId: cluster.vpcId }));
       const p = provider();
@@ -459,8 +488,9 @@ describe('AWS provider (against moto)', function () {
         assert.equal(i.ImageId, prepared.image.id);
         assert.equal(i.InstanceType, 'm5.large');
         assert.equal(i.SubnetId, cluster.subnetId);
-        // The groups sit on the primary interface (moto leaves Instance.SecurityGroups empty then).
-        assert.deepEqual((i.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId).sort(), [prepared.firewall.id, cluster.controlPlaneGroupId].sort());
+        // The groups sit on the primary interface (moto leaves Instance.SecurityGroups empty then):
+        // the pool's own group only, never the control plane's (every port of it, etcd included).
+        assert.deepEqual((i.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId), [prepared.firewall.id]);
         assert.equal(i.PublicIpAddress, undefined);
         assert.equal(i.MetadataOptions?.HttpTokens, 'required');
         assert.equal(i.IamInstanceProfile?.Arn, profileArn);
@@ -648,9 +678,18 @@ describe('AWS provider (against moto)', function () {
       assert.equal((await instancesTagged({}, ['running'])).length, 2, 'the control plane and the other pool are untouched');
 
       // ENIs of terminated instances detach a while later: the group is busy until then.
+      const cpRulesBefore = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [cluster.controlPlaneGroupId] }))).SecurityGroups![0]!.IpPermissions;
+      assert.ok(JSON.stringify(cpRulesBefore).includes(prepared.firewall.id), 'the control plane admits the pool');
+      proxy.clearLog();
       proxy.fail({ action: 'DeleteSecurityGroup', times: 2, status: 400, code: 'DependencyViolation', message: `resource ${prepared.firewall.id} has a dependent object` });
       assert.deepEqual(await p.deletePoolResources(REF), [prepared.firewall.id]);
       assert.equal(proxy.calls('DeleteSecurityGroup').length, 3);
+      assert.ok(proxy.calls('RevokeSecurityGroupIngress')[0]!.seq < proxy.calls('DeleteSecurityGroup')[0]!.seq, 'the control plane\'s rule goes first');
+      const cpGroup = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [cluster.controlPlaneGroupId] }))).SecurityGroups![0]!;
+      assert.ok(!JSON.stringify(cpGroup.IpPermissions).includes(prepared.firewall.id), 'no rule on the control plane refers to the deleted group');
+      assert.ok(JSON.stringify(cpGroup.IpPermissions).includes('0.0.0.0/0'), 'the control plane keeps its own rules');
+      const otherRule = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:win-k8s.io/pool', Values: ['gpu'] }] }));
+      assert.equal(otherRule.SecurityGroupRules?.length, 1, 'the other pool keeps its rule');
       const groups = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:win-k8s.io/pool', Values: ['win'] }] }));
       assert.deepEqual(groups.SecurityGroups, []);
       assert.deepEqual(await instancesTagged({ 'win-k8s.io/pool': 'win' }), []);
@@ -660,6 +699,37 @@ describe('AWS provider (against moto)', function () {
 
       await p.deleteVms([]);
       await p.deleteVms(listed.map((v) => v.instanceId)); // already terminated: nothing to do
+    });
+
+    it('refuses, as EC2 does, to delete a group another group still refers to, and names it', async () => {
+      const p = provider({ tuning: { ...FAST, dependencyTimeoutMs: 50 } });
+      const prepared = await prepare(p);
+      // Someone else's rule: win-k8s does not revoke what it did not add.
+      const theirs = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'monitoring', Description: 'scrapes the nodes', VpcId: cluster.vpcId }));
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: theirs.GroupId!,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 9100, ToPort: 9100, UserIdGroupPairs: [{ GroupId: prepared.firewall.id, Description: 'node exporter' }] }],
+        }),
+      );
+      const err = await rejection(p.deletePoolResources(REF));
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, new RegExp(`security group ${prepared.firewall.id} is still in use`));
+      assert.match(err.hint ?? '', new RegExp(`rules of ${theirs.GroupId} refer to it`));
+      assert.equal(proxy.calls('DeleteSecurityGroup').at(-1)!.injected, 'DependencyViolation');
+      const cp = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [cluster.controlPlaneGroupId] }))).SecurityGroups![0]!;
+      assert.ok(!JSON.stringify(cp.IpPermissions).includes(prepared.firewall.id), 'its own rule on the control plane is gone all the same');
+      const left = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [theirs.GroupId!] }))).SecurityGroups![0]!;
+      assert.ok(JSON.stringify(left.IpPermissions).includes(prepared.firewall.id), 'someone else\'s rule stays');
+    });
+
+    it('puts nodes into the control plane\'s groups only with --aws-control-plane-groups', async () => {
+      const p = provider({ controlPlaneGroups: true });
+      const prepared = await prepare(p);
+      const [vm] = record(await p.createVms(request(prepared, ['win-m0001'])));
+      const [i] = await instancesTagged({ 'win-k8s.io/node-name': 'win-m0001' });
+      assert.equal(i?.InstanceId, vm!.instanceId);
+      assert.deepEqual((i!.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId).sort(), [prepared.firewall.id, cluster.controlPlaneGroupId].sort());
     });
 
     it('reports a group that stays busy with a hint', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { FAKE_CREDENTIALS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
@@ -57,6 +57,10 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
   }
 
   const join = (args: string[]) => cli(['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', ...args]);
+
+  async function controlPlaneGroup() {
+    return (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [seeded.controlPlaneGroupId] }))).SecurityGroups![0]!;
+  }
 
   async function instances(pool?: string) {
     const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }, ...(pool ? [{ Name: 'tag:win-k8s.io/pool', Values: [pool] }] : [])] }));
@@ -137,7 +141,25 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     assert.equal((await instances('win')).length, 3);
     const sg = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['win-k8s-kubernetes-win'] }] }));
     assert.equal(sg.SecurityGroups?.length, 1);
+    const poolGroup = sg.SecurityGroups![0]!.GroupId!;
+    for (const i of await instances('win')) {
+      assert.deepEqual((i.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId), [poolGroup], 'the pool\'s group only, not the control plane\'s');
+    }
+    const referring = (await controlPlaneGroup()).IpPermissions!.flatMap((perm) =>
+      (perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId === poolGroup).map((g) => `${perm.IpProtocol} ${perm.FromPort}-${perm.ToPort} ${g.GroupId}`),
+    );
+    assert.deepEqual(referring, [`tcp 6443-6443 ${poolGroup}`], 'the control plane admits the pool to the API server, nothing more');
     assert.match(r.stderr, /using context "fake"/);
+  });
+
+  it('--aws-control-plane-groups puts the nodes into the control plane\'s groups as well', async () => {
+    const r = await join(['--pool', 'mem', '--count', '1', '--aws-control-plane-groups']);
+    assert.equal(r.code, 0, r.stderr);
+    const [i] = await instances('mem');
+    const groups = (i!.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId);
+    assert.ok(groups.includes(seeded.controlPlaneGroupId), JSON.stringify(groups));
+    assert.equal(groups.length, 2);
+    assert.match(r.stderr, /admits tcp 6443 from anywhere; the Windows nodes join it/);
   });
 
   it('re-running tops the pool up from the tags instead of creating again', async () => {
@@ -251,7 +273,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     const unknown = await cli(['remove', 'win-nope1', '--cloud', 'aws', '--yes']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /not managed by win-k8s in cluster kubernetes: win-nope1/);
-    for (const pool of ['win', 'thr', 'part', 'bad', 'intr', 'prov']) {
+    for (const pool of ['win', 'mem', 'thr', 'part', 'bad', 'intr', 'prov']) {
       const r = await cli(['remove', '--pool', pool, '--cloud', 'aws', '--yes', '-o', 'json']);
       assert.equal(r.code, 0, `${pool}: ${r.stderr}`);
     }
@@ -259,6 +281,10 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     assert.equal(fake.store.list('nodes').filter((n) => (n.metadata as { labels?: Record<string, string> }).labels?.['win-k8s.io/pool']).length, 0);
     const sgs = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }] }));
     assert.deepEqual((sgs.SecurityGroups ?? []).map((g) => g.GroupName), []);
+    const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }] }));
+    assert.deepEqual(rules.SecurityGroupRules, [], 'the control plane\'s rules for the pools went with them');
+    const cpSources = (await controlPlaneGroup()).IpPermissions!.flatMap((perm) => (perm.UserIdGroupPairs ?? []).map((g) => g.GroupId));
+    assert.deepEqual(cpSources, [seeded.controlPlaneGroupId], 'only the control plane\'s own self-reference is left');
   });
 
   it('no bootstrap token ever appeared in any output', () => {

@@ -79,7 +79,7 @@ export function isEnvironmentFailure(err: unknown): boolean {
 
 const PERMISSIONS_HINT =
   'win-k8s needs ec2:DescribeImages, DescribeInstances, DescribeInstanceTypes, DescribeInstanceTypeOfferings, DescribeSubnets, ' +
-  'DescribeVpcs, DescribeSecurityGroups, CreateSecurityGroup, AuthorizeSecurityGroupIngress, RevokeSecurityGroupIngress, ' +
+  'DescribeVpcs, DescribeSecurityGroups, DescribeSecurityGroupRules, CreateSecurityGroup, AuthorizeSecurityGroupIngress, RevokeSecurityGroupIngress, ' +
   'DeleteSecurityGroup, RunInstances, CreateTags, TerminateInstances, GetConsoleOutput, iam:PassRole (with --instance-profile) ' +
   'and ssm:GetParameters on arn:aws:ssm:*::parameter/aws/service/ami-windows-latest/*';
 

@@ -17,13 +17,17 @@ export interface PlacementLookup {
 export interface PlacementOptions {
   subnetId?: string | undefined;
   instanceType: string;
+  /** --aws-control-plane-groups: nodes also become members of the control plane's groups. */
+  controlPlaneGroups?: boolean | undefined;
 }
 
 type AwsPlacement = Extract<Placement, { cloud: 'aws' }>;
 
 /**
- * Nodes go into --subnet-id, or else next to the control plane: its subnet, and its security
- * groups as extra groups so the nodes get whatever the cluster's own rules allow between nodes.
+ * Nodes go into --subnet-id, or else next to the control plane's subnet. The control plane's
+ * security groups are named for the pool's rules to refer to (ensureFirewall); nodes join them
+ * only with --aws-control-plane-groups, since membership opens every port the control plane
+ * admits from itself (etcd, the controller manager...) to every Windows node.
  */
 export async function resolvePlacement(ctx: PlacementLookup, opts: PlacementOptions, req: PlacementRequest): Promise<ResolvedPlacement> {
   const cp = req.controlPlane?.cloud === 'aws' ? req.controlPlane : undefined;
@@ -47,14 +51,14 @@ export async function resolvePlacement(ctx: PlacementLookup, opts: PlacementOpti
   let subnetId: string;
   let vpcId: string;
   let zone: string | undefined;
-  let extraFirewallIds: string[] = [];
+  let cpGroups: string[] = [];
   if (opts.subnetId) {
     const subnet = await describeSubnet(ctx, opts.subnetId);
     subnetId = opts.subnetId;
     vpcId = subnet.VpcId!;
     zone = subnet.AvailabilityZone;
     if (cpInstance && cpInstance.VpcId === vpcId) {
-      extraFirewallIds = groupIds(cpInstance);
+      cpGroups = groupIds(cpInstance);
     } else if (cpInstance) {
       ctx.sink({
         level: 'warn',
@@ -68,7 +72,7 @@ export async function resolvePlacement(ctx: PlacementLookup, opts: PlacementOpti
     subnetId = cpInstance.SubnetId;
     vpcId = cpInstance.VpcId;
     zone = cpInstance.Placement?.AvailabilityZone ?? cp?.zone;
-    extraFirewallIds = groupIds(cpInstance);
+    cpGroups = groupIds(cpInstance);
   } else {
     throw new UsageError('no subnet for the nodes: none given and the control plane\'s instance is unknown', {
       field: '--subnet-id',
@@ -78,13 +82,17 @@ export async function resolvePlacement(ctx: PlacementLookup, opts: PlacementOpti
 
   const networkCidr = await vpcCidr(ctx, vpcId);
   await checkInstanceType(ctx, opts.instanceType, zone);
+  const extraFirewallIds = opts.controlPlaneGroups ? cpGroups : [];
   if (extraFirewallIds.length > 0) await warnOpenGroups(ctx, extraFirewallIds);
+  if (opts.controlPlaneGroups && cpGroups.length === 0) {
+    ctx.sink({ level: 'warn', message: '--aws-control-plane-groups: the control plane\'s security groups are unknown here (another VPC, or no control plane on EC2); the nodes get the pool\'s group only' });
+  }
 
   ctx.sink({
     level: 'info',
     message: `placement ${subnetId}${zone ? ` (${zone})` : ''} in ${vpcId} ${networkCidr}${extraFirewallIds.length > 0 ? `, with the control plane's security groups ${extraFirewallIds.join(', ')}` : ''}`,
   });
-  return { region: ctx.region, ...(zone ? { zone } : {}), networkId: vpcId, subnetId, networkCidr, extraFirewallIds };
+  return { region: ctx.region, ...(zone ? { zone } : {}), networkId: vpcId, subnetId, networkCidr, extraFirewallIds, controlPlaneFirewallIds: cpGroups };
 }
 
 async function controlPlaneInstance(ctx: PlacementLookup, cp: AwsPlacement, required: boolean): Promise<Instance | undefined> {

@@ -52,6 +52,11 @@ export interface AwsProviderOptions {
   instanceProfile?: string | undefined;
   /** --aws-external-ip: a public IPv4 address per node; none by default. */
   publicIp?: boolean | undefined;
+  /**
+   * --aws-control-plane-groups: nodes also join the control plane's security groups. Off by
+   * default: membership would give every node every port of the control plane, etcd included.
+   */
+  controlPlaneGroups?: boolean | undefined;
   subnetId?: string | undefined;
   allowRdpFrom?: string | undefined;
   /** Fallbacks for the ImageRequest fields of the same names. */
@@ -174,7 +179,7 @@ class AwsProvider implements CloudProvider {
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
     return this.run('resolve the placement', (s) =>
-      resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, { subnetId: this.opts.subnetId, instanceType: this.instanceType }, req),
+      resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, { subnetId: this.opts.subnetId, instanceType: this.instanceType, controlPlaneGroups: this.opts.controlPlaneGroups }, req),
     );
   }
 

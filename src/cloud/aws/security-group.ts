@@ -2,6 +2,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
+  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupIngressCommand,
   type EC2Client,
@@ -23,6 +24,8 @@ export const NODE_PORTS = [
   { protocol: 'udp', port: 4789, what: 'VXLAN (flannel, Calico)' },
 ] as const;
 export const RDP_PORT = 3389;
+/** The API server's port on the control plane (kubeadm's default), opened there to the pool's group only. */
+export const API_SERVER_PORT = 6443;
 
 export interface Rule {
   protocol: string;
@@ -42,6 +45,11 @@ export function securityGroupName(ref: PoolRef): string {
   return `win-k8s-${ref.cluster}-${ref.pool}`;
 }
 
+/** The control plane's groups as the pool's rules name them: referred to, not joined. */
+function controlPlaneGroups(placement: ResolvedPlacement): string[] {
+  return [...new Set([...(placement.controlPlaneFirewallIds ?? []), ...placement.extraFirewallIds])];
+}
+
 /**
  * Node ports from the VPC's range and from the control plane's groups, RDP only from the
  * admin network asked for. Never from anywhere: a source broader than /8 (IPv6: /32) is
@@ -51,7 +59,7 @@ export function desiredRules(placement: ResolvedPlacement, allowRdpFrom: string 
   const rules: Rule[] = [];
   for (const p of NODE_PORTS) {
     rules.push({ protocol: p.protocol, fromPort: p.port, toPort: p.port, source: { cidr: placement.networkCidr }, description: `${p.what} from the VPC` });
-    for (const group of placement.extraFirewallIds) {
+    for (const group of controlPlaneGroups(placement)) {
       rules.push({ protocol: p.protocol, fromPort: p.port, toPort: p.port, source: { group }, description: `${p.what} from the control plane` });
     }
   }
@@ -145,7 +153,78 @@ export async function ensureFirewall(ctx: FirewallLookup, ref: PoolRef, placemen
       ? `created security group ${groupId} (${name}): ${desired.map(describeRule).join(', ')}`
       : `security group ${groupId} (${name}) ${missing.length + extra.length === 0 ? 'is up to date' : `updated: opened ${missing.length}, closed ${extra.length} rules`}`,
   });
+  await admitToApiServer(ctx, ref, groupId, controlPlaneGroups(placement)[0]);
   return { id: groupId, created };
+}
+
+function apiServerRuleDescription(ref: PoolRef): string {
+  return `win-k8s: API server for pool ${ref.pool} of cluster ${ref.cluster}`;
+}
+
+/**
+ * One ingress rule on the control plane's (first) group: TCP 6443 from the pool's group, so the
+ * nodes reach the API server without being members. Tagged with the pool, so that `remove`
+ * finds and revokes it: EC2 refuses to delete a group another group's rule still refers to.
+ */
+async function admitToApiServer(ctx: FirewallLookup, ref: PoolRef, poolGroupId: string, cpGroupId: string | undefined): Promise<void> {
+  if (!cpGroupId) return;
+  const out = await guard({ action: 'ec2:DescribeSecurityGroups', region: ctx.region }, () => ctx.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [cpGroupId] })));
+  const present = flattenPermissions(out.SecurityGroups?.[0]?.IpPermissions).some(
+    (r) => r.protocol === 'tcp' && r.fromPort <= API_SERVER_PORT && r.toPort >= API_SERVER_PORT && 'group' in r.source && r.source.group === poolGroupId,
+  );
+  if (present) return;
+  await guard({ action: 'ec2:AuthorizeSecurityGroupIngress', region: ctx.region }, async () => {
+    try {
+      await ctx.ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: cpGroupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: API_SERVER_PORT, ToPort: API_SERVER_PORT, UserIdGroupPairs: [{ GroupId: poolGroupId, Description: apiServerRuleDescription(ref) }] },
+          ],
+          TagSpecifications: tagSpecs(['security-group-rule'], poolTags(ref)),
+        }),
+      );
+    } catch (err) {
+      if (!hasAwsCode(err, 'InvalidPermission.Duplicate')) throw err;
+    }
+  });
+  ctx.sink({ level: 'info', message: `control plane security group ${cpGroupId}: admits tcp ${API_SERVER_PORT} from ${poolGroupId} (the pool's nodes)` });
+}
+
+/** Revokes the rules win-k8s added for the pool on other groups (found by the pool's tags). */
+async function revokeReferences(ctx: FirewallLookup, ref: PoolRef, poolGroupId: string): Promise<void> {
+  const out = await guard({ action: 'ec2:DescribeSecurityGroupRules', region: ctx.region }, () =>
+    ctx.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: tagFilters(ref) })),
+  );
+  const byGroup = new Map<string, string[]>();
+  for (const rule of out.SecurityGroupRules ?? []) {
+    if (rule.IsEgress || !rule.GroupId || !rule.SecurityGroupRuleId || rule.GroupId === poolGroupId) continue;
+    if (rule.ReferencedGroupInfo?.GroupId !== poolGroupId) continue;
+    byGroup.set(rule.GroupId, [...(byGroup.get(rule.GroupId) ?? []), rule.SecurityGroupRuleId]);
+  }
+  for (const [groupId, ruleIds] of byGroup) {
+    try {
+      await ctx.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ruleIds }));
+    } catch (err) {
+      // Gone already (the group, or the rule by someone's hand): the goal is reached.
+      if (!hasAwsCode(err, 'InvalidGroup.NotFound', 'InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound')) {
+        return guard({ action: 'ec2:RevokeSecurityGroupIngress', region: ctx.region }, () => Promise.reject(err));
+      }
+    }
+    ctx.sink({ level: 'info', message: `security group ${groupId}: revoked the rule admitting ${poolGroupId} (pool ${ref.pool})` });
+  }
+}
+
+/** Groups other than the group itself whose ingress or egress rules name it as source or destination. */
+async function referringGroups(ctx: FirewallLookup, groupId: string): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const name of ['ip-permission.group-id', 'egress.ip-permission.group-id']) {
+    const out = await guard({ action: 'ec2:DescribeSecurityGroups', region: ctx.region }, () =>
+      ctx.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: name, Values: [groupId] }] })),
+    );
+    for (const g of out.SecurityGroups ?? []) if (g.GroupId && g.GroupId !== groupId) ids.add(g.GroupId);
+  }
+  return [...ids].sort();
 }
 
 async function authorize(ec2: EC2Client, groupId: string, rules: Rule[]): Promise<void> {
@@ -219,6 +298,7 @@ export async function deletePoolGroups(ctx: FirewallLookup, ref: PoolRef, timing
   const deleted: string[] = [];
   for (const group of out.SecurityGroups ?? []) {
     const id = group.GroupId!;
+    await revokeReferences(ctx, ref, id);
     if (await deleteGroup(ctx, id, timing)) {
       deleted.push(id);
       ctx.sink({ level: 'success', message: `deleted security group ${id} (${group.GroupName})` });
@@ -237,6 +317,13 @@ async function deleteGroup(ctx: FirewallLookup, id: string, timing: DeleteTiming
     } catch (err) {
       if (hasAwsCode(err, 'InvalidGroup.NotFound')) return false;
       if (!hasAwsCode(err, 'DependencyViolation')) return guard({ action: 'ec2:DeleteSecurityGroup', region: ctx.region }, () => Promise.reject(err));
+      // A rule of another group that refers to this one does not go away by waiting.
+      const referrers = await referringGroups(ctx, id);
+      if (referrers.length > 0) {
+        throw new OperationError(`security group ${id} is still in use: ${awsMessage(err)}`, {
+          hint: `rules of ${referrers.join(', ')} refer to it and were not added by win-k8s: remove them (\`aws ec2 describe-security-groups --filters Name=ip-permission.group-id,Values=${id}\`) and run the removal again`,
+        });
+      }
       if (Date.now() >= deadline) {
         throw new OperationError(`security group ${id} is still in use: ${awsMessage(err)}`, {
           hint: `a network interface or another group's rule still refers to it: \`aws ec2 describe-network-interfaces --filters Name=group-id,Values=${id}\` shows which; run the removal again once it is gone`,
