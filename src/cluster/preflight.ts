@@ -380,9 +380,13 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   linuxDaemonSetsCheck,
 ];
 
-/** Runs every preflight check, with the runner diagnose uses; read-only. */
-export async function preflight(cluster: Cluster, facts: ClusterFacts, input: PreflightInput): Promise<Check[]> {
-  const results = await runChecks(PREFLIGHT_CHECKS, await readPreflightFacts(cluster, facts, input));
+/** The preflight checks over facts already read, with the runner diagnose uses: pure, no I/O. */
+export function runPreflightChecks(facts: PreflightFacts): Check[] {
   // The plan document keeps its shape: id, status, message and hint.
-  return results.map((r) => ({ id: r.id, status: r.status, message: r.message, ...(r.hint !== undefined ? { hint: r.hint } : {}) }));
+  return runChecks(PREFLIGHT_CHECKS, facts).map((r) => ({ id: r.id, status: r.status, message: r.message, ...(r.hint !== undefined ? { hint: r.hint } : {}) }));
+}
+
+/** Reads the preflight facts and runs every preflight check; read-only. */
+export async function preflight(cluster: Cluster, facts: ClusterFacts, input: PreflightInput): Promise<Check[]> {
+  return runPreflightChecks(await readPreflightFacts(cluster, facts, input));
 }

@@ -192,7 +192,7 @@ export async function diagnose(cluster: Cluster, opts: DiagnoseOptions, onRound?
   const deadline = Date.now() + opts.waitMs;
   const first = await takeSnapshot(cluster, opts, true);
   await gather(cluster, first, needsOf(opts.checks, opts, first), opts);
-  let results = await runChecks(opts.checks, first);
+  let results = runChecks(opts.checks, first);
   for (let round = 2; ; round++) {
     const failing = results.filter((r) => isFailing(r, opts.failOn));
     // Skips caused by a failing fatal check are retried with it; other skips (no Linux node,
@@ -209,7 +209,7 @@ export async function diagnose(cluster: Cluster, opts: DiagnoseOptions, onRound?
     // Only what the checks to re-run need is gathered again (probes cost pods).
     // A round may not outlast --wait by a whole probe timeout.
     await gather(cluster, snap, needsOf(opts.checks.filter((c) => [...only].some((k) => k.startsWith(`${c.id}@`))), opts, snap), opts, Math.max(5_000, deadline - Date.now()));
-    results = await runChecks(opts.checks, snap, { previous: results, only });
+    results = runChecks(opts.checks, snap, { previous: results, only });
   }
   return summarize(results);
 }

@@ -49,17 +49,18 @@ function toResult(check: CheckDefinition<never>, outcome: CheckOutcome, node?: s
 }
 
 export interface RunOptions {
-  concurrency?: number;
   /** Only these result keys are evaluated; the others are taken from `previous`. */
   only?: Set<string>;
   previous?: CheckResult[];
 }
 
 /**
- * Cluster checks run once, in registry order; node checks run per Windows node, nodes in
- * parallel. A failed fatal check skips its dependents, saying which check they waited for.
+ * Cluster checks run once, in registry order; node checks run per Windows node, in node
+ * order. A failed fatal check skips its dependents, saying which check they waited for.
+ * Checks are pure functions of facts already read, so running them is synchronous: a plan
+ * can be built from facts with no I/O and no await.
  */
-export async function runChecks<F extends CheckFacts>(all: readonly CheckDefinition<F>[], facts: F, options: RunOptions = {}): Promise<CheckResult[]> {
+export function runChecks<F extends CheckFacts>(all: readonly CheckDefinition<F>[], facts: F, options: RunOptions = {}): CheckResult[] {
   const checks = all.filter((c) => applies(c, facts));
   const previous = new Map((options.previous ?? []).map((r) => [resultKey(r), r]));
   const evaluate = (check: CheckDefinition<F>, node: k8s.V1Node | undefined, done: Map<string, CheckResult>): CheckResult => {
@@ -87,7 +88,7 @@ export async function runChecks<F extends CheckFacts>(all: readonly CheckDefinit
     clusterResults.push(r);
   }
   const nodeChecks = checks.filter((c) => c.scope === 'node');
-  const perNode = await mapBounded(facts.windowsNodes, options.concurrency ?? 8, async (node) => {
+  const perNode = facts.windowsNodes.map((node) => {
     const local = new Map(done);
     const results: CheckResult[] = [];
     for (const check of nodeChecks) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PREFLIGHT_CHECKS, type PreflightFacts } from '../../src/cluster/preflight.js';
+import { PREFLIGHT_CHECKS, runPreflightChecks, type PreflightFacts } from '../../src/cluster/preflight.js';
 import type { ClusterFacts } from '../../src/cluster/discovery.js';
 import { runChecks } from '../../src/diagnose/runner.js';
 
@@ -82,5 +82,15 @@ describe('preflight checks (registry definitions over facts, no cluster)', () =>
     const [r] = await runChecks(PREFLIGHT_CHECKS.filter((c) => c.id === 'rbac.permissions'), facts(FLANNEL, 'flannel', { denied: ['patch nodes', 'create secrets in kube-system'], contextName: 'limited' }));
     assert.equal(r!.status, 'fail');
     assert.equal(r!.message, 'the current user (context limited) may not: create secrets in kube-system; patch nodes');
+  });
+
+  it('runPreflightChecks gives the plan its checks in their own shape (id, status, message, hint), synchronously', () => {
+    const checks = runPreflightChecks(facts(FLANNEL, 'calico', { denied: ['patch nodes'] }));
+    for (const c of checks) assert.deepEqual(Object.keys(c).sort(), c.hint === undefined ? ['id', 'message', 'status'] : ['hint', 'id', 'message', 'status'], c.id);
+    assert.deepEqual(
+      checks.filter((c) => c.status === 'fail').map((c) => c.id),
+      ['rbac.permissions', 'cni.windows', 'rbac.bootstrap'],
+    );
+    assert.equal(checks.find((c) => c.id === 'cni.windows')!.hint, 'use --cni flannel');
   });
 });
