@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
 import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL, createAzureProvider, generateAdminPassword, vmState, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
 import { nestedVirtualizationProblem } from '../../src/cloud/azure/nested-virtualization.js';
+import { azureBootstrap, TOKEN_SLOT_VALUE } from '../../src/cloud/azure/custom-data.js';
+import { scriptFromUserData } from '../fakes/node-agent/script.js';
 import { sizeOffersNestedVirtualization } from '../fakes/arm/index.js';
 import { parsePowerShell } from '../helpers/powershell.js';
 import type { CloudProvider, PoolRef, ResolvedPlacement } from '../../src/cloud/provider.js';
@@ -23,7 +25,8 @@ const CP_NIC = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.N
 const credential = { getToken: async () => ({ token: 'fake', expiresOnTimestamp: Date.now() + 3600e3 }) };
 
 function script(node: string): string {
-  return [`# win-k8s bootstrap for ${node}`, "$ErrorActionPreference = 'Stop'", `$joinToken = '${SECRET}'`, `Write-Output "win-k8s: preflight started ${node}"`, 'x'.repeat(20_000)].join('\n');
+  // The token literal as the rendered header has it: the provider moves it out of customData.
+  return [`# win-k8s bootstrap for ${node}`, "$ErrorActionPreference = 'Stop'", `$BootstrapToken = '${SECRET}'`, `Write-Output "win-k8s: preflight started ${node}"`, 'x'.repeat(20_000)].join('\n');
 }
 
 function seed(fake: FakeArm): void {
@@ -256,11 +259,19 @@ describe('Azure provider against the fake ARM', function () {
         assert.deepEqual(fake.get(vm.properties.storageProfile.osDisk.managedDisk.id)!.tags, vm.tags);
         const pw = adminPasswordOf(fake, r.nodeName)!;
         assert.ok(pw.length >= 12 && pw.length <= 123);
-        // As the node sees it: CustomData.bin, and the extension's command that runs it.
+        // As the node sees it: CustomData.bin, and the extension's command that runs it and hands
+        // the stub the token; the stub's script is the rendered one, token included.
         const delivered = readBootstrap(fake, r.nodeName);
         assert.equal(delivered.script, script(r.nodeName));
         assert.match(delivered.commandToExecute, /C:\\AzureData\\CustomData\.bin/);
-        assert.ok(!delivered.commandToExecute.includes(SECRET));
+        // The token: never in customData (kept with the VM, copied to C:\AzureData), only in the
+        // extension's protectedSettings, which ARM does not return.
+        assert.ok(!delivered.customDataBin.includes(SECRET) && !delivered.customDataScript.includes(SECRET), 'no token in customData');
+        assert.ok(!delivered.customDataBin.includes(SECRET.split('.')[1]!));
+        assert.ok(delivered.protectedCommand);
+        assert.ok(delivered.commandToExecute.includes(`-Token '${SECRET}'`));
+        const ext = fake.get(`${r.instanceId!}/extensions/win-k8s-bootstrap`)!;
+        assert.equal(ext.properties.settings, undefined, 'nothing in the readable settings');
       }
       // One password per VM, appended after the earlier run's line, in a 0600 file.
       assert.equal(statSync(pwFile()).mode & 0o777, 0o600);
@@ -551,6 +562,20 @@ describe('Azure provider against the fake ARM', function () {
     assert.deepEqual(await p.deletePoolResources(ref), [nicId, fw.id]);
     assert.equal(fake.get(nicId), undefined);
     assert.equal(fake.get(fw.id), undefined);
+  });
+
+  it('customData carries the script with a token slot; the extension command hands over the token (none for provision; a malformed one is refused)', () => {
+    const { customData, commandToExecute } = azureBootstrap('win-demo-0001', script('win-demo-0001'));
+    const bin = Buffer.from(customData, 'base64').toString('utf8');
+    assert.ok(!bin.includes(SECRET));
+    assert.match(scriptFromUserData(bin), new RegExp(`^\\$BootstrapToken = '${TOKEN_SLOT_VALUE}'$`, 'm'));
+    assert.match(bin, /^param\(\[Parameter\(Mandatory = \$true\)\] \[AllowEmptyString\(\)\] \[string\]\$Token\)$/m);
+    assert.match(commandToExecute, new RegExp(`-Token '${SECRET.replace('.', '\\.')}'`));
+    const provision = script('win-demo-0002').replace(`$BootstrapToken = '${SECRET}'`, "$BootstrapToken = ''");
+    const p = azureBootstrap('win-demo-0002', provision);
+    assert.match(p.commandToExecute, /-Token ''/);
+    assert.equal(scriptFromUserData(Buffer.from(p.customData, 'base64').toString('utf8')), provision);
+    assert.throws(() => azureBootstrap('win-demo-0003', script('win-demo-0003').replace(SECRET, "abc'; Remove-Item C:\\ -Recurse; '")), /not a kubeadm bootstrap token/);
   });
 
   it('generates passwords meeting Azure\'s rules', () => {

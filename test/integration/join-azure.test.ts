@@ -256,6 +256,13 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
       assert.equal(vm.properties.storageProfile.osDisk.diskSizeGB, 127);
       const node = fake.store.get('nodes', undefined, n.name)!;
       assert.equal((node.metadata as { labels: Record<string, string> }).labels['win-k8s.io/pool'], 'win');
+      // The node joined with the token the extension's protectedSettings handed its stub; customData
+      // (kept with the VM, copied to C:\AzureData) never had it.
+      const token = agent.records.get(n.name)?.values?.token ?? '';
+      assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+      const delivered = readBootstrap(arm, n.name);
+      assert.ok(!delivered.customDataBin.includes(token.split('.')[1]!), 'no token secret in customData');
+      assert.ok(delivered.protectedCommand && delivered.commandToExecute.includes(`-Token '${token}'`));
     }
     assert.equal(arm.ofType('Microsoft.Network/publicIPAddresses').length, 0);
     const nsg = arm.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups/win-k8s-kubernetes-win`)!;

@@ -5,7 +5,6 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
 import type { NetworkManagementClient, SecurityRule } from '@azure/arm-network';
-import { compressScript } from '../../bootstrap/compress.js';
 import { EnvironmentError, InterruptedError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
 import type { Placement } from '../../cluster/provider-id.js';
 import type { EventSink } from '../../output/output.js';
@@ -29,17 +28,14 @@ import {
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError, vmFailureText } from './errors.js';
+import { azureBootstrap } from './custom-data.js';
 import { imageReference, knownOsDiskGb, resolveImage } from './images.js';
 import { nestedAlternatives, nestedVirtualizationProblem } from './nested-virtualization.js';
 import { RUN_COMMAND_MAX_MS, checkScriptSize, parseRunCommandOutput, runCommandScript } from './run-command.js';
 
 export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
 export const ADMIN_USER = 'winadmin';
-/** Azure places customData here on Windows, decoded, and never runs it. */
-export const CUSTOM_DATA_PATH = 'C:\\AzureData\\CustomData.bin';
 export const EXTENSION_NAME = 'win-k8s-bootstrap';
-/** osProfile.customData: at most 64 KB decoded (87380 base64 characters). */
-export const CUSTOM_DATA_LIMIT = 65535;
 
 /**
  * Azure tag names may not contain <, >, %, &, \, ? or /, so the provider-neutral keys
@@ -139,32 +135,6 @@ export function generateAdminPassword(length = 24): string {
     [chars[i], chars[j]] = [chars[j]!, chars[i]!];
   }
   return chars.join('');
-}
-
-/**
- * Azure runs nothing from customData on Windows, so the bootstrap (the gzip stub, well under the
- * 64 KB customData limit) rides in customData and a one-line Custom Script Extension command runs
- * it. Chosen over Run Command because Run Command holds the whole script inline in the request
- * (and in the VM's run-command history) and is limited to one run at a time and 90 minutes;
- * the CSE command here is ~200 characters, far under its ~8 KB inline limit, needs no storage
- * account or URL, and keeps the token out of the extension's settings. The extension's status
- * (and its stderr on failure) shows in the VM's instance view; the bootstrap's own progress goes
- * to the serial console read by consoleOutput.
- */
-export function bootstrapCommand(): string {
-  const target = 'C:\\AzureData\\win-k8s-bootstrap.ps1';
-  return `powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "Copy-Item -Force '${CUSTOM_DATA_PATH}' '${target}'; & '${target}'; exit $LASTEXITCODE"`;
-}
-
-export function buildCustomData(nodeName: string, script: string): string {
-  const stub = compressScript(script);
-  const bytes = Buffer.byteLength(stub, 'utf8');
-  if (bytes > CUSTOM_DATA_LIMIT) {
-    throw new OperationError(`the bootstrap for ${nodeName} is ${(bytes / 1024).toFixed(1)} KB compressed; Azure customData holds at most 64 KB`, {
-      hint: 'fewer node labels, taints or proxy exceptions make it smaller; if it still does not fit, please report it as a win-k8s bug',
-    });
-  }
-  return Buffer.from(stub, 'utf8').toString('base64');
 }
 
 /** Azure's provisioning and power states in the words the join engine and `list` use (EC2's). */
@@ -479,7 +449,8 @@ class AzureProvider implements CloudProvider {
     if (nodeName.length > 15 || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(nodeName) || /^\d+$/.test(nodeName)) {
       throw new UsageError(`node name "${nodeName}" cannot be a Windows computer name (at most 15 letters, digits and hyphens, not only digits)`, { field: '--pool' });
     }
-    const customData = buildCustomData(nodeName, script);
+    // The token goes in the extension's protectedSettings, never in customData.
+    const { customData, commandToExecute } = azureBootstrap(nodeName, script);
     // One per VM: a password file line then belongs to exactly one VM, and one leaked password opens one node.
     const password = generateAdminPassword();
     const tags = { [AZ_TAG_CLUSTER]: req.ref.cluster, [AZ_TAG_POOL]: req.ref.pool, [AZ_TAG_NODE]: nodeName };
@@ -557,7 +528,8 @@ class AzureProvider implements CloudProvider {
       typePropertiesType: 'CustomScriptExtension',
       typeHandlerVersion: '1.10',
       autoUpgradeMinorVersion: true,
-      protectedSettings: { commandToExecute: bootstrapCommand() },
+      // Encrypted to the VM; ARM never returns protectedSettings.
+      protectedSettings: { commandToExecute },
     }, this.lro());
     // The bootstrap runs for minutes and reboots: the join watches the node, not the extension.
     await poller.submitted();

@@ -704,15 +704,20 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
 export interface DeliveredBootstrap {
   /** C:\AzureData\CustomData.bin as the VM would see it (decoded). */
   customDataBin: string;
-  /** The Custom Script Extension's commandToExecute. */
+  /** The script customData carries (the stub unpacked), before the stub puts the token in. */
+  customDataScript: string;
+  /** The Custom Script Extension's commandToExecute (from protectedSettings, or settings). */
   commandToExecute: string;
-  /** The full bootstrap script (the stub unpacked), what the node finally runs. */
+  /** Whether the command came in protectedSettings (encrypted to the VM, never returned by ARM). */
+  protectedCommand: boolean;
+  /** The full bootstrap script as the node finally runs it: the stub's token slot filled from -Token. */
   script: string;
 }
 
 /**
  * What a simulated node reads back, as a real one would: its customData file and the command
- * the Custom Script Extension runs. Throws when the VM or its extension is missing.
+ * the Custom Script Extension runs, and what the stub makes of them (the token the command hands
+ * over put in the slot the stub names). Throws when the VM or its extension is missing.
  */
 export function readBootstrap(fake: FakeArm, vmName: string): DeliveredBootstrap {
   const vm = fake.ofType('Microsoft.Compute/virtualMachines').find((r) => r.name === vmName);
@@ -720,10 +725,16 @@ export function readBootstrap(fake: FakeArm, vmName: string): DeliveredBootstrap
   const secret = (vm as { __secret?: { customData?: string } }).__secret;
   if (!secret?.customData) throw new Error(`VM ${vmName} has no customData`);
   const ext = fake.ofType('Microsoft.Compute/virtualMachines/extensions').find((r) => String(r.id).toLowerCase().startsWith(`${String(vm.id).toLowerCase()}/extensions/`));
-  const cmd = ext?.properties?.protectedSettings?.commandToExecute ?? ext?.properties?.settings?.commandToExecute;
+  const hidden = ext?.properties?.protectedSettings?.commandToExecute;
+  const cmd = hidden ?? ext?.properties?.settings?.commandToExecute;
   if (typeof cmd !== 'string') throw new Error(`VM ${vmName} has no Custom Script Extension command`);
   const customDataBin = Buffer.from(secret.customData, 'base64').toString('utf8');
-  return { customDataBin, commandToExecute: cmd, script: scriptFromUserData(customDataBin) };
+  const customDataScript = scriptFromUserData(customDataBin);
+  let script = customDataScript;
+  const slot = /^\$slot = "`\$BootstrapToken = '([^']+)'"$/m.exec(customDataBin)?.[1];
+  const token = /-Token '([^']*)'/.exec(cmd)?.[1];
+  if (slot && token) script = script.replace(`$BootstrapToken = '${slot}'`, `$BootstrapToken = '${token}'`);
+  return { customDataBin, customDataScript, commandToExecute: cmd, protectedCommand: typeof hidden === 'string', script };
 }
 
 /** The admin password ARM received for a VM (never returned by ARM's GET). */

@@ -1,0 +1,60 @@
+# win-k8s bootstrap stub for Azure. Azure keeps customData with the VM and copies it to
+# C:\AzureData\CustomData.bin, so it carries the script without its bootstrap token. The Custom
+# Script Extension runs this text with -Token from its protectedSettings (encrypted to the VM),
+# and the token goes only into the protected copy of the script, which is deleted after the join.
+param([Parameter(Mandatory = $true)] [AllowEmptyString()] [string]$Token)
+$ErrorActionPreference = 'Stop'
+# kubeadm's token form, or empty for a provision-only script: nothing else may reach the script.
+if ($Token -notmatch '^([a-z0-9]{6}\.[a-z0-9]{16})?$') {
+    throw 'the bootstrap token given to the stub is not a kubeadm bootstrap token'
+}
+$payload = @'
+{{PAYLOAD}}
+'@
+# Base85 (RFC 1924): each 5 characters are a big-endian 32-bit number; the text was cut short
+# by as many characters as the data was padded, so pad with the highest digit and drop as many bytes.
+$t = $payload -replace '\s', ''
+$a = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~'
+$n = (5 - $t.Length % 5) % 5
+$t += '~' * $n
+$b = New-Object byte[] ($t.Length / 5 * 4)
+for ($i = 0; $i -lt $t.Length; $i += 5) {
+    $v = [uint64]0
+    foreach ($c in $t.Substring($i, 5).ToCharArray()) { $v = $v * 85 + $a.IndexOf($c) }
+    for ($k = 3; $k -ge 0; $k--) { $b[$i / 5 * 4 + $k] = [byte]($v -band 255); $v = $v -shr 8 }
+}
+$bytes = $b[0..($b.Length - $n - 1)]
+$stream = New-Object System.IO.MemoryStream -ArgumentList @(, $bytes)
+$gzip = New-Object System.IO.Compression.GZipStream -ArgumentList $stream, ([System.IO.Compression.CompressionMode]::Decompress)
+$reader = New-Object System.IO.StreamReader -ArgumentList $gzip, ([System.Text.Encoding]::UTF8)
+$script = $reader.ReadToEnd()
+$reader.Close()
+$slot = "`$BootstrapToken = '{{TOKEN_SLOT}}'"
+if ($Token -ne '') {
+    if (-not $script.Contains($slot)) {
+        throw 'the bootstrap script has no slot for its token'
+    }
+    $script = $script.Replace($slot, ("`$BootstrapToken = '{0}'" -f $Token))
+}
+$dir = Join-Path $env:ProgramData 'win-k8s'
+New-Item -ItemType Directory -Force -Path $dir | Out-Null
+$path = Join-Path $dir 'bootstrap.ps1'
+# The script now carries the bootstrap token: lock the file to SYSTEM and Administrators while it
+# is still empty, and write nothing if that fails.
+if (Test-Path -LiteralPath $path) {
+    Remove-Item -LiteralPath $path -Force
+}
+New-Item -ItemType File -Path $path | Out-Null
+$acl = & icacls.exe $path /inheritance:r /grant:r '*S-1-5-18:(F)' '*S-1-5-32-544:(F)'
+if ($LASTEXITCODE -ne 0) {
+    throw ('icacls could not restrict {0} (exit {1}): {2}' -f $path, $LASTEXITCODE, ($acl -join ' '))
+}
+[System.IO.File]::WriteAllText($path, $script, (New-Object System.Text.UTF8Encoding -ArgumentList $true))
+# customData has done its work: the protected copy runs now and after the features restart.
+# Azure never deletes CustomData.bin, and it may hold proxy credentials.
+$customData = Join-Path (Join-Path $env:SystemDrive 'AzureData') 'CustomData.bin'
+if (Test-Path -LiteralPath $customData) {
+    Remove-Item -LiteralPath $customData -Force
+}
+& powershell.exe -NoProfile -ExecutionPolicy Bypass -File $path
+exit $LASTEXITCODE
