@@ -791,7 +791,9 @@ describe('GCP provider (against the fake Compute API)', function () {
     });
   });
 
-  describe('--hyperv-isolation (nested virtualization)', () => {
+  describe('--hyperv-isolation (nested virtualization)', function () {
+    // Several placements and wizard listings in one test: room for a loaded CI runner.
+    this.timeout(60_000);
     const zoneTypes = ['n2-standard-4', 'n2-standard-8', 'e2-standard-4', 'n2d-standard-4', 't2a-standard-4', 'h3-standard-88'];
     beforeEach(() => fake.reset({ ...SEED, zones: { ...SEED.zones, [ZONE]: zoneTypes } }));
 
@@ -804,8 +806,12 @@ describe('GCP provider (against the fake Compute API)', function () {
         assert.match(err.hint ?? '', /for example (n2|n4|c3)-standard-(4|88)\b/, type);
         assert.match(err.message, /Series that can: N1, N2/, type);
       }
+      assert.equal(fake.requests.length, 0, 'refused before any API call');
       // Without --hyperv-isolation the same types are fine.
       await provider({ machineType: 'e2-standard-4' }).resolvePlacement({ controlPlane: controlPlane() });
+      // The wizard offers only what would be accepted.
+      assert.deepEqual((await provider().wizardChoices!({})).instanceTypes, ['n2-standard-4', 'e2-standard-4', 'n2d-standard-4', 'n2-standard-8']);
+      assert.deepEqual((await provider({ nestedVirtualization: true }).wizardChoices!({})).instanceTypes, ['n2-standard-4', 'n2-standard-8']);
       assert.equal(inserts().length, 0);
       assert.equal(fake.firewalls.size, 0);
     });

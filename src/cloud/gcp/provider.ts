@@ -302,6 +302,7 @@ class GcpProvider implements CloudProvider {
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
     return this.run('resolve the placement', async (s) => {
+      this.checkNestedVirtualization(s);
       const cp = this.controlPlane?.cloud === 'gcp' ? this.controlPlane : undefined;
       let subnet: SubnetRef;
       let cpSubnet: SubnetRef | undefined;
@@ -385,17 +386,19 @@ class GcpProvider implements CloudProvider {
     return parseSubnetwork(url, cp.project, cp.region);
   }
 
-  private async checkMachineType(s: Scope): Promise<void> {
-    if (this.opts.nestedVirtualization) {
-      // Refused before anything exists: on such a machine the Hyper-V role would fail only after a whole boot.
-      const problem = nestedVirtualizationProblem(this.machineType);
-      if (problem) {
-        throw new UsageError(problem, {
-          field: '--instance-type',
-          hint: `for example ${nestedAlternatives(this.machineType).join(', ')} (\`gcloud compute machine-types list --zones ${s.zone}\` lists what the zone offers), or drop --hyperv-isolation`,
-        });
-      }
+  /** Refused before anything exists: on such a machine the Hyper-V role would fail only after a whole boot. */
+  private checkNestedVirtualization(s: Scope): void {
+    if (!this.opts.nestedVirtualization) return;
+    const problem = nestedVirtualizationProblem(this.machineType);
+    if (problem) {
+      throw new UsageError(problem, {
+        field: '--instance-type',
+        hint: `for example ${nestedAlternatives(this.machineType).join(', ')} (\`gcloud compute machine-types list --zones ${s.zone}\` lists what the zone offers), or drop --hyperv-isolation`,
+      });
     }
+  }
+
+  private async checkMachineType(s: Scope): Promise<void> {
     try {
       await this.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType: this.machineType }));
     } catch (err) {
@@ -426,6 +429,8 @@ class GcpProvider implements CloudProvider {
         // Windows nodes need at least 2 vCPUs and 8 GB; shared-core and special-purpose types are left out.
         instanceTypes: types
           .filter((t) => /^(n2|n2d|n4|e2|c3|c3d|t2d)-(standard|highmem)-\d+$/.test(t.name ?? '') && (t.guestCpus ?? 0) >= 2 && (t.memoryMb ?? 0) >= 8192)
+          // With --hyperv-isolation only what resolvePlacement would accept.
+          .filter((t) => !this.opts.nestedVirtualization || nestedVirtualizationProblem(t.name ?? '') === undefined)
           .sort((a, b) => Number(b.name === DEFAULT_MACHINE_TYPE) - Number(a.name === DEFAULT_MACHINE_TYPE) || (a.guestCpus ?? 0) - (b.guestCpus ?? 0) || (a.name ?? '').localeCompare(b.name ?? ''))
           .map((t) => t.name!),
       };
