@@ -4,7 +4,7 @@ import { psString } from '../bootstrap/powershell.js';
 import { readTemplate } from '../bootstrap/templates.js';
 import type { RunPowerShellResult } from '../cloud/provider.js';
 import { expectedHnsNetwork, extractNodeReport, nodeChecksArguments, renderNodeChecksScript, type NodeChecksParams } from './node-report.js';
-import { mapBounded } from './runner.js';
+import { mapBounded } from '../util/bounded.js';
 import type { NodeReportEntry, Snapshot } from './types.js';
 import type { Workspace } from './workspace.js';
 

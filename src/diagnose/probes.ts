@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { readTemplate } from '../bootstrap/templates.js';
 import { windowsReleaseForBuild } from '../compat/windows.js';
-import { mapBounded } from './runner.js';
+import { mapBounded } from '../util/bounded.js';
 import type { Attempt, NodeProbes, ProbeKind, ProbeOutcome, ProbeReport } from './types.js';
 import type { PodResult, Workspace } from './workspace.js';
 
