@@ -771,6 +771,10 @@ describe('GCP provider (against the fake Compute API)', function () {
       const calls = setMetadataCalls().length;
       await p.forgetBootstrap!(['win-a', 'win-b', 'win-gone']);
       assert.equal(setMetadataCalls().length, calls, 'nothing left to remove: no write');
+      // An instance win-k8s did not create is not touched, whatever it holds.
+      const foreign = await rejection(p.forgetBootstrap!(['cp-1']));
+      assert.match(foreign.message, /cp-1: .*not created by win-k8s/);
+      assert.equal(setMetadataCalls().length, calls);
     });
 
     it('a fingerprint gone stale in between (another writer) is read again and retried; what the other wrote is kept', async () => {
