@@ -1,38 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SRC = join(ROOT, 'src');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
-
-/**
- * Relative imports of every kind count: a type-only import or an `import('./x.js').T` type
- * expression still ties the two modules together (one cannot be read, moved or tested alone).
- */
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.\.?\/[^'"]+)['"]/g;
-
-export function importGraph(files: string[]): Map<string, string[]> {
-  const known = new Set(files);
-  const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    const edges = new Set<string>();
-    for (const m of text.matchAll(IMPORT)) {
-      const target = resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'));
-      if (known.has(target)) edges.add(target);
-    }
-    graph.set(file, [...edges]);
-  }
-  return graph;
-}
+import { join } from 'node:path';
+import { IMPORT, SRC, importGraph, projectPath, sourceFiles } from '../helpers/source-graph.js';
 
 /** Tarjan's strongly connected components; only those with a cycle (two or more modules, or a self-import). */
-export function cycles(graph: Map<string, string[]>): string[][] {
+function cycles(graph: Map<string, string[]>): string[][] {
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();
@@ -70,7 +41,7 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 
 describe('import cycles', () => {
   const graph = importGraph(sourceFiles(SRC));
-  const all = cycles(graph).map((scc) => scc.map((f) => relative(ROOT, f).split('\\').join('/')));
+  const all = cycles(graph).map((scc) => scc.map(projectPath));
 
   it('the graph walker sees type-only imports and import() type expressions', () => {
     const typesTs = join(SRC, 'diagnose', 'types.ts');
