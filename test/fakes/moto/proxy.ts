@@ -1,6 +1,6 @@
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstanceTypesCommand, DescribeSecurityGroupsCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { PUBLIC_PARAMETERS, PUBLIC_PARAMETER_PREFIX } from './amis.js';
 import { motoEc2 } from './seed.js';
 
@@ -12,6 +12,9 @@ import { motoEc2 } from './seed.js';
  *    replays the first answer, a reused token with other parameters is refused, as EC2 does;
  *  - refuses DeleteSecurityGroup of a group another group's rule refers to (DependencyViolation,
  *    as EC2 does; moto deletes it and leaves a dangling reference);
+ *  - refuses RunInstances with CpuOptions.NestedVirtualization=enabled on an instance type whose
+ *    DescribeInstanceTypes entry lacks the nested-virtualization processor feature (moto ignores
+ *    the option);
  *  - injects faults (throttling, capacity, DependencyViolation, lost responses) for chosen calls;
  *  - logs every call with its parameters, so tests can check what was sent.
  */
@@ -185,6 +188,15 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
       }
     }
 
+    if (call.action === 'RunInstances' && call.params.get('CpuOptions.NestedVirtualization') === 'enabled') {
+      const type = call.params.get('InstanceType') ?? 'm1.small';
+      if (!(await hasNestedVirtualization(motoUrl, type))) {
+        // EC2 documents the rule (8th generation Intel types only), not the error code it answers with.
+        entry.injected = 'InvalidParameterCombination';
+        return send(...errorResponse(call, { status: 400, code: 'InvalidParameterCombination', message: `Nested virtualization is not supported for instance type ${type}.` }));
+      }
+    }
+
     const token = call.action === 'RunInstances' ? call.params.get('ClientToken') : null;
     const recorded = token ? tokens.get(token) : undefined;
     if (recorded) {
@@ -236,6 +248,19 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
       });
     },
   };
+}
+
+/** Whether the instance type lists the nested-virtualization processor feature (moto's copy of EC2's data). */
+async function hasNestedVirtualization(motoUrl: string, type: string): Promise<boolean> {
+  const ec2 = motoEc2(motoUrl);
+  try {
+    const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type as _InstanceType] }));
+    return (out.InstanceTypes?.[0]?.ProcessorInfo?.SupportedFeatures ?? []).includes('nested-virtualization');
+  } catch {
+    return false;
+  } finally {
+    ec2.destroy();
+  }
 }
 
 /** Other groups with an ingress or egress rule whose source is the group (a self-reference does not count). */
