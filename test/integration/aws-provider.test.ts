@@ -13,7 +13,9 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVolumesCommand,
   ModifySubnetAttributeCommand,
+  RunInstancesCommand,
   type EC2Client,
+  type _InstanceType,
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
@@ -325,6 +327,66 @@ describe('AWS provider (against moto)', function () {
 
       const mismatch = await rejection(provider({ region: 'eu-west-1' }).resolvePlacement({ controlPlane: controlPlane() }));
       assert.match(mismatch.message, /^--region: the control plane runs in us-east-1, but the region is eu-west-1 \(from --region\)/);
+    });
+  });
+
+  describe('--hyperv-isolation (nested virtualization)', () => {
+    const launch = (instanceType: string, nested: boolean) =>
+      motoEc2(proxy.url).send(
+        new RunInstancesCommand({
+          ImageId: WINDOWS_AMIS['Windows_Server-2022-English-Full-Base'],
+          InstanceType: instanceType as _InstanceType,
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: cluster.subnetId,
+          ...(nested ? { CpuOptions: { NestedVirtualization: 'enabled' as const } } : {}),
+        }),
+      );
+
+    it('the fake refuses the CPU option on a type whose processor lacks the feature, as EC2 does', async () => {
+      await assert.rejects(launch('m5.large', true), (err: Error) => err.name === 'InvalidParameterCombination' && /not supported for instance type m5\.large/.test(err.message));
+      await assert.rejects(launch('m5.metal', true), (err: Error) => err.name === 'InvalidParameterCombination', 'bare metal has it without asking, and EC2 takes the option on the 8th generation Intel types only');
+      const ok = await launch('m8i.xlarge', true);
+      assert.match(ok.Instances?.[0]?.InstanceId ?? '', /^i-/);
+    });
+
+    it('refuses a type that cannot run Hyper-V before anything exists, naming types that can', async () => {
+      const err = await rejection(provider({ nestedVirtualization: true }).resolvePlacement({ controlPlane: controlPlane() }));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^--instance-type: m5\.large cannot run Hyper-V, which --hyperv-isolation needs: EC2 offers nested virtualization on bare metal types and, of the virtual ones, only on the 8th generation Intel families \(c8i, /);
+      assert.match(err.hint ?? '', /m8i\.large, c8i\.large, r8i\.large, m5\.metal/);
+      assert.match(err.hint ?? '', /or drop --hyperv-isolation/);
+
+      const big = await rejection(provider({ nestedVirtualization: true, instanceType: 'm8i.96xlarge' }).resolvePlacement({ controlPlane: controlPlane() }));
+      assert.match(big.message, /^--instance-type: m8i\.96xlarge has 384 vCPUs; EC2 offers nested virtualization to Windows instances with at most 192/);
+
+      const p = provider({ nestedVirtualization: true });
+      const fine = await provider().resolvePlacement({ controlPlane: controlPlane() });
+      const firewall = await provider().ensureFirewall(REF, fine);
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'full' });
+      proxy.clearLog();
+      const direct = await rejection(p.createVms(request({ image, placement: fine, firewall }, ['win-h0001'])));
+      assert.equal(direct.exitCode, 2, 'createVms checks the type itself when resolvePlacement did not run on this provider');
+      assert.equal(proxy.calls('RunInstances').length, 0);
+      assert.equal((await provider().resolvePlacement({ controlPlane: controlPlane() })).subnetId, cluster.subnetId, 'without --hyperv-isolation m5.large is fine');
+    });
+
+    it('launches an 8th generation Intel type with nested virtualization asked for, bare metal as it is', async () => {
+      for (const [instanceType, nested, expected] of [
+        ['m8i.xlarge', true, 'enabled'],
+        ['m5.metal', true, null],
+        ['m8i.xlarge', false, null],
+      ] as const) {
+        await moto.reset();
+        proxy.reset();
+        cluster = await seedCluster(moto.url);
+        const p = provider({ nestedVirtualization: nested, instanceType });
+        const [vm] = record(await p.createVms(request(await prepare(p), ['win-v0001'])));
+        assert.equal(vm!.error, undefined, `${instanceType}: ${vm!.error}`);
+        const run = proxy.calls('RunInstances')[0]!;
+        assert.equal(run.status, 200);
+        assert.equal(run.params.get('CpuOptions.NestedVirtualization'), expected, `${instanceType} with --hyperv-isolation ${nested}`);
+      }
     });
   });
 

@@ -119,6 +119,17 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     assert.equal(proxy.calls('RunInstances').length, 0);
   });
 
+  it('--hyperv-isolation on a type that cannot run Hyper-V: exit 2 naming --instance-type and types that can, nothing created', async () => {
+    const secretsBefore = fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length;
+    const r = await join(['--pool', 'hv', '--count', '1', '--hyperv-isolation']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--instance-type: m5\.large cannot run Hyper-V, which --hyperv-isolation needs/);
+    assert.match(r.stderr, /m8i\.large, c8i\.large, r8i\.large, m5\.metal/);
+    assert.equal(proxy.calls('CreateSecurityGroup').length, 0);
+    assert.equal(proxy.calls('RunInstances').length, 0);
+    assert.equal(fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length, secretsBefore, 'no token');
+  });
+
   it('join --count 3: three Ready nodes with phase times, labels, RuntimeClass, and the token deleted', async () => {
     const r = await join(['--pool', 'win', '--count', '3']);
     assert.equal(r.code, 0, r.stderr);

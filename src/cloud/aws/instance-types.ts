@@ -2,6 +2,7 @@ import { DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, typ
 import { UsageError } from '../../errors.js';
 import type { EventSink } from '../../output/output.js';
 import { guard, hasAwsCode } from './errors.js';
+import { nestedAlternatives, nestedVirtualization, type NestedMode } from './nested-virtualization.js';
 
 export const DEFAULT_INSTANCE_TYPE = 'm5.large';
 
@@ -16,9 +17,15 @@ export interface TypeLookup {
 
 /**
  * Refuses an instance type that does not exist, cannot boot a Windows AMI (Windows on EC2 is
- * x86_64 only) or is not offered in the zone the nodes go to, before anything is created.
+ * x86_64 only), cannot run Hyper-V when --hyperv-isolation asks for it, or is not offered in the
+ * zone the nodes go to, before anything is created.
  */
-export async function checkInstanceType(ctx: TypeLookup, type: string, zone: string | undefined): Promise<InstanceTypeInfo> {
+export async function checkInstanceType(
+  ctx: TypeLookup,
+  type: string,
+  zone: string | undefined,
+  options: { nestedVirtualization?: boolean | undefined } = {},
+): Promise<{ info: InstanceTypeInfo; nested?: NestedMode }> {
   let info: InstanceTypeInfo | undefined;
   try {
     const out = await ctx.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type as _InstanceType] }));
@@ -45,6 +52,7 @@ export async function checkInstanceType(ctx: TypeLookup, type: string, zone: str
   if (memory !== undefined && memory < MIN_MEMORY_MIB) {
     ctx.sink({ level: 'warn', message: `${type} has ${memory} MiB of memory; Windows nodes need at least 4 GiB (8 GiB recommended)` });
   }
+  const nested = options.nestedVirtualization ? checkNestedVirtualization(type, info) : undefined;
   if (zone) {
     const offered = await offeredIn(ctx, type, zone);
     if (!offered) {
@@ -55,7 +63,20 @@ export async function checkInstanceType(ctx: TypeLookup, type: string, zone: str
       });
     }
   }
-  return info;
+  return { info, ...(nested ? { nested } : {}) };
+}
+
+/**
+ * --hyperv-isolation: how the type runs Hyper-V, or a refusal naming types that can. Refused
+ * before anything exists: otherwise the Hyper-V role fails only after a whole boot.
+ */
+export function checkNestedVirtualization(type: string, info: InstanceTypeInfo): NestedMode {
+  const verdict = nestedVirtualization(type, info);
+  if ('mode' in verdict) return verdict.mode;
+  throw new UsageError(verdict.problem, {
+    field: '--instance-type',
+    hint: `for example ${nestedAlternatives(type).join(', ')} (\`aws ec2 describe-instance-types --filters Name=processor-info.supported-features,Values=nested-virtualization\` lists the virtual ones), or drop --hyperv-isolation`,
+  });
 }
 
 async function offeredIn(ctx: TypeLookup, type: string, zone: string): Promise<boolean> {

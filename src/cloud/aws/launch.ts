@@ -3,6 +3,7 @@ import type { RunInstancesCommandInput, _InstanceType } from '@aws-sdk/client-ec
 import type { PoolRef, ResolvedPlacement, FirewallResult } from '../provider.js';
 import { awsErrorCode, awsMessage, isEnvironmentFailure, toWinK8sError } from './errors.js';
 import type { ImageDetails } from './images.js';
+import type { NestedMode } from './nested-virtualization.js';
 import { nodeTags, tagSpecs } from './tags.js';
 import type { UserData } from './user-data.js';
 
@@ -13,6 +14,8 @@ export interface LaunchSettings {
   instanceProfile?: string | undefined;
   /** A public IPv4 address per node; none by default, whatever the subnet's setting. */
   publicIp?: boolean | undefined;
+  /** --hyperv-isolation on this type: a virtual type needs nested virtualization asked for at launch. */
+  nested?: NestedMode | undefined;
 }
 
 export interface LaunchParams extends LaunchSettings {
@@ -55,6 +58,9 @@ export function runInstancesInput(p: LaunchParams): RunInstancesCommandInput {
     ],
     TagSpecifications: tagSpecs(['instance', 'volume', 'network-interface'], nodeTags(p.ref, p.nodeName)),
   };
+  // VT-x reaches a virtual instance only when asked for; bare metal has it anyway (and EC2 takes
+  // the option on the virtual families that offer it only).
+  if (p.nested === 'cpu-option') input.CpuOptions = { NestedVirtualization: 'enabled' };
   if (p.instanceProfile) {
     input.IamInstanceProfile = p.instanceProfile.startsWith('arn:') ? { Arn: p.instanceProfile } : { Name: p.instanceProfile };
   }

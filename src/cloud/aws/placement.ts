@@ -5,6 +5,7 @@ import type { EventSink } from '../../output/output.js';
 import type { PlacementRequest, ResolvedPlacement } from '../provider.js';
 import { guard, hasAwsCode } from './errors.js';
 import { checkInstanceType } from './instance-types.js';
+import type { NestedMode } from './nested-virtualization.js';
 
 export interface PlacementLookup {
   ec2: EC2Client;
@@ -19,6 +20,9 @@ export interface PlacementOptions {
   instanceType: string;
   /** --aws-control-plane-groups: nodes also become members of the control plane's groups. */
   controlPlaneGroups?: boolean | undefined;
+  /** --hyperv-isolation: the type must run Hyper-V; onNested learns how (for the launch). */
+  nestedVirtualization?: boolean | undefined;
+  onNested?: ((mode: NestedMode) => void) | undefined;
 }
 
 type AwsPlacement = Extract<Placement, { cloud: 'aws' }>;
@@ -81,7 +85,8 @@ export async function resolvePlacement(ctx: PlacementLookup, opts: PlacementOpti
   }
 
   const networkCidr = await vpcCidr(ctx, vpcId);
-  await checkInstanceType(ctx, opts.instanceType, zone);
+  const { nested } = await checkInstanceType(ctx, opts.instanceType, zone, { nestedVirtualization: opts.nestedVirtualization });
+  if (nested) opts.onNested?.(nested);
   const extraFirewallIds = opts.controlPlaneGroups ? cpGroups : [];
   if (extraFirewallIds.length > 0) await warnOpenGroups(ctx, extraFirewallIds);
   if (opts.controlPlaneGroups && cpGroups.length === 0) {

@@ -19,7 +19,8 @@ import type {
 import { createClients, profileRegion, type AwsClients } from './clients.js';
 import { THROTTLING_CODES, isNetworkFailure, toWinK8sError } from './errors.js';
 import { describeImage, isWindows, resolveImage, toDetails, type ImageDetails } from './images.js';
-import { DEFAULT_INSTANCE_TYPE } from './instance-types.js';
+import { DEFAULT_INSTANCE_TYPE, checkInstanceType } from './instance-types.js';
+import type { NestedMode } from './nested-virtualization.js';
 import { consoleOutput, createVms, deleteVms, listVms, type InstanceContext, type InstanceTiming } from './instances.js';
 import { resolvePlacement } from './placement.js';
 import { wizardChoices } from './choices.js';
@@ -93,6 +94,8 @@ class AwsProvider implements CloudProvider {
   private session: Promise<Session> | undefined;
   private controlPlane: Placement | undefined;
   private throttleWarned = false;
+  /** How the instance type runs Hyper-V (--hyperv-isolation), once checked. */
+  private nested: NestedMode | undefined;
 
   constructor(private readonly opts: AwsProviderOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -147,13 +150,13 @@ class AwsProvider implements CloudProvider {
     }
   }
 
-  private instanceContext(s: Session): InstanceContext {
+  private instanceContext(s: Session, nested?: NestedMode): InstanceContext {
     return {
       ec2: s.ec2,
       region: s.region,
       sink: this.sink,
       timing: this.tuning,
-      launch: { instanceType: this.instanceType, diskSizeGb: this.opts.diskSizeGb, instanceProfile: this.opts.instanceProfile, publicIp: this.opts.publicIp },
+      launch: { instanceType: this.instanceType, diskSizeGb: this.opts.diskSizeGb, instanceProfile: this.opts.instanceProfile, publicIp: this.opts.publicIp, nested },
       imageDetails: (id) => this.imageDetails(s, id),
     };
   }
@@ -178,9 +181,14 @@ class AwsProvider implements CloudProvider {
 
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
-    return this.run('resolve the placement', (s) =>
-      resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, { subnetId: this.opts.subnetId, instanceType: this.instanceType, controlPlaneGroups: this.opts.controlPlaneGroups }, req),
-    );
+    const options = {
+      subnetId: this.opts.subnetId,
+      instanceType: this.instanceType,
+      controlPlaneGroups: this.opts.controlPlaneGroups,
+      nestedVirtualization: this.opts.nestedVirtualization,
+      onNested: (mode: NestedMode) => (this.nested = mode),
+    };
+    return this.run('resolve the placement', (s) => resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, options, req));
   }
 
   wizardChoices(req: PlacementRequest): Promise<WizardChoices> {
@@ -197,7 +205,12 @@ class AwsProvider implements CloudProvider {
   }
 
   createVms(req: CreateVmsRequest): Promise<VmResult[]> {
-    return this.run('ec2:RunInstances', (s) => createVms(this.instanceContext(s), req));
+    return this.run('ec2:RunInstances', async (s) => {
+      if (this.opts.nestedVirtualization && !this.nested) {
+        this.nested = (await checkInstanceType({ ec2: s.ec2, region: s.region, sink: this.sink }, this.instanceType, undefined, { nestedVirtualization: true })).nested;
+      }
+      return createVms(this.instanceContext(s, this.opts.nestedVirtualization ? this.nested : undefined), req);
+    });
   }
 
   consoleOutput(instanceId: string): Promise<string> {
