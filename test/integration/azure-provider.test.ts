@@ -408,6 +408,26 @@ describe('Azure provider against the fake ARM', function () {
       }
     });
 
+    it('forgetBootstrap deletes the extension whose command carries the token, once; a provision VM (no token) keeps its extension', async () => {
+      const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+      const firewall = await p.ensureFirewall(REF, placement);
+      const provision = script('win-demo-0011').replace(`$BootstrapToken = '${SECRET}'`, "$BootstrapToken = ''");
+      const vms = await p.createVms({ ref: REF, placement, image, firewall, vms: [{ nodeName: 'win-demo-0010', script: script('win-demo-0010') }, { nodeName: 'win-demo-0011', script: provision }], concurrency: 2, signal: new AbortController().signal });
+      const ids = vms.map((v) => v.instanceId!);
+      try {
+        assert.ok(readBootstrap(fake, 'win-demo-0010').commandToExecute.includes(SECRET));
+        const deletes = () => fake.calls.filter((c) => c.method === 'DELETE' && /\/extensions\/win-k8s-bootstrap$/.test(c.path)).length;
+        await p.forgetBootstrap!(ids);
+        assert.equal(fake.get(`${ids[0]}/extensions/win-k8s-bootstrap`), undefined, 'the token-bearing extension is gone');
+        assert.ok(fake.get(`${ids[1]}/extensions/win-k8s-bootstrap`), 'the provision VM keeps its extension');
+        assert.equal(deletes(), 1);
+        await p.forgetBootstrap!(ids);
+        assert.equal(deletes(), 1, 'nothing to do the second time');
+      } finally {
+        await p.deleteVms(ids);
+      }
+    });
+
     it('reports a quota error on one VM with a hint while the others are created', async () => {
       const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
       const firewall = await p.ensureFirewall(REF, placement);

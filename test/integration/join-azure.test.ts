@@ -57,6 +57,10 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   const cutPools = new Set(['intr', 'bad3']);
   /** VMs past the features restart: the resume task runs the rest, with COM1 its only output. */
   const restarted = new Set<string>();
+  /** What each VM's node read at boot (customData and the extension's command). */
+  const deliveredTo = new Map<string, ReturnType<typeof readBootstrap>>();
+  /** The extension's run state right after each VM's features restart (the extension goes after the join). */
+  const cseAfterRestart = new Map<string, string | undefined>();
   /** VMs whose bootstrap has ended in a failure the simulated Windows produced (no Hyper-V). */
   const dead = new Set<string>();
   const poolOf = (vmName: string) => arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL] as string | undefined;
@@ -163,6 +167,8 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
             if (!cutPools.has(pool)) run?.exit(0);
             arm.restartVm(vmName);
             restarted.add(vmName);
+            const ext = extensionOf(vmName);
+            cseAfterRestart.set(vmName, `${run?.state ?? 'none'} ${String(ext?.properties?.provisioningState)} ${String(ext?.properties?.instanceView?.statuses?.[0]?.message ?? '')}`);
           }
         },
       },
@@ -179,6 +185,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
             }),
         script: async (vmName) => {
           const delivered = readBootstrap(arm, vmName);
+          deliveredTo.set(vmName, delivered);
           // What the extension runs must be the customData file win-k8s wrote, nothing else.
           assert.match(delivered.commandToExecute, /C:\\AzureData\\CustomData\.bin/);
           const pool = arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL];
@@ -260,9 +267,12 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
       // (kept with the VM, copied to C:\AzureData) never had it.
       const token = agent.records.get(n.name)?.values?.token ?? '';
       assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
-      const delivered = readBootstrap(arm, n.name);
+      const delivered = deliveredTo.get(n.name)!;
       assert.ok(!delivered.customDataBin.includes(token.split('.')[1]!), 'no token secret in customData');
       assert.ok(delivered.protectedCommand && delivered.commandToExecute.includes(`-Token '${token}'`));
+      // Once the join is over the extension goes, and its token-bearing command with it.
+      assert.equal(extensionOf(n.name), undefined, 'the bootstrap extension deleted after the join');
+      assert.match(cseAfterRestart.get(n.name) ?? '', /^exited Succeeded Command execution finished$/);
     }
     assert.equal(arm.ofType('Microsoft.Network/publicIPAddresses').length, 0);
     const nsg = arm.get(`/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkSecurityGroups/win-k8s-kubernetes-win`)!;
@@ -418,9 +428,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
     assert.equal(r.code, 0, r.stderr);
     const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;
     assert.equal(node!.status, 'Ready', JSON.stringify(node));
-    const ext = extensionOf(node!.name)!;
-    assert.equal(ext.properties.provisioningState, 'Failed');
-    assert.match(ext.properties.instanceView.statuses[0].message, /interrupted by a VM restart/);
+    assert.match(cseAfterRestart.get(node!.name) ?? '', /^interrupted Failed .*interrupted by a VM restart/);
 
     const bad = await join_(['--pool', 'bad3', '--count', '1', '--timeout', '5m']);
     assert.equal(bad.code, 1, bad.stderr);

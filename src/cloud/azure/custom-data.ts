@@ -40,7 +40,7 @@ export function splitToken(script: string): { script: string; token: string } {
  * restart that cut it off (its documentation says so): CustomData.bin is gone by then and the
  * protected copy carries on, so the command then ends at once with 0.
  */
-export function azureBootstrap(nodeName: string, script: string): { customData: string; commandToExecute: string } {
+export function azureBootstrap(nodeName: string, script: string): { customData: string; commandToExecute: string; carriesToken: boolean } {
   const { script: tokenless, token } = splitToken(script);
   const stub = compressScript(tokenless, { template: 'bootstrap/stub-azure.ps1', values: { TOKEN_SLOT: TOKEN_SLOT_VALUE } });
   const bytes = Buffer.byteLength(stub, 'utf8');
@@ -50,5 +50,5 @@ export function azureBootstrap(nodeName: string, script: string): { customData: 
     });
   }
   const run = `$f = '${CUSTOM_DATA_PATH}'; if (-not (Test-Path -LiteralPath $f)) { 'customData already used: the bootstrap goes on from its protected copy'; exit 0 }; & ([scriptblock]::Create([IO.File]::ReadAllText($f))) -Token '${token}'; exit $LASTEXITCODE`;
-  return { customData: Buffer.from(stub, 'utf8').toString('base64'), commandToExecute: `powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "${run}"` };
+  return { customData: Buffer.from(stub, 'utf8').toString('base64'), commandToExecute: `powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "${run}"`, carriesToken: token !== '' };
 }

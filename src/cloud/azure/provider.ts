@@ -177,6 +177,8 @@ class AzureProvider implements CloudProvider {
   private controlPlane: Placement | undefined;
   private location: string | undefined;
   private resourceGroup: string | undefined;
+  /** VMs whose extension command carries a bootstrap token (join, not provision). */
+  private readonly tokenBearing = new Set<string>();
 
   constructor(private readonly opts: AzureProviderOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -450,7 +452,7 @@ class AzureProvider implements CloudProvider {
       throw new UsageError(`node name "${nodeName}" cannot be a Windows computer name (at most 15 letters, digits and hyphens, not only digits)`, { field: '--pool' });
     }
     // The token goes in the extension's protectedSettings, never in customData.
-    const { customData, commandToExecute } = azureBootstrap(nodeName, script);
+    const { customData, commandToExecute, carriesToken } = azureBootstrap(nodeName, script);
     // One per VM: a password file line then belongs to exactly one VM, and one leaked password opens one node.
     const password = generateAdminPassword();
     const tags = { [AZ_TAG_CLUSTER]: req.ref.cluster, [AZ_TAG_POOL]: req.ref.pool, [AZ_TAG_NODE]: nodeName };
@@ -535,7 +537,37 @@ class AzureProvider implements CloudProvider {
     await poller.submitted();
     const privateIp = nic.ipConfigurations?.[0]?.privateIPAddress;
     result.instanceId = created.id ?? nodeName;
+    if (carriesToken) this.tokenBearing.add(result.instanceId);
     if (privateIp) result.privateIp = privateIp;
+  }
+
+  /**
+   * Once a VM's join is over its extension goes: the extension's command, kept in ARM's model and
+   * (encrypted to the VM) among the extension's settings on the VM, carries the bootstrap token.
+   * The bootstrap is not the extension's any more by then (after the features restart the resume
+   * task runs it), and its lines stay on COM1; the extension's status goes with it.
+   */
+  forgetBootstrap(instanceIds: string[]): Promise<void> {
+    const ids = [...new Set(instanceIds)].filter((id) => this.tokenBearing.has(id));
+    if (ids.length === 0) return Promise.resolve();
+    return this.run('delete the bootstrap extension', async (s) => {
+      const failures: string[] = [];
+      await forEachBounded(ids, 10, async (id) => {
+        const { rg, name } = this.vmRef(id);
+        try {
+          await ignore404(s.compute.virtualMachineExtensions.delete(rg, name, EXTENSION_NAME, this.lro()));
+          this.tokenBearing.delete(id);
+        } catch (err) {
+          if (isEnvironmentFailure(err)) throw err;
+          failures.push(`${name}: ${vmFailureText(err)}`);
+        }
+      });
+      if (failures.length) {
+        throw new OperationError(`could not delete the bootstrap extension of ${failures.length} VM${failures.length === 1 ? '' : 's'}:\n${failures.join('\n')}`, {
+          hint: `its command holds the bootstrap token until that expires; \`az vm extension delete --name ${EXTENSION_NAME} --vm-name <vm> -g <group>\` removes it`,
+        });
+      }
+    });
   }
 
   consoleOutput(instanceId: string): Promise<string> {

@@ -438,6 +438,16 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
         send(res, 200, { ...ext, properties: url.searchParams.get('$expand') === 'instanceView' ? properties : { ...properties, instanceView: undefined } });
         return 200;
       }
+      if (subType.toLowerCase() === 'extensions' && subName && method === 'DELETE') {
+        const k = `${key}/extensions/${subName.toLowerCase()}`;
+        if (!resources.has(k)) {
+          send(res, 204);
+          return 204;
+        }
+        resources.delete(k);
+        send(res, 202, undefined, { 'azure-asyncoperation': asyncOp(base).url });
+        return 202;
+      }
       if (subType.toLowerCase() === 'extensions' && subName && method === 'PUT') {
         if (!NAME_RULE.test(subName)) throw new ArmError(400, 'InvalidResourceName', `Resource name ${subName} is invalid.`);
         const s = body.properties ?? {};
