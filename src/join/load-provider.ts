@@ -69,6 +69,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
         env,
         controlPlane,
         nestedVirtualization: pool.hypervIsolation,
+        allowUnsupported: pool.allowUnsupported,
         ...computeEndpoint(env),
         // Operations are waited for server-side; the interval only paces re-waits of slow ones.
         ...(poll ? { tuning: { pollMs: poll.pollMinMs } } : {}),

@@ -801,9 +801,18 @@ describe('GCP provider (against the fake Compute API)', function () {
     const zoneTypes = ['n2-standard-4', 'n2-standard-8', 'e2-standard-4', 'n2d-standard-4', 't2a-standard-4', 'h3-standard-88'];
     beforeEach(() => fake.reset({ ...SEED, zones: { ...SEED.zones, [ZONE]: zoneTypes } }));
 
+    it('is refused as unsupported by Compute Engine (exit 2, --hyperv-isolation) unless --allow-unsupported', async () => {
+      const err = await rejection(provider({ nestedVirtualization: true }).resolvePlacement({ controlPlane: controlPlane() }));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^--hyperv-isolation: Hyper-V isolation is not supported on Compute Engine: .*Linux KVM as the only hypervisor/);
+      assert.match(err.hint ?? '', /--allow-unsupported/);
+      assert.equal(fake.requests.length, 0, 'refused before any API call');
+      await provider({ nestedVirtualization: true, allowUnsupported: true }).resolvePlacement({ controlPlane: controlPlane() });
+    });
+
     it('refuses a machine type whose series cannot nest (E2, AMD, Arm, unlisted) before anything exists: exit 2, --instance-type, naming types that can', async () => {
       for (const [type, why] of [['e2-standard-4', /E2/], ['n2d-standard-4', /AMD/], ['t2a-standard-4', /Arm/], ['h3-standard-88', /does not list series H3/]] as const) {
-        const err = await rejection(provider({ nestedVirtualization: true, machineType: type }).resolvePlacement({ controlPlane: controlPlane() }));
+        const err = await rejection(provider({ nestedVirtualization: true, allowUnsupported: true, machineType: type }).resolvePlacement({ controlPlane: controlPlane() }));
         assert.equal(err.exitCode, 2, type);
         assert.match(err.message, new RegExp(`^--instance-type: machine type ${type} cannot run nested virtualization`), type);
         assert.match(err.message, why, type);
@@ -815,14 +824,14 @@ describe('GCP provider (against the fake Compute API)', function () {
       await provider({ machineType: 'e2-standard-4' }).resolvePlacement({ controlPlane: controlPlane() });
       // The wizard offers only what would be accepted.
       assert.deepEqual((await provider().wizardChoices!({})).instanceTypes, ['n2-standard-4', 'e2-standard-4', 'n2d-standard-4', 'n2-standard-8']);
-      assert.deepEqual((await provider({ nestedVirtualization: true }).wizardChoices!({})).instanceTypes, ['n2-standard-4', 'n2-standard-8']);
+      assert.deepEqual((await provider({ nestedVirtualization: true, allowUnsupported: true }).wizardChoices!({})).instanceTypes, ['n2-standard-4', 'n2-standard-8']);
       assert.equal(inserts().length, 0);
       assert.equal(fake.firewalls.size, 0);
     });
 
     it('asks for nested virtualization on the insert (the guest sees VT-x), and only with --hyperv-isolation', async () => {
       const eventsBefore = events.length;
-      const p = provider({ nestedVirtualization: true });
+      const p = provider({ nestedVirtualization: true, allowUnsupported: true });
       record(await p.createVms(request(await prepare(p), ['win-hv'])));
       assert.deepEqual(fake.instances.get(`${ZONE}/win-hv`)!.advancedMachineFeatures, { enableNestedVirtualization: true });
       assert.equal(fake.nestedVirtualization(ZONE, 'win-hv'), true);
@@ -834,7 +843,7 @@ describe('GCP provider (against the fake Compute API)', function () {
     });
 
     it('the fake refuses the flag on a series without it, as the API does', async () => {
-      const p = provider({ nestedVirtualization: true, machineType: 'e2-standard-4' });
+      const p = provider({ nestedVirtualization: true, allowUnsupported: true, machineType: 'e2-standard-4' });
       const prepared = await prepare(provider());
       const [r] = record(await p.createVms(request(prepared, ['win-e2'])));
       assert.match(r!.error ?? '', /does not support nested virtualization/);

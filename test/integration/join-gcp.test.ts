@@ -440,16 +440,19 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
     assert.deepEqual(gce.firewalls.get('win-k8s-kubernetes-ini')?.sourceRanges, ['10.30.0.0/24', SUBNET_RANGE]);
   });
 
-  it('--hyperv-isolation: a machine type without nested virtualization is refused before anything exists (exit 2); the default gets it turned on and joins', async () => {
+  it('--hyperv-isolation: refused as unsupported by Compute Engine unless --allow-unsupported; then a machine type without nested virtualization is refused before anything exists (exit 2), and the default gets it turned on and joins', async () => {
     const before = inserts().length;
-    const refused = await join(['--pool', 'hve', '--count', '1', '--hyperv-isolation', '--instance-type', 'e2-standard-2']);
+    const unsupported = await join(['--pool', 'hve', '--count', '1', '--hyperv-isolation']);
+    assert.equal(unsupported.code, 2, unsupported.stderr);
+    assert.match(unsupported.stderr, /--hyperv-isolation: Hyper-V isolation is not supported on Compute Engine/);
+    const refused = await join(['--pool', 'hve', '--count', '1', '--hyperv-isolation', '--allow-unsupported', '--instance-type', 'e2-standard-2']);
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /--instance-type: machine type e2-standard-2 cannot run nested virtualization/);
     assert.match(refused.stderr, /n2-standard-2/);
     assert.equal(inserts().length, before);
     assert.equal(gce.firewalls.has('win-k8s-kubernetes-hve'), false);
     assert.deepEqual(bootstrapSecrets(), []);
-    const r = await join(['--pool', 'hv', '--count', '1', '--hyperv-isolation']);
+    const r = await join(['--pool', 'hv', '--count', '1', '--hyperv-isolation', '--allow-unsupported']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Linux KVM as the only hypervisor/);
     const [node] = (JSON.parse(r.stdout) as JoinResult).nodes;

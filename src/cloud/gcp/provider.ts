@@ -89,6 +89,8 @@ export interface GcpProviderOptions {
   tuning?: Partial<GcpTuning> | undefined;
   /** --hyperv-isolation: the machine must run the Hyper-V role (nested virtualization). */
   nestedVirtualization?: boolean | undefined;
+  /** --allow-unsupported: Hyper-V isolation, which Compute Engine does not support, is tried anyway. */
+  allowUnsupported?: boolean | undefined;
 }
 
 export function createGcpProvider(opts: GcpProviderOptions): CloudProvider & { close(): Promise<void> } {
@@ -389,6 +391,14 @@ class GcpProvider implements CloudProvider {
   /** Refused before anything exists: on such a machine the Hyper-V role would fail only after a whole boot. */
   private checkNestedVirtualization(s: Scope): void {
     if (!this.opts.nestedVirtualization) return;
+    if (!this.opts.allowUnsupported) {
+      // Google's word, not a guess: a node that would fail after a whole boot, or work without
+      // support, is the user's call to make knowingly, as with the compatibility matrix.
+      throw new UsageError(`Hyper-V isolation is not supported on Compute Engine: ${HYPERV_CAVEAT}`, {
+        field: '--hyperv-isolation',
+        hint: 'drop --hyperv-isolation (process isolation needs no Hyper-V), use AWS bare metal or an Azure size with nested virtualization, or pass --allow-unsupported to try it on a series that nests',
+      });
+    }
     const problem = nestedVirtualizationProblem(this.machineType);
     if (problem) {
       throw new UsageError(problem, {
