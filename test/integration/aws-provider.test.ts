@@ -328,6 +328,26 @@ describe('AWS provider (against moto)', function () {
       const mismatch = await rejection(provider({ region: 'eu-west-1' }).resolvePlacement({ controlPlane: controlPlane() }));
       assert.match(mismatch.message, /^--region: the control plane runs in us-east-1, but the region is eu-west-1 \(from --region\)/);
     });
+
+    it('refuses a region no AWS partition has at once, listing the regions, instead of retrying an endpoint that does not exist', async () => {
+      proxy.clearLog();
+      const started = Date.now();
+      const err = await rejection(provider({ region: 'xx-nowhere-9' }).resolveImage({ windowsVersion: '2022', edition: 'core' }));
+      assert.ok(Date.now() - started < 2_000, 'no retries');
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^--region: "xx-nowhere-9" \(from --region\) is not an AWS region/);
+      for (const region of ['us-east-1', 'eu-west-2', 'ap-southeast-2', 'cn-north-1', 'us-gov-west-1']) assert.ok(err.hint?.includes(region), `${region} in ${err.hint}`);
+      assert.equal(proxy.log.length, 0, 'nothing was sent');
+
+      const fromEnv = await rejection(provider({ region: undefined, env: { AWS_REGION: 'EU-WEST-1' } }).resolveImage({ windowsVersion: '2022', edition: 'core' }));
+      assert.match(fromEnv.message, /^--region: "EU-WEST-1" \(from AWS_REGION\) is not an AWS region/);
+
+      // A name in a partition's pattern may be a region newer than win-k8s: it is tried, with a warning.
+      const newer = provider({ region: 'eu-nowhere-9' });
+      await newer.listVms({ cluster: 'demo' }).catch(() => undefined);
+      assert.ok(events.some((e) => e.level === 'warn' && e.message.includes('eu-nowhere-9') && e.message.includes('not a region win-k8s knows')));
+      assert.ok(proxy.log.length > 0);
+    });
   });
 
   describe('--hyperv-isolation (nested virtualization)', () => {

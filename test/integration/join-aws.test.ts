@@ -130,6 +130,17 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     assert.equal(fake.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/secrets')).length, secretsBefore, 'no token');
   });
 
+  it('--region xx-nowhere-9: exit 2 naming --region and the regions there are, at once and with nothing sent', async () => {
+    const calls = proxy.log.length;
+    const started = Date.now();
+    const r = await join(['--pool', 'nowhere', '--count', '1', '--region', 'xx-nowhere-9']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--region: "xx-nowhere-9" \(from --region\) is not an AWS region/);
+    assert.match(r.stderr, /us-east-1, us-east-2, us-west-1, us-west-2/);
+    assert.ok(Date.now() - started < 20_000, 'not retried for half a minute');
+    assert.equal(proxy.log.length, calls, 'no AWS call was made');
+  });
+
   it('join --count 3: three Ready nodes with phase times, labels, RuntimeClass, and the token deleted', async () => {
     const r = await join(['--pool', 'win', '--count', '3']);
     assert.equal(r.code, 0, r.stderr);

@@ -117,6 +117,9 @@ class AwsProvider implements CloudProvider {
       const retryStrategy = reportingRetryStrategy(this.opts.retryStrategy ?? defaultRetryStrategy(), (n) => this.onRetry(n));
       const clients = createClients(choice.region, { endpoint: this.opts.endpoint, retryStrategy });
       this.sink({ level: 'debug', message: `AWS region ${choice.region} (from ${choice.source})${clients.endpoint ? `, endpoint ${clients.endpoint}` : ''}` });
+      if (!choice.known) {
+        this.sink({ level: 'warn', message: `${choice.region} (from ${choice.source}) is not a region win-k8s knows; trying it as a region newer than win-k8s's list (if it is a typo, the calls fail to reach it)` });
+      }
       return { ...clients, regionSource: choice.source };
     })().catch((err: unknown) => {
       // A later call may know more (resolvePlacement brings the control plane's region).
