@@ -516,19 +516,19 @@ describe('AWS provider (against moto)', function () {
       assert.deepEqual((await ingress(first.id)).rules.filter((r) => r.includes('3389')), ['tcp 3389-3389 10.0.0.0/8'], 'a /8 is still allowed');
     });
 
-    it('admits the pool to the API server with one rule on the control plane\'s group, tagged for removal', async () => {
+    it('admits the pool to the API server and VXLAN with rules on the control plane\'s group, tagged for removal', async () => {
       const cp = cluster.controlPlaneGroupId;
       const before = (await ingress(cp)).rules;
       const p = provider();
       const placement = await p.resolvePlacement({ controlPlane: controlPlane() });
       const { id } = await p.ensureFirewall(REF, placement);
       const after = await ingress(cp);
-      assert.deepEqual(after.rules.filter((r) => !before.includes(r)), [`tcp 6443-6443 ${id}`], 'exactly TCP 6443 from the pool\'s group');
-      assert.equal(after.rules.length, before.length + 1);
-      const pair = after.group.IpPermissions!.flatMap((perm) => perm.UserIdGroupPairs ?? []).find((g) => g.GroupId === id)!;
-      assert.match(pair.Description ?? '', /^win-k8s: API server for pool win of cluster demo$/);
+      assert.deepEqual(after.rules.filter((r) => !before.includes(r)).sort(), [`tcp 6443-6443 ${id}`, `udp 4789-4789 ${id}`], 'exactly TCP 6443 and UDP 4789 (VXLAN) from the pool\'s group');
+      assert.equal(after.rules.length, before.length + 2);
+      const pairs = after.group.IpPermissions!.flatMap((perm) => perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId === id);
+      assert.deepEqual(pairs.map((p) => p.Description).sort(), ['win-k8s: API server for pool win of cluster demo', 'win-k8s: VXLAN (flannel, Calico) for pool win of cluster demo']);
       const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:win-k8s.io/pool', Values: ['win'] }, { Name: 'tag:win-k8s.io/cluster', Values: ['demo'] }] }));
-      assert.deepEqual(rules.SecurityGroupRules?.map((r) => [r.GroupId, r.FromPort, r.ReferencedGroupInfo?.GroupId]), [[cp, 6443, id]]);
+      assert.deepEqual(rules.SecurityGroupRules?.map((r) => [r.GroupId, r.FromPort, r.ReferencedGroupInfo?.GroupId]).sort(), [[cp, 4789, id], [cp, 6443, id]]);
 
       proxy.clearLog();
       await provider().ensureFirewall(REF, placement);
@@ -771,7 +771,7 @@ describe('AWS provider (against moto)', function () {
       assert.ok(!JSON.stringify(cpGroup.IpPermissions).includes(prepared.firewall.id), 'no rule on the control plane refers to the deleted group');
       assert.ok(JSON.stringify(cpGroup.IpPermissions).includes('0.0.0.0/0'), 'the control plane keeps its own rules');
       const otherRule = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:win-k8s.io/pool', Values: ['gpu'] }] }));
-      assert.equal(otherRule.SecurityGroupRules?.length, 1, 'the other pool keeps its rule');
+      assert.equal(otherRule.SecurityGroupRules?.length, 2, 'the other pool keeps its rules (API server, VXLAN)');
       const groups = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:win-k8s.io/pool', Values: ['win'] }] }));
       assert.deepEqual(groups.SecurityGroups, []);
       assert.deepEqual(await instancesTagged({ 'win-k8s.io/pool': 'win' }), []);

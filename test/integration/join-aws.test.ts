@@ -170,7 +170,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     const referring = (await controlPlaneGroup()).IpPermissions!.flatMap((perm) =>
       (perm.UserIdGroupPairs ?? []).filter((g) => g.GroupId === poolGroup).map((g) => `${perm.IpProtocol} ${perm.FromPort}-${perm.ToPort} ${g.GroupId}`),
     );
-    assert.deepEqual(referring, [`tcp 6443-6443 ${poolGroup}`], 'the control plane admits the pool to the API server, nothing more');
+    assert.deepEqual(referring.sort(), [`tcp 6443-6443 ${poolGroup}`, `udp 4789-4789 ${poolGroup}`], 'the control plane admits the pool to the API server and VXLAN, nothing more');
     assert.match(r.stderr, /using context "fake"/);
   });
 

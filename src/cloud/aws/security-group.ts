@@ -27,6 +27,16 @@ export const RDP_PORT = 3389;
 /** The API server's port on the control plane (kubeadm's default), opened there to the pool's group only. */
 export const API_SERVER_PORT = 6443;
 
+/**
+ * What the control plane's group admits from the pool's group, and nothing more: the API
+ * server, and the overlay's VXLAN, without which Windows pods cannot reach pods on the
+ * control plane (CoreDNS on a kubeadm cluster) — as members of its groups they once could.
+ */
+export const CONTROL_PLANE_ADMITS = [
+  { protocol: 'tcp', port: API_SERVER_PORT, what: 'API server' },
+  { protocol: 'udp', port: 4789, what: 'VXLAN (flannel, Calico)' },
+] as const;
+
 export interface Rule {
   protocol: string;
   fromPort: number;
@@ -153,34 +163,33 @@ export async function ensureFirewall(ctx: FirewallLookup, ref: PoolRef, placemen
       ? `created security group ${groupId} (${name}): ${desired.map(describeRule).join(', ')}`
       : `security group ${groupId} (${name}) ${missing.length + extra.length === 0 ? 'is up to date' : `updated: opened ${missing.length}, closed ${extra.length} rules`}`,
   });
-  await admitToApiServer(ctx, ref, groupId, controlPlaneGroups(placement)[0]);
+  await admitToControlPlane(ctx, ref, groupId, controlPlaneGroups(placement)[0]);
   return { id: groupId, created };
 }
 
-function apiServerRuleDescription(ref: PoolRef): string {
-  return `win-k8s: API server for pool ${ref.pool} of cluster ${ref.cluster}`;
+function controlPlaneRuleDescription(ref: PoolRef, what: string): string {
+  return `win-k8s: ${what} for pool ${ref.pool} of cluster ${ref.cluster}`;
 }
 
 /**
- * One ingress rule on the control plane's (first) group: TCP 6443 from the pool's group, so the
- * nodes reach the API server without being members. Tagged with the pool, so that `remove`
- * finds and revokes it: EC2 refuses to delete a group another group's rule still refers to.
+ * Ingress rules on the control plane's (first) group from the pool's group (CONTROL_PLANE_ADMITS),
+ * so the nodes reach it without being members. Tagged with the pool, so that `remove` finds
+ * and revokes them: EC2 refuses to delete a group another group's rule still refers to.
  */
-async function admitToApiServer(ctx: FirewallLookup, ref: PoolRef, poolGroupId: string, cpGroupId: string | undefined): Promise<void> {
+async function admitToControlPlane(ctx: FirewallLookup, ref: PoolRef, poolGroupId: string, cpGroupId: string | undefined): Promise<void> {
   if (!cpGroupId) return;
   const out = await guard({ action: 'ec2:DescribeSecurityGroups', region: ctx.region }, () => ctx.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [cpGroupId] })));
-  const present = flattenPermissions(out.SecurityGroups?.[0]?.IpPermissions).some(
-    (r) => r.protocol === 'tcp' && r.fromPort <= API_SERVER_PORT && r.toPort >= API_SERVER_PORT && 'group' in r.source && r.source.group === poolGroupId,
+  const existing = flattenPermissions(out.SecurityGroups?.[0]?.IpPermissions);
+  const missing = CONTROL_PLANE_ADMITS.filter(
+    (a) => !existing.some((r) => r.protocol === a.protocol && r.fromPort <= a.port && r.toPort >= a.port && 'group' in r.source && r.source.group === poolGroupId),
   );
-  if (present) return;
+  if (missing.length === 0) return;
   await guard({ action: 'ec2:AuthorizeSecurityGroupIngress', region: ctx.region }, async () => {
     try {
       await ctx.ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: cpGroupId,
-          IpPermissions: [
-            { IpProtocol: 'tcp', FromPort: API_SERVER_PORT, ToPort: API_SERVER_PORT, UserIdGroupPairs: [{ GroupId: poolGroupId, Description: apiServerRuleDescription(ref) }] },
-          ],
+          IpPermissions: missing.map((a) => ({ IpProtocol: a.protocol, FromPort: a.port, ToPort: a.port, UserIdGroupPairs: [{ GroupId: poolGroupId, Description: controlPlaneRuleDescription(ref, a.what) }] })),
           TagSpecifications: tagSpecs(['security-group-rule'], poolTags(ref)),
         }),
       );
@@ -188,7 +197,7 @@ async function admitToApiServer(ctx: FirewallLookup, ref: PoolRef, poolGroupId: 
       if (!hasAwsCode(err, 'InvalidPermission.Duplicate')) throw err;
     }
   });
-  ctx.sink({ level: 'info', message: `control plane security group ${cpGroupId}: admits tcp ${API_SERVER_PORT} from ${poolGroupId} (the pool's nodes)` });
+  ctx.sink({ level: 'info', message: `control plane security group ${cpGroupId}: admits ${missing.map((a) => `${a.protocol} ${a.port} (${a.what})`).join(' and ')} from ${poolGroupId} (the pool's nodes)` });
 }
 
 /** Revokes the rules win-k8s added for the pool on other groups (found by the pool's tags). */
