@@ -23,7 +23,7 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-const COMMANDS = [init, render, plan, join, provision, list, remove, diagnose, schema];
+export const COMMANDS = [init, render, plan, join, provision, list, remove, diagnose, schema];
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -48,8 +48,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .addHelpText(
       'after',
       `
-Every option can also be set with WIN_K8S_<NAME> (e.g. WIN_K8S_OUTPUT=json) or in win-k8s.yaml;
-flags win over the environment, which wins over the file.
+Every option can also be set with WIN_K8S_<NAME> (e.g. WIN_K8S_OUTPUT=json), and cluster, pool
+and cloud settings in win-k8s.yaml; flags win over the environment, which wins over the file.
+What remove removes is taken from the command line only.
 Exit codes: 0 ok, 1 failed, 2 invalid usage or config, 3 cluster/cloud unreachable or denied, 130 interrupted.`,
     );
   addOptions(program, Object.values(globalOptions));

@@ -118,3 +118,48 @@ export const joinOptions = {
   timeout: { flags: '--timeout <duration>', description: 'how long a node may take to become Ready (e.g. 20m)', kind: 'string', path: 'command.timeout', defaultText: '20m' },
   onFailure: { flags: '--on-failure <action>', description: 'what to do with VMs whose node failed', kind: 'string', path: 'command.onFailure', choices: ['keep', 'delete'], defaultText: 'keep' },
 } satisfies Record<string, OptionSpec>;
+
+/**
+ * diagnose's own options. Per-run values (`command.*`): flags and WIN_K8S_* variables, not
+ * win-k8s.yaml fields. Defaults are applied by the command, so help shows them here.
+ */
+export const diagnoseOptions = {
+  node: { flags: '--node <name>', description: 'only this Windows node (repeatable, or a comma list)', kind: 'list', path: 'command.nodes' },
+  pool: { flags: '--pool <name>', description: 'only the nodes of this pool (label win-k8s.io/pool)', kind: 'string', path: 'command.pool' },
+  checks: { flags: '--checks <pattern>', description: 'comma list of check id globs; a ! prefix excludes (e.g. node.*,!node.version-skew)', kind: 'string', path: 'command.checks' },
+  wait: { flags: '--wait <duration>', description: 're-run failing checks until they pass or the duration (90s, 5m) ends', kind: 'string', path: 'command.wait' },
+  failOn: { flags: '--fail-on <level>', description: 'exit 1 on a failed check (fail) or also on a warning (warn)', kind: 'string', path: 'command.failOn', defaultText: 'fail' },
+  junitFile: { flags: '--junit-file <path>', description: 'also write the results as JUnit XML', kind: 'string', path: 'command.junitFile' },
+  skipProbes: { flags: '--skip-probes', description: 'do not run the in-cluster network probes (they create pods in a temporary namespace)', kind: 'boolean', path: 'command.skipProbes' },
+  probeTimeout: { flags: '--probe-timeout <duration>', description: 'bound for each probe pod to start and finish', kind: 'string', path: 'command.probeTimeout', defaultText: '2m' },
+  externalTarget: { flags: '--external-target <host:port>', description: 'what the egress probe resolves and connects to', kind: 'string', path: 'command.externalTarget', defaultText: 'mcr.microsoft.com:443' },
+  skipNodeChecks: { flags: '--skip-node-checks', description: 'do not run the on-node script (HostProcess pod, or the cloud run-command on Docker nodes)', kind: 'boolean', path: 'command.skipNodeChecks' },
+  bundle: { flags: '--bundle <file.tar.gz>', description: 'also write a support bundle: node reports, logs, node/pod/event YAML, secrets redacted', kind: 'string', path: 'command.bundle' },
+} satisfies Record<string, OptionSpec>;
+
+/** `list --pool`: a filter, so WIN_K8S_POOL (the pool join uses) narrows it too. */
+export const listOptions = {
+  pool: { flags: '--pool <name>', description: 'only this pool', kind: 'string', path: 'command.pool' },
+} satisfies Record<string, OptionSpec>;
+
+/**
+ * remove's settings. What it removes (node names, --pool) is taken from the command line
+ * only: a WIN_K8S_POOL exported for join must never turn a bare `remove` into "remove the
+ * whole pool".
+ */
+export const removeOptions = {
+  force: { flags: '--force', description: 'also delete pods that no controller manages (they are lost)', kind: 'boolean', path: 'command.force' },
+  drainTimeout: { flags: '--drain-timeout <duration>', description: 'how long to wait for evictions (PodDisruptionBudgets) per node', kind: 'string', path: 'command.drainTimeout', defaultText: '5m' },
+} satisfies Record<string, OptionSpec>;
+
+/** init's own options (per run, so flags and WIN_K8S_* variables only). */
+export const initOptions = {
+  file: { flags: '--file <path>', description: 'where to write the config', kind: 'string', path: 'command.file', defaultText: 'win-k8s.yaml' },
+  force: { flags: '--force', description: 'overwrite an existing file', kind: 'boolean', path: 'command.force' },
+} satisfies Record<string, OptionSpec>;
+
+/**
+ * Flags that deliberately have no WIN_K8S_* variable: they say *what* a destructive command
+ * acts on, which an exported variable must never decide for a command typed without it.
+ */
+export const COMMAND_LINE_ONLY: readonly string[] = ['remove --pool'];

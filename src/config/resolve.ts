@@ -155,3 +155,31 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, merged: M
   });
   throw new UsageErrors(problems, 'run `win-k8s schema` for the shape of win-k8s.yaml, or `win-k8s <command> --help` for flags');
 }
+
+export interface CommandValues<K extends string> {
+  /** The value from the flag, else its WIN_K8S_* variable; undefined when neither is set. */
+  value(key: K): unknown;
+  /** What to name in an error about it: the flag or the variable it came from. */
+  field(key: K): string;
+}
+
+/**
+ * A command's per-run options (`command.*` paths): flags and WIN_K8S_* variables through the
+ * same merge as everything else, so `WIN_K8S_FAIL_ON=warn` means `--fail-on warn`. They are
+ * not win-k8s.yaml fields, so the file is not read for them.
+ */
+export function commandValues<K extends string>(src: { cli: CliValues; env: Record<string, string | undefined> }, specs: Record<K, OptionSpec>): CommandValues<K> {
+  const merged = mergeSources({ specs: Object.values(specs), cli: src.cli, env: src.env, file: undefined });
+  const path = (key: K) => specs[key].path ?? '';
+  return {
+    value: (key) => {
+      let node: unknown = merged.raw;
+      for (const part of path(key).split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+      return node;
+    },
+    field: (key) => {
+      const source = merged.sources.get(path(key));
+      return source ? describeSource(source, path(key)) : longFlag(specs[key]);
+    },
+  };
+}

@@ -221,7 +221,7 @@ export function checkDiskSizeForCloud(sizeGb: number, cloud: keyof typeof OS_DIS
  * built from it would either be rejected by the API server or quietly match nothing, so remove
  * would report "nothing to do".
  */
-export function checkPoolFlag(pool: string): void {
+export function checkPoolFlag(pool: string, field = '--pool'): void {
   const problem = checkPoolName(pool);
-  if (problem) throw new UsageError(problem, { field: '--pool' });
+  if (problem) throw new UsageError(problem, { field });
 }

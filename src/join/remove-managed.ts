@@ -14,19 +14,21 @@ export interface RemoveRequest {
   pool: string | undefined;
   force: boolean;
   drainTimeout: string;
+  /** Where the drain timeout came from (--drain-timeout or WIN_K8S_DRAIN_TIMEOUT), for its error. */
+  drainTimeoutField?: string;
 }
 
 
-function parseDuration(text: string): number {
+function parseDuration(text: string, field: string): number {
   const ms = parseDurationMs(text);
-  if (ms === undefined) throw new UsageError(`expected a duration such as 90s or 5m, got "${text}"`, { field: '--drain-timeout' });
+  if (ms === undefined) throw new UsageError(`expected a duration such as 90s or 5m, got "${text}"`, { field });
   return ms;
 }
 
 export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: RemoveRequest): Promise<number> {
   if (req.nodes.length === 0 && !req.pool) throw new UsageError('name the nodes to remove, or pass --pool', { field: '--pool' });
   if (req.nodes.length > 0 && req.pool) throw new UsageError('give node names or --pool, not both', { field: '--pool' });
-  const drainTimeoutMs = parseDuration(req.drainTimeout);
+  const drainTimeoutMs = parseDuration(req.drainTimeout, req.drainTimeoutField ?? '--drain-timeout');
   const { cluster, provider, clusterName } = await openManaged(ctx, specs);
   const vms = await provider.listVms({ cluster: clusterName, pool: req.pool });
   const labelled = (await cluster.core.listNode({ labelSelector: req.pool ? `${POOL_LABEL}=${req.pool}` : POOL_LABEL })).items.map((n) => n.metadata?.name ?? '');

@@ -378,6 +378,14 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /no check matches "nope\.\*"/);
       assert.equal((await runDiagnose(['--kubeconfig', kc, '--fail-on', 'maybe'])).code, 2);
+      // The same options from WIN_K8S_* variables (the README's promise), and errors name the variable.
+      const fromEnv = await runDiagnose(['--kubeconfig', kc, '-o', 'json'], { env: { WIN_K8S_CHECKS: 'node.ready', WIN_K8S_NODE: 'win-2' } });
+      assert.deepEqual((JSON.parse(fromEnv.stdout) as { checks: { id: string; node?: string }[] }).checks.map((c) => `${c.id} ${c.node}`), ['node.ready win-2']);
+      const badEnv = await runDiagnose(['--kubeconfig', kc], { env: { WIN_K8S_FAIL_ON: 'maybe' } });
+      assert.equal(badEnv.code, 2);
+      assert.match(badEnv.stderr, /WIN_K8S_FAIL_ON: expected warn or fail, got "maybe"/);
+      const flagWins = await runDiagnose(['--kubeconfig', kc, '--checks', 'node.ready', '--fail-on', 'fail'], { env: { WIN_K8S_FAIL_ON: 'maybe' } });
+      assert.notEqual(flagWins.code, 2, 'the flag wins over the variable');
     });
   });
 

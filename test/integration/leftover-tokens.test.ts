@@ -38,9 +38,9 @@ describe('a bootstrap token left by a join killed with SIGKILL: list shows it, j
   });
 
   /** Runs the CLI; `killWhen` is polled and the child SIGKILLed once it returns true. */
-  function cli(args: string[], killWhen?: () => boolean): Promise<Run> {
+  function cli(args: string[], killWhen?: () => boolean, extraEnv: Record<string, string> = {}): Promise<Run> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env: { ...env(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -108,12 +108,21 @@ describe('a bootstrap token left by a join killed with SIGKILL: list shows it, j
     assert.match(again.stderr, new RegExp(`bootstrap token ${id} of pool lost from an earlier run is still valid.*kubectl -n kube-system delete secret bootstrap-token-${id}`));
     assert.deepEqual(poolTokens().map(tokenId), [id], 'the second run deleted its own token, and only it');
 
+    // remove's settings read their variables too (an error names it); what it removes does not:
+    // WIN_K8S_POOL alone never makes a bare `remove` take a whole pool.
+    const badTimeout = await cli(['remove', '--cloud', 'aws', '--pool', 'lost', '--yes'], undefined, { WIN_K8S_DRAIN_TIMEOUT: 'soon' });
+    assert.equal(badTimeout.code, 2);
+    assert.match(badTimeout.stderr, /WIN_K8S_DRAIN_TIMEOUT: expected a duration such as 90s or 5m, got "soon"/);
+    const bare = await cli(['remove', '--cloud', 'aws', '--yes'], undefined, { WIN_K8S_POOL: 'lost' });
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /name the nodes to remove, or pass --pool/);
+    assert.deepEqual(poolTokens().map(tokenId), [id], 'nothing removed by the variable');
     const removed = await cli(['remove', '--cloud', 'aws', '--pool', 'lost', '--yes', '-o', 'json']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.deepEqual(JSON.parse(removed.stdout).deletedTokens, [id]);
     assert.deepEqual(poolTokens(), [], 'nothing may join a pool being removed');
     // The token never reached the output of any command.
     const secret = Buffer.from(String((left[0]!.data as Record<string, string>)['token-secret']), 'base64').toString();
-    for (const r of [killed, listed, human, again, removed]) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'token secret printed');
+    for (const r of [killed, listed, human, again, badTimeout, bare, removed]) assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'token secret printed');
   });
 });

@@ -1,27 +1,16 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
+import { addOptions } from '../options.js';
+import { diagnoseOptions, globalOptions } from '../../config/options.js';
 import type { RunCommand } from '../run.js';
-import type { Style } from '../../output/style.js';
-import type { DiagnoseDocument } from '../../diagnose/types.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { renderDiagnoseHuman } from '../../output/render-diagnose.js';
 
 export function register(program: Command, run: RunCommand): Command {
   const cmd = program
     .command('diagnose')
     .description('check the Windows nodes of a cluster through the API (changes nothing)')
-    .option('--node <name>', 'only this Windows node (repeatable)', collect)
-    .option('--pool <name>', 'only the nodes of this pool (label win-k8s.io/pool)')
-    .option('--checks <pattern>', 'comma list of check id globs; a ! prefix excludes (e.g. node.*,!node.version-skew)')
-    .option('--wait <duration>', 're-run failing checks until they pass or the duration (90s, 5m) ends')
-    .option('--fail-on <level>', 'exit 1 on a failed check (fail) or also on a warning (warn)', 'fail')
-    .option('--junit-file <path>', 'also write the results as JUnit XML')
-    .option('--skip-probes', 'do not run the in-cluster network probes (they create pods in a temporary namespace)')
-    .option('--probe-timeout <duration>', 'bound for each probe pod to start and finish', '2m')
-    .option('--external-target <host:port>', 'what the egress probe resolves and connects to', 'mcr.microsoft.com:443')
-    .option('--skip-node-checks', 'do not run the on-node script (HostProcess pod, or the cloud run-command on Docker nodes)')
-    .option('--bundle <file.tar.gz>', 'also write a support bundle: node reports, logs, node/pod/event YAML, secrets redacted')
     .addHelpText('after', '\nExit codes: 0 no check failed, 1 a check failed (or warned, with --fail-on warn), 2 invalid usage, 3 cluster unreachable.');
+  addOptions(cmd, Object.values(diagnoseOptions));
   cmd.action(async (_opts: unknown, command: Command) => run(command, async () => diagnoseHandler));
   return cmd;
 }
@@ -30,20 +19,22 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const { UsageError, UsageErrors } = await import('../../errors.js');
   const { parseDurationMs } = await import('../../config/validators.js');
   const { selectChecks } = await import('../../diagnose/registry.js');
-  const str = (key: string) => ctx.cli.get(key).value as string | undefined;
+  const { commandValues, mergeSources } = await import('../../config/resolve.js');
+  const opts = commandValues(ctx, diagnoseOptions);
+  const str = (key: keyof typeof diagnoseOptions) => opts.value(key) as string | undefined;
 
   const problems: InstanceType<typeof UsageError>[] = [];
   const failOn = str('failOn') ?? 'fail';
-  if (failOn !== 'warn' && failOn !== 'fail') problems.push(new UsageError(`expected warn or fail, got "${failOn}"`, { field: '--fail-on' }));
+  if (failOn !== 'warn' && failOn !== 'fail') problems.push(new UsageError(`expected warn or fail, got "${failOn}"`, { field: opts.field('failOn') }));
   const waitText = str('wait');
   const waitMs = waitText === undefined ? 0 : parseDurationMs(waitText);
-  if (waitMs === undefined) problems.push(new UsageError(`expected a duration like 90s, 5m or 1h, got "${waitText}"`, { field: '--wait' }));
+  if (waitMs === undefined) problems.push(new UsageError(`expected a duration like 90s, 5m or 1h, got "${waitText}"`, { field: opts.field('wait') }));
   const probeText = str('probeTimeout') ?? '2m';
   const probeTimeoutMs = parseDurationMs(probeText);
-  if (probeTimeoutMs === undefined || probeTimeoutMs < 1000) problems.push(new UsageError(`expected a duration of at least 1s like 90s or 5m, got "${probeText}"`, { field: '--probe-timeout' }));
+  if (probeTimeoutMs === undefined || probeTimeoutMs < 1000) problems.push(new UsageError(`expected a duration of at least 1s like 90s or 5m, got "${probeText}"`, { field: opts.field('probeTimeout') }));
   const externalTarget = str('externalTarget') ?? 'mcr.microsoft.com:443';
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(externalTarget) || Number(externalTarget.split(':')[1] ?? 443) > 65535) {
-    problems.push(new UsageError(`expected host or host:port, got "${externalTarget}"`, { field: '--external-target' }));
+    problems.push(new UsageError(`expected host or host:port, got "${externalTarget}"`, { field: opts.field('externalTarget') }));
   }
   // Output paths are checked before any check runs: a missing directory or a directory in the
   // way is a usage error naming the flag, not an internal error after minutes of probes.
@@ -57,40 +48,38 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   };
   const bundleFile = str('bundle');
   if (bundleFile !== undefined) {
-    if (!/\.(tar\.gz|tgz)$/.test(bundleFile)) problems.push(new UsageError(`expected a file name ending in .tar.gz or .tgz, got "${bundleFile}"`, { field: '--bundle' }));
-    else checkTarget(bundleFile, '--bundle');
+    if (!/\.(tar\.gz|tgz)$/.test(bundleFile)) problems.push(new UsageError(`expected a file name ending in .tar.gz or .tgz, got "${bundleFile}"`, { field: opts.field('bundle') }));
+    else checkTarget(bundleFile, opts.field('bundle'));
   }
   const junitFile = str('junitFile');
-  if (junitFile !== undefined) checkTarget(junitFile, '--junit-file');
+  if (junitFile !== undefined) checkTarget(junitFile, opts.field('junitFile'));
   const { selected, unknown } = selectChecks(str('checks'));
-  if (unknown.length > 0) problems.push(new UsageError(`no check matches ${unknown.map((u) => `"${u}"`).join(', ')}`, { field: '--checks' }));
-  else if (selected.length === 0) problems.push(new UsageError('the pattern excludes every check', { field: '--checks' }));
+  if (unknown.length > 0) problems.push(new UsageError(`no check matches ${unknown.map((u) => `"${u}"`).join(', ')}`, { field: opts.field('checks') }));
+  else if (selected.length === 0) problems.push(new UsageError('the pattern excludes every check', { field: opts.field('checks') }));
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new UsageErrors(problems.map((p) => p.message));
 
   const { openCluster } = await import('../../cluster/session.js');
   const { diagnose } = await import('../../diagnose/engine.js');
   const { pollIntervalFromEnv } = await import('../../config/poll-interval.js');
-  const fromFile = (key: 'kubeconfig' | 'context') => {
-    const v = (ctx.configFile?.data as Record<string, unknown> | undefined)?.[key];
-    return typeof v === 'string' ? v : undefined;
-  };
-  const kubeconfig = str('kubeconfig') ?? fromFile('kubeconfig');
-  const context = str('context') ?? fromFile('context');
+  // --kubeconfig / --context, WIN_K8S_KUBECONFIG / WIN_K8S_CONTEXT, then the file: as join reads them.
+  const where = mergeSources({ specs: [globalOptions.kubeconfig, globalOptions.context], cli: ctx.cli, env: ctx.env, file: ctx.configFile }).raw;
+  const kubeconfig = typeof where.kubeconfig === 'string' ? where.kubeconfig : undefined;
+  const context = typeof where.context === 'string' ? where.context : undefined;
   const cluster = await openCluster({ kubeconfig, context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
   const namespaces: string[] = [];
   const bundle = bundleFile ? new (await import('../../diagnose/bundle-contents.js')).BundleCollector() : undefined;
   const doc = await diagnose(
     cluster,
     {
-      nodes: (ctx.cli.get('node').value as string[] | undefined) ?? [],
+      nodes: (opts.value('node') as string[] | undefined) ?? [],
       pool: str('pool'),
       checks: selected,
       waitMs: waitMs ?? 0,
       failOn: failOn as 'warn' | 'fail',
       signal: ctx.signal,
-      skipProbes: ctx.cli.get('skipProbes').value === true,
-      skipNodeChecks: ctx.cli.get('skipNodeChecks').value === true,
+      skipProbes: opts.value('skipProbes') === true,
+      skipNodeChecks: opts.value('skipNodeChecks') === true,
       probeTimeoutMs: probeTimeoutMs ?? 120_000,
       externalTarget,
       pollMs: pollIntervalFromEnv(ctx.env) ?? 1000,
@@ -144,27 +133,4 @@ async function providerFor(ctx: CommandContext, cloud: 'aws' | 'azure' | 'gcp', 
   const { loadProvider } = await import('../../join/load-provider.js');
   const config = resolveConfig(ctx, Object.values(cloudOptions));
   return loadProvider(cloud, config, parseProviderId(providerId), ctx.output.sink, ctx.env);
-}
-
-const MARK = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
-
-export function renderDiagnoseHuman(doc: DiagnoseDocument, s: Style): string {
-  const paint = { pass: s.green, warn: s.yellow, fail: s.red, skip: s.dim } as const;
-  const lines: string[] = [];
-  const categories = [...new Set(doc.checks.map((c) => c.category))];
-  for (const category of categories) {
-    lines.push(s.bold(category));
-    for (const c of doc.checks.filter((x) => x.category === category)) {
-      lines.push(`  ${paint[c.status](MARK[c.status])} ${c.id}${c.node ? ` [${c.node}]` : ''}: ${c.message}`);
-      if (c.status === 'fail' || c.status === 'warn') {
-        for (const e of c.evidence ?? []) lines.push(`      ${s.dim(e)}`);
-        if (c.hint) lines.push(`    ${s.dim(`hint: ${c.hint}`)}`);
-      }
-    }
-    lines.push('');
-  }
-  const { pass, warn, fail, skip } = doc.summary;
-  const totals = `${pass} passed, ${warn} warning${warn === 1 ? '' : 's'}, ${fail} failed, ${skip} skipped`;
-  lines.push(fail > 0 ? s.red(totals) : warn > 0 ? s.yellow(totals) : s.green(totals));
-  return lines.join('\n');
 }

@@ -1,17 +1,22 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
+import { addOptions } from '../options.js';
+import { initOptions } from '../../config/options.js';
 
 export function register(program: Command, run: RunCommand): Command {
-  return program
-    .command('init')
-    .description('interactive wizard that writes win-k8s.yaml (needs a terminal)')
-    .option('--file <path>', 'where to write the config', 'win-k8s.yaml')
-    .option('--force', 'overwrite an existing file')
-    .action(async (opts: { file: string; force?: boolean }, command: Command) => run(command, async () => (ctx: CommandContext) => initHandler(ctx, opts)));
+  const cmd = program.command('init').description('interactive wizard that writes win-k8s.yaml (needs a terminal)');
+  addOptions(cmd, Object.values(initOptions));
+  return cmd.action(async (_opts: unknown, command: Command) =>
+    run(command, async () => async (ctx: CommandContext) => {
+      const { commandValues } = await import('../../config/resolve.js');
+      const values = commandValues(ctx, initOptions);
+      return initHandler(ctx, { file: (values.value('file') as string | undefined) ?? 'win-k8s.yaml', fileField: values.field('file'), force: values.value('force') === true });
+    }),
+  );
 }
 
-async function initHandler(ctx: CommandContext, opts: { file: string; force?: boolean }): Promise<number> {
+async function initHandler(ctx: CommandContext, opts: { file: string; fileField: string; force?: boolean }): Promise<number> {
   const { existsSync, writeFileSync } = await import('node:fs');
   const { UsageError } = await import('../../errors.js');
   if (!ctx.interactive) {
@@ -21,8 +26,8 @@ async function initHandler(ctx: CommandContext, opts: { file: string; force?: bo
   // would otherwise surface only after every question was answered. A symlink is followed:
   // the config holds no secret, and a linked win-k8s.yaml is a common dotfiles setup.
   const { checkOutputTarget } = await import('../../util/secret-file.js');
-  const path = checkOutputTarget(ctx.cwd, opts.file, '--file', { followSymlink: true });
-  if (existsSync(path) && !opts.force) throw new UsageError(`${path} exists; pass --force to overwrite it`, { field: '--file' });
+  const path = checkOutputTarget(ctx.cwd, opts.file, opts.fileField, { followSymlink: true });
+  if (existsSync(path) && !opts.force) throw new UsageError(`${path} exists; pass --force to overwrite it`, { field: opts.fileField });
   const { askInit, renderInitConfig } = await import('../../init/wizard.js');
   const { inquirerPrompter } = await import('../../output/inquirer-prompter.js');
   let facts: import('../../cluster/discovery.js').ClusterFacts | undefined;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, poolOptions, cloudOptions, type OptionSpec } from '../../config/options.js';
+import { globalOptions, listOptions, poolOptions, cloudOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
@@ -11,15 +11,17 @@ const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region, cloudOption
 export function register(program: Command, run: RunCommand): Command {
   const cmd = program
     .command('list')
-    .description('nodes and VMs that win-k8s manages, from the cloud\'s tags and the cluster\'s labels')
-    .option('--pool <name>', 'only this pool');
-  addOptions(cmd, SPECS);
-  cmd.action(async (_opts: unknown, command: Command) => run(command, async () => (ctx: CommandContext) => listHandler(ctx, command.opts().pool as string | undefined)));
+    .description('nodes and VMs that win-k8s manages, from the cloud\'s tags and the cluster\'s labels');
+  addOptions(cmd, [...Object.values(listOptions), ...SPECS]);
+  cmd.action(async (_opts: unknown, command: Command) => run(command, async () => listHandler));
   return cmd;
 }
 
-async function listHandler(ctx: CommandContext, pool: string | undefined): Promise<number> {
-  if (pool !== undefined) checkPoolFlag(pool);
+async function listHandler(ctx: CommandContext): Promise<number> {
+  const { commandValues } = await import('../../config/resolve.js');
+  const opts = commandValues(ctx, listOptions);
+  const pool = opts.value('pool') as string | undefined;
+  if (pool !== undefined) checkPoolFlag(pool, opts.field('pool'));
   const { listManaged } = await import('../../join/list-managed.js');
   const doc = await listManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], pool);
   ctx.output.result(doc, renderList);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cloudOptions, globalOptions, poolOptions, type OptionSpec } from '../../config/options.js';
+import { cloudOptions, globalOptions, poolOptions, removeOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
@@ -12,15 +12,22 @@ export function register(program: Command, run: RunCommand): Command {
     .command('remove')
     .argument('[nodes...]', 'node names to remove')
     .description('cordon, drain and delete Windows nodes, then delete their VMs and, once a pool is empty, its firewall')
-    .option('--pool <name>', 'remove every node and VM of this pool')
-    .option('--force', 'also delete pods that no controller manages (they are lost)')
-    .option('--drain-timeout <duration>', 'how long to wait for evictions (PodDisruptionBudgets) per node', '5m');
-  addOptions(cmd, SPECS);
-  cmd.action(async (nodes: string[], opts: { pool?: string; force?: boolean; drainTimeout: string }, command: Command) =>
+    // What is removed is named on the command line only (see removeOptions).
+    .option('--pool <name>', 'remove every node and VM of this pool (command line only: WIN_K8S_POOL never picks what is removed)');
+  addOptions(cmd, [...Object.values(removeOptions), ...SPECS]);
+  cmd.action(async (nodes: string[], opts: { pool?: string }, command: Command) =>
     run(command, async () => async (ctx: CommandContext) => {
       if (opts.pool !== undefined) checkPoolFlag(opts.pool);
+      const { commandValues } = await import('../../config/resolve.js');
+      const values = commandValues(ctx, removeOptions);
       const { removeManaged } = await import('../../join/remove-managed.js');
-      return removeManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], { nodes, pool: opts.pool, force: Boolean(opts.force), drainTimeout: opts.drainTimeout });
+      return removeManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], {
+        nodes,
+        pool: opts.pool,
+        force: values.value('force') === true,
+        drainTimeout: (values.value('drainTimeout') as string | undefined) ?? '5m',
+        drainTimeoutField: values.field('drainTimeout'),
+      });
     }),
   );
   return cmd;
