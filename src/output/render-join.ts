@@ -1,4 +1,4 @@
-import type { JoinResult } from '../join/result.js';
+import type { JoinResult } from '../pool/result.js';
 import type { Style } from './style.js';
 
 /** The join/provision summary for people: a row per node with phase times, then each error. */

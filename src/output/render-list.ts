@@ -1,4 +1,4 @@
-import type { ManagedList } from '../join/list-managed.js';
+import type { ManagedList } from '../pool/list.js';
 import type { Style } from './style.js';
 
 /** `list` for people: one row per node or VM, orphans highlighted, live tokens after. */

@@ -1,4 +1,4 @@
-import type { RemoveResult } from '../join/result.js';
+import type { RemoveResult } from '../pool/result.js';
 
 /** `remove` for people: what is gone, then what failed. */
 export function renderRemoveResult(r: RemoveResult): string {

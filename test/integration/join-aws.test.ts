@@ -6,7 +6,7 @@ import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeK
 import { FAKE_CREDENTIALS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import { scriptFromUserData } from '../fakes/node-agent/script.js';
-import type { JoinResult } from '../../src/join/result.js';
+import type { JoinResult } from '../../src/pool/result.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { adminPasswordOf, readBootstrap, sizeOffersNestedVirtualization, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
-import type { JoinResult } from '../../src/join/result.js';
+import type { JoinResult } from '../../src/pool/result.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 

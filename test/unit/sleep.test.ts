@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { sleep } from '../../src/util/sleep.js';
-import { watchConsoles } from '../../src/join/console.js';
-import type { NodeOutcome } from '../../src/join/result.js';
+import { watchConsoles } from '../../src/pool/console.js';
+import type { NodeOutcome } from '../../src/pool/result.js';
 
 // The console's pace after boot by default: what a join waited for nothing. Long beside one turn
 // of the event loop, short enough that a broken sleep only delays the end of a failing run.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { OutputEvent } from '../../src/output/output.js';
-import { StepRunner } from '../../src/join/step-runner.js';
+import { StepRunner } from '../../src/pool/step-runner.js';
 import { joinSteps } from '../../src/plan/steps.js';
 
 describe('StepRunner: join runs the plan by its step ids', () => {

@@ -130,7 +130,7 @@ async function providerFor(ctx: CommandContext, cloud: 'aws' | 'azure' | 'gcp', 
   const { resolveConfig } = await import('../../plan/build-plan.js');
   const { cloudOptions } = await import('../../config/options.js');
   const { parseProviderId } = await import('../../cluster/provider-id.js');
-  const { loadProvider } = await import('../../join/load-provider.js');
+  const { loadProvider } = await import('../../cloud/load-provider.js');
   const config = resolveConfig(ctx, Object.values(cloudOptions));
   return loadProvider(cloud, config, parseProviderId(providerId), ctx.output.sink, ctx.env);
 }

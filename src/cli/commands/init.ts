@@ -41,7 +41,7 @@ async function initHandler(ctx: CommandContext, opts: { file: string; fileField:
   const regions = facts?.placement?.cloud === 'aws' ? [facts.placement.region] : [];
   const loadChoices = async (cloud: 'aws' | 'azure' | 'gcp') => {
     const { ConfigFile } = await import('../../config/schema.js');
-    const { loadProvider } = await import('../../join/load-provider.js');
+    const { loadProvider } = await import('../../cloud/load-provider.js');
     const provider = await loadProvider(cloud, ConfigFile.parse({}), facts?.placement, ctx.output.sink, ctx.env);
     return provider.wizardChoices?.({ controlPlane: facts?.placement });
   };

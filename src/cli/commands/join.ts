@@ -33,6 +33,6 @@ Exit codes: 0 all nodes Ready, 1 a node failed or a preflight check failed, 2 us
 }
 
 export async function joinLike(ctx: CommandContext, mode: 'join' | 'provision'): Promise<number> {
-  const { orchestrate } = await import('../../join/orchestrate.js');
+  const { orchestrate } = await import('../../pool/orchestrate.js');
   return orchestrate(ctx, mode, [...JOIN_SPECS, globalOptions.kubeconfig, globalOptions.context]);
 }

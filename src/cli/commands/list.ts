@@ -22,7 +22,7 @@ async function listHandler(ctx: CommandContext): Promise<number> {
   const opts = commandValues(ctx, listOptions);
   const pool = opts.value('pool') as string | undefined;
   if (pool !== undefined) checkPoolFlag(pool, opts.field('pool'));
-  const { listManaged } = await import('../../join/list-managed.js');
+  const { listManaged } = await import('../../pool/list.js');
   const doc = await listManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], pool);
   ctx.output.result(doc, renderList);
   return 0;

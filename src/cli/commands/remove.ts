@@ -20,7 +20,7 @@ export function register(program: Command, run: RunCommand): Command {
       if (opts.pool !== undefined) checkPoolFlag(opts.pool);
       const { commandValues } = await import('../../config/resolve.js');
       const values = commandValues(ctx, removeOptions);
-      const { removeManaged } = await import('../../join/remove-managed.js');
+      const { removeManaged } = await import('../../pool/remove.js');
       return removeManaged(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], {
         nodes,
         pool: opts.pool,

@@ -1,5 +1,5 @@
 import { pollIntervalFromEnv } from '../config/poll-interval.js';
-import type { CloudName, CloudProvider } from '../cloud/provider.js';
+import type { CloudName, CloudProvider } from './provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { Placement } from '../cluster/provider-id.js';
 import type { EventSink } from '../output/output.js';
@@ -9,7 +9,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
   const pool = config.pool;
   switch (cloud) {
     case 'aws': {
-      const { createAwsProvider } = await import('../cloud/aws/provider.js');
+      const { createAwsProvider } = await import('./aws/provider.js');
       return createAwsProvider({
         region: pool.region,
         controlPlane,
@@ -30,7 +30,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
       });
     }
     case 'azure': {
-      const { createAzureProvider } = await import('../cloud/azure/provider.js');
+      const { createAzureProvider } = await import('./azure/provider.js');
       return createAzureProvider({
         sink,
         subscription: config.azure.subscription,
@@ -52,7 +52,7 @@ export async function loadProvider(cloud: CloudName, config: ConfigFile, control
       });
     }
     case 'gcp': {
-      const { createGcpProvider } = await import('../cloud/gcp/provider.js');
+      const { createGcpProvider } = await import('./gcp/provider.js');
       const poll = pollTuning(env).tuning;
       return createGcpProvider({
         sink,

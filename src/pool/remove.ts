@@ -1,11 +1,11 @@
-import type { PoolDeps } from '../pool/deps.js';
+import type { PoolDeps } from './deps.js';
 import type { OptionSpec } from '../config/options.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { parseDurationMs } from '../config/validators.js';
 import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
-import { openManaged } from './list-managed.js';
+import { openManaged } from './list.js';
 import { renderRemoveResult } from '../output/render-remove.js';
 import type { RemoveResult } from './result.js';
 

@@ -1,4 +1,4 @@
-import type { PoolDeps } from '../pool/deps.js';
+import type { PoolDeps } from './deps.js';
 import type { CloudProvider, ManagedVm, VmResult } from '../cloud/provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { ClusterFacts } from '../cluster/discovery.js';

@@ -1,10 +1,10 @@
-import type { PoolDeps } from '../pool/deps.js';
+import type { PoolDeps } from './deps.js';
 import type { OptionSpec } from '../config/options.js';
 import { checkOtherCloudOptions, openConfiguredCluster } from '../plan/build-plan.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { apiError } from '../cluster/client.js';
 import { UsageError } from '../errors.js';
-import { loadProvider } from './load-provider.js';
+import { loadProvider } from '../cloud/load-provider.js';
 import type { Cluster } from '../cluster/client.js';
 import type { CloudProvider } from '../cloud/provider.js';
 import { listPoolTokens, type PoolToken } from '../cluster/tokens.js';

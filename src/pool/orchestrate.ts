@@ -1,13 +1,13 @@
 import { pollIntervalFromEnv } from '../config/poll-interval.js';
-import type { PoolDeps } from '../pool/deps.js';
+import type { PoolDeps } from './deps.js';
 import type { OptionSpec } from '../config/options.js';
 import { JoinCommandSection } from '../config/schema.js';
 import { mergeSources, validate } from '../config/resolve.js';
 import { computePlan } from '../plan/build-plan.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { loadProvider } from './load-provider.js';
+import { loadProvider } from '../cloud/load-provider.js';
 import { renderJoinResult } from '../output/render-join.js';
-import { runJoin } from './run-join.js';
+import { runJoin } from './join.js';
 import { renderPlanHuman } from '../output/render-plan.js';
 
 /** join and provision: plan (preflight) -> show it -> confirm -> create -> wait -> summary. */
