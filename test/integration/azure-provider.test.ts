@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
@@ -133,6 +133,27 @@ describe('Azure provider against the fake ARM', function () {
     }
     assert.match(nestedVirtualizationProblem('Standard_D4ps_v5')!, /Arm/);
     assert.match(nestedVirtualizationProblem('Standard_NC6s_v3')!, /not a series win-k8s knows/);
+  });
+
+  it('--admin-password-file that became a symlink after the plan checked it is refused at open (no-follow): exit 2, its target untouched, nothing created', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'win-k8s-pw-'));
+    const target = join(tmp, 'elsewhere');
+    writeFileSync(target, 'keep\n');
+    symlinkSync(target, join(tmp, 'passwords'));
+    const p = provider({ adminPasswordFile: join(tmp, 'passwords') });
+    const placement = await p.resolvePlacement({});
+    const image = await p.resolveImage({ windowsVersion: '2022', edition: 'core' });
+    const before = fake.calls.filter((c) => c.method !== 'GET').length;
+    const refused = await p.createVms({ ref: { cluster: 'demo', pool: 'pw' }, placement, image, firewall: { id: 'unused', created: false }, vms: [{ nodeName: 'win-pw-1', script: script('x') }], concurrency: 1, signal: new AbortController().signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(isWinK8sError(refused), String(refused));
+    assert.equal(refused.exitCode, 2);
+    assert.match(refused.message, /--admin-password-file: cannot write .*passwords \(ELOOP\)/);
+    assert.equal(readFileSync(target, 'utf8'), 'keep\n');
+    assert.equal(fake.calls.filter((c) => c.method !== 'GET').length, before);
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('OS disk: the image\'s 127 GiB by default, an explicit smaller --disk-size refused before anything is created', async () => {

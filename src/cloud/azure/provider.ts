@@ -1,5 +1,6 @@
 import { checkAdminSource } from '../../config/cidr.js';
 import { randomInt } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';
@@ -834,7 +835,9 @@ class PasswordFile {
   static async open(path: string): Promise<PasswordFile> {
     let fh: FileHandle | undefined;
     try {
-      fh = await open(path, 'a', 0o600);
+      // Appended to, never replaced (earlier runs' passwords stay), and never through a symlink:
+      // the plan refused one, and a link made since must not redirect the passwords elsewhere.
+      fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
       await fh.chmod(0o600);
       return new PasswordFile(path, fh);
     } catch (err) {
