@@ -4,9 +4,9 @@ import type { ConfigFile } from '../config/schema.js';
 import type { ClusterFacts } from '../cluster/discovery.js';
 import type { Cluster } from '../cluster/client.js';
 import type { PlanDocument } from '../plan/plan-document.js';
-import { renderBootstrap } from '../bootstrap/render.js';
+import type { Bootstrapper } from './bootstrapper.js';
 import { leaseBootstrapToken, listPoolTokens, type TokenLease } from '../cluster/tokens.js';
-import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT, formatTaint } from '../cluster/nodes.js';
+import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT } from '../cluster/nodes.js';
 import { ensureRuntimeClasses } from '../cluster/runtime-classes.js';
 import { applyManifest, CALICO_KUBE_PROXY_WINDOWS, WINDOWS_NODE_RBAC } from '../cluster/manifests.js';
 import { InterruptedError, OperationError } from '../errors.js';
@@ -23,6 +23,8 @@ export interface JoinInput {
   cluster: Cluster;
   provider: CloudProvider;
   mode: 'join' | 'provision';
+  /** How a VM becomes a node: the script it runs at first boot (kubeadm's token join today). */
+  bootstrapper: Bootstrapper;
   concurrency: number;
   timeoutMs: number;
   onFailure: 'keep' | 'delete';
@@ -80,7 +82,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
   const onAbort = () => void releaseOrWarn();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    if (mode === 'join') {
+    if (input.bootstrapper.needsToken) {
       // Reading the pool's tokens needs list on Secrets in kube-system, which creating one does
       // not: a user allowed only to create still joins, without this warning.
       const leftover = await listPoolTokens(cluster, ref.pool).catch((err: unknown) => {
@@ -96,29 +98,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
       out.addSecret(lease.token);
       out.info(`created bootstrap token ${lease.id} (expires ${lease.expiresAt.toISOString()})`);
     }
-    const labels = { ...config.pool.labels, [POOL_LABEL]: ref.pool };
-    const taints = [...config.pool.taints, ...(config.pool.taintWindows ? [formatTaint(WINDOWS_TAINT)] : [])];
-    const vms = names.map((nodeName) => ({
-      nodeName,
-      script: renderBootstrap({
-        target: bootstrapTarget(plan),
-        nodeName,
-        apiServer: plan.cluster.endpoint,
-        token: lease?.token ?? '',
-        caCertHash: plan.cluster.caCertHash ?? '',
-        serviceCidr: plan.cluster.serviceCidr ?? '10.96.0.0/12',
-        clusterCidr: plan.cluster.podCidr ?? '10.244.0.0/16',
-        // The node's flannel must use the cluster's VNI: its HNS network is named after it.
-        flannelVni: plan.cluster.cni.vni ?? undefined,
-        labels,
-        taints: [...new Set(taints)],
-        proxy: { http: config.proxy.http, https: config.proxy.https, noProxy: config.proxy.noProxy },
-        checksums: config.pool.checksums,
-        allowUnsupported: config.pool.allowUnsupported,
-        toolVersion: ctx.toolVersion,
-        mode,
-      }).script,
-    }));
+    const vms = names.map((nodeName) => ({ nodeName, script: input.bootstrapper.script(nodeName, lease?.token) }));
     out.info(`creating ${vms.length} VM(s) in parallel (at most ${input.concurrency} at a time): ${names.join(', ')}`);
     const createStarted = Date.now();
     const topUp = live.length > 0 ? `create ${vms.length} VM(s) to top pool ${ref.pool} up to ${config.pool.count}` : undefined;
@@ -141,20 +121,6 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
       await steps.run('delete-token', releaseToken).catch((err: unknown) => out.warn(`could not delete bootstrap token ${lease?.id ?? ''}: ${(err as Error).message}${lease ? `; it expires at ${lease.expiresAt.toISOString()}` : ''}`));
     }
   }
-}
-
-/** The nodes are built from the plan's target, the one `plan` and `--dry-run` printed. */
-function bootstrapTarget(plan: PlanDocument) {
-  const t = plan.target;
-  return {
-    windowsVersion: t.windowsVersion,
-    kubernetesVersion: t.kubernetesVersion,
-    runtime: t.runtime,
-    cni: t.cni,
-    hypervIsolation: t.hypervIsolation,
-    ...(t.containerdVersion ? { containerdVersion: t.containerdVersion } : {}),
-    ...(t.dockerVersion ? { dockerVersion: t.dockerVersion } : {}),
-  };
 }
 
 /** The join is over for these VMs: their bootstrap (and the token in it) need not stay readable. */

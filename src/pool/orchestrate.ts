@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { loadProvider } from '../cloud/load-provider.js';
 import { renderJoinResult } from '../output/render-join.js';
 import { runJoin } from './join.js';
+import { kubeadmBootstrapper } from './bootstrapper.js';
 import { renderPlanHuman } from '../output/render-plan.js';
 
 /** join and provision: plan (preflight) -> show it -> confirm -> create -> wait -> summary. */
@@ -50,6 +51,7 @@ export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', spe
     cluster,
     provider,
     mode,
+    bootstrapper: kubeadmBootstrapper({ plan, config, mode, toolVersion: ctx.toolVersion }),
     concurrency: command.concurrency,
     timeoutMs: command.timeout,
     onFailure: command.onFailure,

@@ -1,0 +1,67 @@
+import { renderBootstrap } from '../bootstrap/render.js';
+import { formatTaint, POOL_LABEL, WINDOWS_TAINT } from '../cluster/nodes.js';
+import type { ConfigFile } from '../config/schema.js';
+import type { PlanDocument } from '../plan/plan-document.js';
+
+/**
+ * What turns a fresh Windows VM into a node: the script the cloud runs at first boot. Today
+ * one kind, kubeadm's token join (`provision` renders the same script without the join);
+ * another node source (an EKS-style bootstrap script baked into an image, or a managed pool
+ * the cloud creates) plugs in here and beside it, without touching the executor.
+ */
+export interface Bootstrapper {
+  readonly kind: 'kubeadm-token';
+  /** join creates a bootstrap token for the run, and deletes it afterwards. */
+  readonly needsToken: boolean;
+  /** The script for one node; `token` is the run's token when needsToken. */
+  script(nodeName: string, token: string | undefined): string;
+}
+
+export interface KubeadmBootstrapperInput {
+  plan: PlanDocument;
+  config: ConfigFile;
+  mode: 'join' | 'provision';
+  toolVersion: string;
+}
+
+/** The nodes are built from the plan's target, the one `plan` and `--dry-run` printed. */
+function bootstrapTarget(plan: PlanDocument) {
+  const t = plan.target;
+  return {
+    windowsVersion: t.windowsVersion,
+    kubernetesVersion: t.kubernetesVersion,
+    runtime: t.runtime,
+    cni: t.cni,
+    hypervIsolation: t.hypervIsolation,
+    ...(t.containerdVersion ? { containerdVersion: t.containerdVersion } : {}),
+    ...(t.dockerVersion ? { dockerVersion: t.dockerVersion } : {}),
+  };
+}
+
+export function kubeadmBootstrapper({ plan, config, mode, toolVersion }: KubeadmBootstrapperInput): Bootstrapper {
+  const labels = { ...config.pool.labels, [POOL_LABEL]: config.pool.name };
+  const taints = [...new Set([...config.pool.taints, ...(config.pool.taintWindows ? [formatTaint(WINDOWS_TAINT)] : [])])];
+  return {
+    kind: 'kubeadm-token',
+    needsToken: mode === 'join',
+    script: (nodeName, token) =>
+      renderBootstrap({
+        target: bootstrapTarget(plan),
+        nodeName,
+        apiServer: plan.cluster.endpoint,
+        token: token ?? '',
+        caCertHash: plan.cluster.caCertHash ?? '',
+        serviceCidr: plan.cluster.serviceCidr ?? '10.96.0.0/12',
+        clusterCidr: plan.cluster.podCidr ?? '10.244.0.0/16',
+        // The node's flannel must use the cluster's VNI: its HNS network is named after it.
+        flannelVni: plan.cluster.cni.vni ?? undefined,
+        labels,
+        taints,
+        proxy: { http: config.proxy.http, https: config.proxy.https, noProxy: config.proxy.noProxy },
+        checksums: config.pool.checksums,
+        allowUnsupported: config.pool.allowUnsupported,
+        toolVersion,
+        mode,
+      }).script,
+  };
+}
