@@ -3,6 +3,9 @@ import type { ClusterFacts } from '../cluster/discovery.js';
 import { checkPoolName } from '../config/validators.js';
 import { ConfigFile } from '../config/schema.js';
 import type { WizardChoices } from '../cloud/provider.js';
+import { WINDOWS_RELEASES, WINDOWS_VERSIONS, type WindowsVersion } from '../compat/windows.js';
+import { evaluate, refusedFindings } from '../compat/matrix.js';
+import { defaultContainerdVersion } from '../compat/runtime.js';
 
 /** Every question init asks goes through this, so tests can answer without a terminal. */
 export interface Prompter {
@@ -21,7 +24,7 @@ export interface WizardAnswers {
   region: string;
   pool: string;
   count: number;
-  windowsVersion: '2019' | '2022' | '2025';
+  windowsVersion: WindowsVersion;
   runtime: 'containerd' | 'docker';
   cni: 'flannel' | 'calico' | 'none';
   instanceType: string;
@@ -54,14 +57,11 @@ export async function askInit(p: Prompter, facts: ClusterFacts | undefined, regi
       : await p.input(label, placedRegion ?? '', (v) => (/^[a-z0-9-]+$/.test(v) || (v === '' && fromControlPlane) ? true : `a ${cloud === 'azure' ? 'location' : 'region'} such as ${example}`));
   const pool = await p.input('Pool name (nodes are <pool>-xxxxx)', 'win', (v) => checkPoolName(v) ?? true);
   const countText = await p.input('Number of Windows nodes', '2', (v) => (/^[1-9]\d*$/.test(v) ? true : 'a whole number >= 1'));
-  const windowsVersion = await p.select<'2019' | '2022' | '2025'>(
+  const versions = windowsChoices(facts?.version);
+  const windowsVersion = await p.select<WindowsVersion>(
     'Windows Server version',
-    [
-      { value: '2022', name: 'Windows Server 2022 (LTSC)' },
-      { value: '2025', name: 'Windows Server 2025 (LTSC, Kubernetes 1.35+)' },
-      { value: '2019', name: 'Windows Server 2019 (LTSC, older clusters)' },
-    ],
-    '2022',
+    versions.map((v) => ({ value: v, name: WINDOWS_RELEASES[v].label })),
+    versions.includes('2022') ? '2022' : versions[0],
   );
   const runtime = await p.select<'containerd' | 'docker'>(
     'Container runtime',
@@ -121,4 +121,18 @@ export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefin
     stringify(doc).trimEnd(),
     '',
   ].join('\n');
+}
+
+/**
+ * The releases init offers, newest LTSC default first: containerd-capable ones (2016 is
+ * Docker-only and refused), and of those only what the cluster's Kubernetes supports with
+ * the default runtime, so a newcomer cannot pick a combination plan would then refuse.
+ */
+export function windowsChoices(kubernetesVersion: string | undefined): WindowsVersion[] {
+  const order = [...WINDOWS_VERSIONS].filter((v) => WINDOWS_RELEASES[v].containerd).sort((a, b) => (a === '2022' ? -1 : b === '2022' ? 1 : Number(b) - Number(a)));
+  if (!kubernetesVersion) return order;
+  const supported = order.filter(
+    (v) => refusedFindings(evaluate({ windowsVersion: v, kubernetesVersion, runtime: 'containerd', cni: 'flannel', hypervIsolation: false, containerdVersion: defaultContainerdVersion(kubernetesVersion) }).findings, false).length === 0,
+  );
+  return supported.length > 0 ? supported : order;
 }

@@ -132,3 +132,16 @@ describe('init --file is checked before the wizard asks anything', function () {
     assert.match(onDir.stderr, /--file: \. is a directory/);
   });
 });
+
+describe('init wizard: Windows versions come from the release table and the cluster', () => {
+  it('offers 2022 first, never 2016 (Docker only), and only what the cluster\'s Kubernetes supports', async () => {
+    const { windowsChoices } = await import('../../src/init/wizard.js');
+    assert.deepEqual(windowsChoices(undefined), ['2022', '2025', '2019']);
+    // 2025 needs Kubernetes 1.35+ (the matrix's rule): an older cluster is not offered it.
+    assert.ok(!windowsChoices('1.33.2').includes('2025'));
+    assert.ok(windowsChoices('1.35.9').includes('2025'));
+    const p = scripted({});
+    await askInit(p, { ...facts, version: '1.33.2' } as ClusterFacts, ['eu-west-1']);
+    assert.equal(p.asked.find((a) => a.message === 'Windows Server version')?.offered, '2022');
+  });
+});
