@@ -18,7 +18,7 @@ import type {
 } from '../provider.js';
 import { forEachBounded } from '../aws/concurrency.js';
 import { anonymousAuthClient, createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
-import { describeOperationError, isNetworkFailure, isNotFound, isStaleFingerprint, normalizeGcpError, toWinK8sError, type OperationErrors } from './errors.js';
+import { describeOperationError, isNetworkFailure, isNotFound, isStaleFingerprint, normalizeGcpError, toWinK8sError } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
 import { HYPERV_CAVEAT, nestedAlternatives, nestedVirtualizationProblem } from './nested.js';
 import {
@@ -35,8 +35,9 @@ import {
   poolTag,
   rdpFirewallName,
 } from './names.js';
-import { sleep } from '../../util/sleep.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions, type RetryNotice } from './retry.js';
+import { WINDOWS_IMAGE_PROJECT, resolveImage } from './images.js';
+import { globalOp, opError, waitOperation, type GceContext, type Operation, type OperationTiming, type Scope } from './operations.js';
 
 export { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, SCRIPT_KEY };
 export { anonymousAuthClient };
@@ -44,17 +45,12 @@ export type { GceAuthClient };
 
 export const DEFAULT_MACHINE_TYPE = 'n2-standard-4';
 export const DEFAULT_DISK_TYPE = 'pd-balanced';
-export const WINDOWS_IMAGE_PROJECT = 'windows-cloud';
+export { WINDOWS_IMAGE_PROJECT };
 
 /** The ports the bootstrap opens in Windows Firewall (README), opened in the VPC too. */
 export const NODE_PORTS = { tcp: ['10250', '10256'], udp: ['4789'] } as const;
 
-export interface GcpTuning extends RetryOptions {
-  /** How long to wait for one operation (insert, delete, firewall) before giving up. */
-  operationTimeoutMs: number;
-  /** Pause between operation polls when the wait call returns before DONE. */
-  pollMs: number;
-}
+export interface GcpTuning extends RetryOptions, OperationTiming {}
 
 export const DEFAULT_TUNING: GcpTuning = { ...DEFAULT_RETRY, operationTimeoutMs: 15 * 60_000, pollMs: 2_000 };
 
@@ -97,13 +93,6 @@ export function createGcpProvider(opts: GcpProviderOptions): CloudProvider & { c
   return new GcpProvider(opts);
 }
 
-interface Scope {
-  project: string;
-  zone: string;
-  region: string;
-}
-
-type Operation = protos.google.cloud.compute.v1.IOperation;
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Firewall = protos.google.cloud.compute.v1.IFirewall;
 type Subnetwork = protos.google.cloud.compute.v1.ISubnetwork;
@@ -152,9 +141,12 @@ class GcpProvider implements CloudProvider {
   /** Per instance: the serial port position to read from next, and the text read so far. */
   private readonly serial = new Map<string, { next: number; text: string }>();
 
+  private readonly ctx: GceContext;
+
   constructor(private readonly opts: GcpProviderOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
     this.controlPlane = opts.controlPlane;
+    this.ctx = { call: (action, fn, signal) => this.call(action, fn, signal), sink: opts.sink, tuning: this.tuning, endpoint: () => this.clients?.endpoint };
   }
 
   private get sink(): EventSink {
@@ -224,79 +216,14 @@ class GcpProvider implements CloudProvider {
     }
   }
 
-  /** Waits until a zone or global operation is DONE; its error (not thrown by the SDK) is returned. */
-  private async waitOperation(op: Operation | null | undefined, s: Scope, where: 'zone' | 'global', signal?: AbortSignal): Promise<Operation> {
-    if (!op?.name) throw new OperationError('Compute Engine returned no operation');
-    const deadline = Date.now() + this.tuning.operationTimeoutMs;
-    let current: Operation = op;
-    while (String(current.status) !== 'DONE') {
-      if (signal?.aborted) throw new InterruptedError(`interrupted while waiting for operation ${op.name}`);
-      if (Date.now() > deadline) {
-        const limit = this.tuning.operationTimeoutMs;
-        throw new OperationError(`operation ${op.name} is not done after ${limit >= 60_000 ? `${Math.round(limit / 60_000)} min` : limit >= 1000 ? `${Math.round(limit / 1000)} s` : `${limit} ms`} (${String(current.status)})`, {
-          hint: `\`gcloud compute operations describe ${op.name}\` shows where it is`,
-        });
-      }
-      const name = op.name;
-      // wait returns when the operation is DONE or after about two minutes, whichever is first.
-      const [next] =
-        where === 'zone'
-          ? await this.call('compute.zoneOperations.wait', (c) => c.zoneOperations.wait({ project: s.project, zone: s.zone, operation: name }), signal)
-          : await this.call('compute.globalOperations.wait', (c) => c.globalOperations.wait({ project: s.project, operation: name }), signal);
-      current = next;
-      if (String(current.status) !== 'DONE') await sleep(this.tuning.pollMs, signal);
-    }
-    return current;
-  }
-
-  private static opError(op: Operation): OperationErrors | undefined {
-    const errors = op.error?.errors;
-    return errors && errors.length > 0 ? { errors: errors.map((e) => ({ code: e.code ?? null, message: e.message ?? null })) } : undefined;
-  }
-
   // --- images ---------------------------------------------------------------------------------
 
   resolveImage(req: ImageRequest): Promise<ResolvedImage> {
     return this.run('compute.images.getFromFamily', async () => {
-      const explicit = req.image ?? this.opts.image;
-      let image: protos.google.cloud.compute.v1.IImage;
-      if (explicit) {
-        const m = /(?:^|\/)projects\/([^/]+)\/global\/images\/(?:(family)\/)?([^/]+)$/.exec(explicit);
-        if (!m) {
-          throw new UsageError(`"${explicit}" is not a Compute Engine image`, { field: '--image', hint: 'give projects/<project>/global/images/<name> or projects/<project>/global/images/family/<family>' });
-        }
-        const [, project, family, name] = m as unknown as [string, string, string | undefined, string];
-        image = await this.getImage(project, name, family !== undefined, '--image');
-        const windows = (image.guestOsFeatures ?? []).some((f) => f.type === 'WINDOWS') || (image.licenses ?? []).some((l) => l.includes('/windows-cloud/'));
-        if (!windows) throw new UsageError(`image ${image.name ?? name} is not a Windows image`, { field: '--image', hint: 'use a Windows Server image (project windows-cloud, or one built from it)' });
-      } else {
-        if (req.windowsVersion === '2016') {
-          throw new UsageError('Windows Server 2016 is not offered on Compute Engine by win-k8s', { field: '--windows-version', hint: 'use 2019, 2022 or 2025' });
-        }
-        const family = `windows-${req.windowsVersion}${req.edition === 'core' ? '-core' : ''}`;
-        image = await this.getImage(WINDOWS_IMAGE_PROJECT, family, true, '--windows-version');
-      }
-      if (image.status && image.status !== 'READY') throw new OperationError(`image ${image.name ?? ''} is ${image.status}, not READY`, { hint: 'choose another image or wait until it is ready' });
-      const id = image.selfLink ?? '';
-      if (!id) throw new OperationError('Compute Engine returned an image without a selfLink');
-      if (image.diskSizeGb !== undefined && image.diskSizeGb !== null) this.imageDisk.set(id, Number(image.diskSizeGb));
-      this.sink({ level: 'debug', message: `image ${image.name ?? id} (${image.family ?? 'no family'})` });
-      return { id, name: image.name ?? lastSegment(id), containersPreinstalled: false };
+      const image = await resolveImage(this.ctx, req, req.image ?? this.opts.image);
+      if (image.diskSizeGb !== undefined) this.imageDisk.set(image.id, image.diskSizeGb);
+      return { id: image.id, name: image.name, containersPreinstalled: image.containersPreinstalled };
     });
-  }
-
-  private async getImage(project: string, nameOrFamily: string, family: boolean, field: string): Promise<protos.google.cloud.compute.v1.IImage> {
-    try {
-      const [image] = family
-        ? await this.call('compute.images.getFromFamily', (c) => c.images.getFromFamily({ project, family: nameOrFamily }))
-        : await this.call('compute.images.get', (c) => c.images.get({ project, image: nameOrFamily }));
-      return image;
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new UsageError(`no image ${family ? 'in family ' : ''}${nameOrFamily} in project ${project}`, { field, cause: err, hint: '`gcloud compute images list --project windows-cloud --no-standard-images` lists the Windows images' });
-      }
-      throw err;
-    }
   }
 
   // --- placement ------------------------------------------------------------------------------
@@ -507,15 +434,6 @@ class GcpProvider implements CloudProvider {
     }
   }
 
-  /** A firewall change and its wait. One requestId across retries: a retried insert is not a duplicate. */
-  private async globalOp(s: Scope, action: string, fn: (c: GceClients, requestId: string) => Promise<unknown>): Promise<void> {
-    const requestId = randomUUID();
-    const [lro] = (await this.call(action, (c) => fn(c, requestId))) as [{ latestResponse?: Operation }];
-    const done = await this.waitOperation(lro.latestResponse, s, 'global');
-    const error = GcpProvider.opError(done);
-    if (error) throw new OperationError(`${action} failed: ${describeOperationError(error, { project: s.project }).message}`);
-  }
-
   ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {
     return this.run('compute.firewalls.insert', async (s) => {
       const desired = this.desiredFirewalls(ref, placement);
@@ -524,7 +442,7 @@ class GcpProvider implements CloudProvider {
         const name = want.name!;
         const have = await this.getFirewall(s, name);
         if (!have) {
-          await this.globalOp(s, 'compute.firewalls.insert', (c, requestId) => c.firewalls.insert({ project: s.project, requestId, firewallResource: want }));
+          await globalOp(this.ctx, s, 'compute.firewalls.insert', (c, requestId) => c.firewalls.insert({ project: s.project, requestId, firewallResource: want }));
           this.sink({ level: 'success', message: `created firewall rule ${name}: ${describeFirewall(want)}` });
           if (name === firewallName(ref)) created = true;
           continue;
@@ -536,14 +454,14 @@ class GcpProvider implements CloudProvider {
           this.sink({ level: 'info', message: `firewall rule ${name} is up to date` });
           continue;
         }
-        await this.globalOp(s, 'compute.firewalls.update', (c, requestId) => c.firewalls.update({ project: s.project, requestId, firewall: name, firewallResource: want }));
+        await globalOp(this.ctx, s, 'compute.firewalls.update', (c, requestId) => c.firewalls.update({ project: s.project, requestId, firewall: name, firewallResource: want }));
         this.sink({ level: 'info', message: `updated firewall rule ${name}: ${describeFirewall(want)}` });
       }
       // RDP no longer asked for: close it.
       if (!this.opts.allowRdpFrom) {
         const rdp = await this.getFirewall(s, rdpFirewallName(ref));
         if (rdp && (rdp.description ?? '').startsWith('win-k8s:')) {
-          await this.globalOp(s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: rdpFirewallName(ref) }));
+          await globalOp(this.ctx, s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: rdpFirewallName(ref) }));
           this.sink({ level: 'info', message: `deleted firewall rule ${rdpFirewallName(ref)}: RDP no longer asked for` });
         }
       }
@@ -643,13 +561,13 @@ class GcpProvider implements CloudProvider {
     this.sink({ level: 'info', subject: nodeName, message: `insert of instance ${nodeName} accepted${accepted?.name ? ` (operation ${accepted.name})` : ''}; waiting until it runs` });
     let done: Operation;
     try {
-      done = await this.waitOperation(accepted, s, 'zone', req.signal);
+      done = await waitOperation(this.ctx, accepted, s, 'zone', req.signal);
     } catch (err) {
       // The insert was accepted: the instance exists, and the interrupted run must list it for removal.
       if (err instanceof InterruptedError) return { instanceId: nodeName, error: `interrupted before instance ${nodeName} was running; it keeps starting (remove the node to delete it)` };
       throw err;
     }
-    const error = GcpProvider.opError(done);
+    const error = opError(done);
     if (error) {
       const d = describeOperationError(error, { machineType: this.machineType, zone: s.zone, project: s.project });
       this.sink({ level: 'warn', subject: nodeName, message: `not created: ${d.code}` });
@@ -747,8 +665,8 @@ class GcpProvider implements CloudProvider {
       try {
         const requestId = randomUUID();
         const [lro] = await this.call('compute.instances.setMetadata', (c) => c.instances.setMetadata({ project: s.project, zone: s.zone, instance: name, requestId, metadataResource }));
-        const done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone');
-        const error = GcpProvider.opError(done);
+        const done = await waitOperation(this.ctx, (lro as { latestResponse?: Operation }).latestResponse, s, 'zone');
+        const error = opError(done);
         if (error) throw new OperationError(describeOperationError(error, { zone: s.zone }).message);
         this.sink({ level: 'debug', subject: name, message: `${SCRIPT_KEY} removed from the metadata of ${name}` });
         return;
@@ -824,8 +742,8 @@ class GcpProvider implements CloudProvider {
         try {
           const requestId = randomUUID();
           const [lro] = await this.call('compute.instances.delete', (c) => c.instances.delete({ project: s.project, zone: s.zone, instance: name, requestId }));
-          const done = await this.waitOperation((lro as { latestResponse?: Operation }).latestResponse, s, 'zone', signal);
-          const error = GcpProvider.opError(done);
+          const done = await waitOperation(this.ctx, (lro as { latestResponse?: Operation }).latestResponse, s, 'zone', signal);
+          const error = opError(done);
           if (error) failures.push(`${name}: ${describeOperationError(error, { zone: s.zone }).message}`);
         } catch (err) {
           if (err instanceof InterruptedError) throw err;
@@ -857,7 +775,7 @@ class GcpProvider implements CloudProvider {
           this.sink({ level: 'warn', message: `not deleting firewall rule ${name}: not created by win-k8s` });
           continue;
         }
-        await this.globalOp(s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: name }));
+        await globalOp(this.ctx, s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: name }));
         this.sink({ level: 'success', message: `deleted firewall rule ${name}` });
         deleted.push(name);
       }
