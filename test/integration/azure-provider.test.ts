@@ -3,7 +3,9 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
-import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL, createAzureProvider, generateAdminPassword, vmState, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { createAzureProvider, vmState, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL } from '../../src/cloud/azure/tags.js';
+import { generateAdminPassword } from '../../src/cloud/azure/admin-password.js';
 import { nestedVirtualizationProblem } from '../../src/cloud/azure/nested-virtualization.js';
 import { azureBootstrap, TOKEN_SLOT_VALUE } from '../../src/cloud/azure/custom-data.js';
 import { scriptFromUserData } from '../fakes/node-agent/script.js';

@@ -1,18 +1,12 @@
 import { checkAdminSource } from '../../config/cidr.js';
-import { randomInt } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
-import type { NetworkManagementClient, SecurityRule } from '@azure/arm-network';
-import { EnvironmentError, InterruptedError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
+import type { VirtualMachine } from '@azure/arm-compute';
+import type { SecurityRule } from '@azure/arm-network';
+import { InterruptedError, OperationError, UsageError } from '../../errors.js';
 import type { Placement } from '../../cluster/provider-id.js';
 import type { EventSink } from '../../output/output.js';
 import {
-  TAG_CLUSTER,
-  TAG_NODE,
-  TAG_POOL,
   type CloudProvider,
   type CreateVmsRequest,
   type FirewallResult,
@@ -32,37 +26,15 @@ import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError
 import { azureBootstrap } from './custom-data.js';
 import { imageReference, knownOsDiskGb, resolveImage } from './images.js';
 import { nestedAlternatives, nestedVirtualizationProblem } from './nested-virtualization.js';
+import { PasswordFile, generateAdminPassword } from './admin-password.js';
+import { ignore404, listEverywhere, lroOptions, type LroOptions } from './operations.js';
+import { DEFAULT_TUNING, connect, parseArmId, vmRef, type AzureContext, type AzureTuning, type Session } from './session.js';
+import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL } from './tags.js';
 import { RUN_COMMAND_MAX_MS, checkScriptSize, parseRunCommandOutput, runCommandScript } from './run-command.js';
 
 export const DEFAULT_VM_SIZE = 'Standard_D4s_v5';
 export const ADMIN_USER = 'winadmin';
 export const EXTENSION_NAME = 'win-k8s-bootstrap';
-
-/**
- * Azure tag names may not contain <, >, %, &, \, ? or /, so the provider-neutral keys
- * (win-k8s.io/cluster ...) cannot be used as is: '/' becomes '_' (win-k8s.io_cluster). The
- * mapping is one-to-one, so list and remove find exactly what join tagged.
- */
-export function azureTagKey(key: string): string {
-  return key.replace(/\//g, '_');
-}
-export const AZ_TAG_CLUSTER = azureTagKey(TAG_CLUSTER);
-export const AZ_TAG_POOL = azureTagKey(TAG_POOL);
-export const AZ_TAG_NODE = azureTagKey(TAG_NODE);
-
-export interface AzureTuning {
-  /** Retries of 5xx and network failures (429 is retried by the SDK's throttling policy on top). */
-  maxRetries: number;
-  retryDelayMs: number;
-  maxRetryDelayMs: number;
-  /**
-   * How often long-running operations are polled when ARM sends no Retry-After. Undefined keeps
-   * the SDK's own pacing (2 s), which suits ARM; emulators answer at once and tests set it low.
-   */
-  pollIntervalMs?: number | undefined;
-}
-
-export const DEFAULT_TUNING: AzureTuning = { maxRetries: 6, retryDelayMs: 2_000, maxRetryDelayMs: 60_000 };
 
 export interface AzureProviderOptions {
   sink: EventSink;
@@ -101,41 +73,6 @@ export interface AzureProviderOptions {
   tuning?: Partial<AzureTuning> | undefined;
   /** --hyperv-isolation: the machine must run the Hyper-V role (nested virtualization). */
   nestedVirtualization?: boolean | undefined;
-}
-
-interface Session {
-  compute: ComputeManagementClient;
-  network: NetworkManagementClient;
-  subscription: string;
-  endpoint: string;
-}
-
-interface ArmId {
-  subscription: string;
-  resourceGroup: string;
-  name: string;
-}
-
-/** /subscriptions/<s>/resourceGroups/<rg>/providers/<ns>/<type>/<name>[/...]: the first level. */
-export function parseArmId(id: string, type: string): ArmId | undefined {
-  const m = new RegExp(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/${type.replace('.', '\\.')}/([^/]+)`, 'i').exec(id);
-  return m ? { subscription: m[1]!, resourceGroup: m[2]!, name: m[3]! } : undefined;
-}
-
-/**
- * A password meeting Azure's rules (12-123 characters, 3 of the 4 classes) with all four classes,
- * from the CSPRNG. Nobody needs it for the join; it exists because Windows VMs require one.
- */
-export function generateAdminPassword(length = 24): string {
-  const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!#$%*+-=?@^_~'];
-  const all = classes.join('');
-  const chars = classes.map((c) => c[randomInt(c.length)]!);
-  while (chars.length < length) chars.push(all[randomInt(all.length)]!);
-  for (let i = chars.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
-  }
-  return chars.join('');
 }
 
 /** Azure's provisioning and power states in the words the join engine and `list` use (EC2's). */
@@ -201,8 +138,8 @@ class AzureProvider implements CloudProvider {
   }
 
   /** Options for every long-running operation: the poll interval, and the caller's signal. */
-  private lro(abortSignal?: AbortSignal): { updateIntervalInMs?: number; abortSignal?: AbortSignal } {
-    return { ...(this.tuning.pollIntervalMs !== undefined ? { updateIntervalInMs: this.tuning.pollIntervalMs } : {}), ...(abortSignal ? { abortSignal } : {}) };
+  private lro(abortSignal?: AbortSignal): LroOptions {
+    return lroOptions(this.tuning.pollIntervalMs, abortSignal);
   }
 
   private azureControlPlane(): Extract<Placement, { cloud: 'azure' }> | undefined {
@@ -216,28 +153,23 @@ class AzureProvider implements CloudProvider {
   }
 
   private connect(): Promise<Session> {
-    this.session ??= (async () => {
-      const subscription = this.opts.subscription ?? this.env.AZURE_SUBSCRIPTION_ID ?? this.azureControlPlane()?.subscription;
-      if (!subscription) {
-        throw new UsageError('no Azure subscription given', { field: '--subscription', hint: 'pass --subscription or set AZURE_SUBSCRIPTION_ID; by default win-k8s uses the control plane\'s' });
-      }
-      const endpoint = (this.opts.endpoint ?? this.env.AZURE_ARM_ENDPOINT ?? 'https://management.azure.com').replace(/\/+$/, '');
-      const credential = this.opts.credential ?? (await defaultCredential());
-      // Loaded lazily: the Azure SDKs cost startup time that other clouds should not pay.
-      const [{ ComputeManagementClient }, { NetworkManagementClient }] = await Promise.all([import('@azure/arm-compute'), import('@azure/arm-network')]);
-      const retryOptions = { maxRetries: this.tuning.maxRetries, retryDelayInMs: this.tuning.retryDelayMs, maxRetryDelayInMs: this.tuning.maxRetryDelayMs };
-      const common = { retryOptions, credentialScopes: [`${endpoint}/.default`], ...(this.opts.httpClient ? { httpClient: this.opts.httpClient } : {}) };
-      // arm-compute 24 takes its token scope from credentials.scopes, arm-network from credentialScopes:
-      // both must follow the endpoint, or sovereign clouds get tokens for the public cloud.
-      const compute = new ComputeManagementClient(credential, subscription, { ...common, endpoint, credentials: { scopes: [`${endpoint}/.default`] } });
-      const network = new NetworkManagementClient(credential, subscription, { ...common, endpoint });
-      this.sink({ level: 'debug', message: `Azure subscription ${subscription}, endpoint ${endpoint}` });
-      return { compute, network, subscription, endpoint };
-    })().catch((err: unknown) => {
+    this.session ??= connect({
+      sink: this.sink,
+      subscription: this.opts.subscription ?? this.env.AZURE_SUBSCRIPTION_ID ?? this.azureControlPlane()?.subscription,
+      endpoint: this.opts.endpoint,
+      credential: this.opts.credential,
+      httpClient: this.opts.httpClient,
+      env: this.env,
+      tuning: this.tuning,
+    }).catch((err: unknown) => {
       this.session = undefined;
       throw err;
     });
     return this.session;
+  }
+
+  private ctx(s: Session): AzureContext {
+    return { s, sink: this.sink, lro: (abortSignal) => this.lro(abortSignal), rg: () => this.rg() };
   }
 
   private async run<T>(action: string, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -621,13 +553,12 @@ class AzureProvider implements CloudProvider {
   }
 
   private vmRef(instanceId: string): { rg: string; name: string } {
-    const id = parseArmId(instanceId, 'Microsoft.Compute/virtualMachines');
-    return id ? { rg: id.resourceGroup, name: id.name } : { rg: this.rg(), name: instanceId };
+    return vmRef({ rg: () => this.rg() }, instanceId);
   }
 
   listVms(ref: { cluster: string; pool?: string | undefined }): Promise<ManagedVm[]> {
     return this.run('list the VMs', async (s) => {
-      const found = (await this.listEverywhere('VMs', () => s.compute.virtualMachines.listAll(), (rg) => s.compute.virtualMachines.list(rg))).filter((vm) => {
+      const found = (await listEverywhere(this.ctx(s),'VMs', () => s.compute.virtualMachines.listAll(), (rg) => s.compute.virtualMachines.list(rg))).filter((vm) => {
         const t = vm.tags ?? {};
         return vm.id && t[AZ_TAG_CLUSTER] === ref.cluster && (ref.pool === undefined || t[AZ_TAG_POOL] === ref.pool);
       });
@@ -646,26 +577,6 @@ class AzureProvider implements CloudProvider {
       });
       return out.sort((a, b) => a.nodeName.localeCompare(b.nodeName));
     });
-  }
-
-  /**
-   * Resources of one type across the subscription: a pool may live in another resource group
-   * than this run would use (join ran with --resource-group, list or remove did not). A role
-   * granted on resource groups only cannot list the subscription; then the known group is read.
-   */
-  private async listEverywhere<T>(what: string, all: () => AsyncIterable<T>, inGroup: (rg: string) => AsyncIterable<T>): Promise<T[]> {
-    const out: T[] = [];
-    try {
-      for await (const x of all()) out.push(x);
-      return out;
-    } catch (err) {
-      if (azureStatus(err) !== 403) throw err;
-    }
-    const rg = this.rg();
-    this.sink({ level: 'warn', message: `not allowed to list ${what} across the subscription: looking in resource group ${rg} only` });
-    out.length = 0;
-    for await (const x of inGroup(rg)) out.push(x);
-    return out;
   }
 
   deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void> {
@@ -777,7 +688,7 @@ class AzureProvider implements CloudProvider {
       const deleted: string[] = [];
       const ours = (t: Record<string, string> | undefined) => t?.[AZ_TAG_CLUSTER] === ref.cluster && t[AZ_TAG_POOL] === ref.pool;
       // A run killed between the NIC and the VM create leaves a NIC that keeps the NSG in use.
-      const nics = await this.listEverywhere('network interfaces', () => s.network.networkInterfaces.listAll(), (rg) => s.network.networkInterfaces.list(rg));
+      const nics = await listEverywhere(this.ctx(s),'network interfaces', () => s.network.networkInterfaces.listAll(), (rg) => s.network.networkInterfaces.list(rg));
       for (const nic of nics) {
         const id = nic.id ? parseArmId(nic.id, 'Microsoft.Network/networkInterfaces') : undefined;
         if (!ours(nic.tags) || nic.virtualMachine || !id) continue;
@@ -786,7 +697,7 @@ class AzureProvider implements CloudProvider {
         deleted.push(nic.id!);
       }
       // Found by its tags wherever it is: the group of the join that created it, not of this run.
-      const nsgs = await this.listEverywhere('network security groups', () => s.network.networkSecurityGroups.listAll(), (rg) => s.network.networkSecurityGroups.list(rg));
+      const nsgs = await listEverywhere(this.ctx(s),'network security groups', () => s.network.networkSecurityGroups.listAll(), (rg) => s.network.networkSecurityGroups.list(rg));
       for (const nsg of nsgs) {
         const id = nsg.id ? parseArmId(nsg.id, 'Microsoft.Network/networkSecurityGroups') : undefined;
         if (!ours(nsg.tags) || !id) continue;
@@ -819,64 +730,6 @@ function sameRules(have: SecurityRule[], want: SecurityRule[]): boolean {
   const a = have.map(key).sort();
   const b = want.map(key).sort();
   return a.length === b.length && a.every((k, i) => k === b[i]);
-}
-
-/**
- * --admin-password-file, opened for appending before the first create: a path that cannot be
- * written fails the run before anything exists. 0600 is set on the open descriptor before the
- * first write, because open()'s mode applies only to a file it creates. Appends are serialised.
- */
-class PasswordFile {
-  written = 0;
-  private chain: Promise<void> = Promise.resolve();
-
-  private constructor(readonly path: string, private readonly fh: FileHandle) {}
-
-  static async open(path: string): Promise<PasswordFile> {
-    let fh: FileHandle | undefined;
-    try {
-      // Appended to, never replaced (earlier runs' passwords stay), and never through a symlink:
-      // the plan refused one, and a link made since must not redirect the passwords elsewhere.
-      fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-      await fh.chmod(0o600);
-      return new PasswordFile(path, fh);
-    } catch (err) {
-      await fh?.close().catch(() => undefined);
-      throw new UsageError(`cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: '--admin-password-file', cause: err, hint: 'give a path in a directory you can write to' });
-    }
-  }
-
-  append(nodeName: string, password: string): Promise<void> {
-    const next = this.chain.then(async () => {
-      await this.fh.appendFile(`${nodeName}\t${password}\n`, 'utf8');
-      this.written++;
-    });
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  async close(): Promise<void> {
-    await this.chain;
-    await this.fh.close();
-  }
-}
-
-async function ignore404(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (azureStatus(err) !== 404) throw err;
-  }
-}
-
-async function defaultCredential(): Promise<TokenCredential> {
-  try {
-    const { DefaultAzureCredential } = await import('@azure/identity');
-    return new DefaultAzureCredential();
-  } catch (err) {
-    if (isWinK8sError(err)) throw err;
-    throw new EnvironmentError('cannot load the Azure identity library', { cause: err, hint: 'reinstall win-k8s (npm ci)' });
-  }
 }
 
 /** The serial log blob is a SAS URL on Azure Storage: no ARM token, same transport as the SDK. */
