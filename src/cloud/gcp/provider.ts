@@ -1,4 +1,3 @@
-import { checkAdminSource } from '../../config/cidr.js';
 import { randomUUID } from 'node:crypto';
 import { InterruptedError, OperationError, UsageError, isWinK8sError } from '../../errors.js';
 import type { Placement } from '../../cluster/provider-id.js';
@@ -20,35 +19,32 @@ import { forEachBounded } from '../aws/concurrency.js';
 import { anonymousAuthClient, createClients, type GceAuthClient, type GceClients, type protos } from './clients.js';
 import { describeOperationError, isNetworkFailure, isNotFound, isStaleFingerprint, normalizeGcpError, toWinK8sError } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
-import { HYPERV_CAVEAT, nestedAlternatives, nestedVirtualizationProblem } from './nested.js';
 import {
   LABEL_CLUSTER,
   LABEL_NODE,
   LABEL_POOL,
   checkInstanceName,
-  firewallName,
   labelFilter,
   labelValue,
   lastSegment,
-  parseSubnetwork,
   poolLabels,
   poolTag,
-  rdpFirewallName,
 } from './names.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions, type RetryNotice } from './retry.js';
 import { WINDOWS_IMAGE_PROJECT, resolveImage } from './images.js';
-import { globalOp, opError, waitOperation, type GceContext, type Operation, type OperationTiming, type Scope } from './operations.js';
+import { wizardChoices } from './choices.js';
+import { NODE_PORTS, deletePoolFirewalls, ensureFirewall } from './firewall.js';
+import { DEFAULT_MACHINE_TYPE, resolvePlacement, type PlacementOptions } from './placement.js';
+import { opError, waitOperation, type GceContext, type Operation, type OperationTiming, type Scope } from './operations.js';
 
 export { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, SCRIPT_KEY };
 export { anonymousAuthClient };
 export type { GceAuthClient };
 
-export const DEFAULT_MACHINE_TYPE = 'n2-standard-4';
 export const DEFAULT_DISK_TYPE = 'pd-balanced';
 export { WINDOWS_IMAGE_PROJECT };
 
-/** The ports the bootstrap opens in Windows Firewall (README), opened in the VPC too. */
-export const NODE_PORTS = { tcp: ['10250', '10256'], udp: ['4789'] } as const;
+export { DEFAULT_MACHINE_TYPE, NODE_PORTS };
 
 export interface GcpTuning extends RetryOptions, OperationTiming {}
 
@@ -94,13 +90,6 @@ export function createGcpProvider(opts: GcpProviderOptions): CloudProvider & { c
 }
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
-type Firewall = protos.google.cloud.compute.v1.IFirewall;
-type Subnetwork = protos.google.cloud.compute.v1.ISubnetwork;
-type SubnetRef = { project: string; region: string; name: string };
-
-function sameSubnet(a: SubnetRef, b: SubnetRef): boolean {
-  return a.project === b.project && a.region === b.region && a.name === b.name;
-}
 
 /**
  * Compute Engine statuses in the vocabulary list and the CLI share with EC2. TERMINATED on GCE
@@ -230,243 +219,25 @@ class GcpProvider implements CloudProvider {
 
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
-    return this.run('resolve the placement', async (s) => {
-      this.checkNestedVirtualization(s);
-      const cp = this.controlPlane?.cloud === 'gcp' ? this.controlPlane : undefined;
-      let subnet: SubnetRef;
-      let cpSubnet: SubnetRef | undefined;
-      if (this.opts.subnetwork) {
-        subnet = parseSubnetwork(this.opts.subnetwork, s.project, s.region);
-        // The control plane and the Linux nodes beside it must still reach these nodes' kubelet and VXLAN port.
-        if (cp) cpSubnet = await this.controlPlaneSubnet(cp, false);
-      } else if (cp) {
-        subnet = (await this.controlPlaneSubnet(cp, true))!;
-        cpSubnet = subnet;
-      } else {
-        throw new UsageError('no subnetwork given and the control plane is not on Compute Engine', { field: '--subnet-id', hint: 'give projects/<project>/regions/<region>/subnetworks/<name>' });
-      }
-      if (subnet.region !== s.region) {
-        throw new UsageError(`subnetwork ${subnet.name} is in ${subnet.region}, but zone ${s.zone} is in ${s.region}`, { field: '--zone', hint: `choose a zone in ${subnet.region}` });
-      }
-      let subnetwork: Subnetwork;
-      try {
-        subnetwork = await this.getSubnetwork(subnet);
-      } catch (err) {
-        if (isNotFound(err)) throw new UsageError(`no subnetwork ${subnet.name} in ${subnet.project}/${subnet.region}`, { field: '--subnet-id', cause: err, hint: '`gcloud compute networks subnets list` shows the subnetworks' });
-        throw err;
-      }
-      if (!subnetwork.ipCidrRange || !subnetwork.network || !subnetwork.selfLink) throw new OperationError(`subnetwork ${subnet.name} has no range or network`);
-      let cpSubnetwork: Subnetwork | undefined;
-      if (cpSubnet && sameSubnet(cpSubnet, subnet)) {
-        cpSubnetwork = subnetwork;
-      } else if (cpSubnet) {
-        try {
-          cpSubnetwork = await this.getSubnetwork(cpSubnet);
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          this.sink({ level: 'warn', message: `the control plane's subnetwork ${cpSubnet.name} was not found: node ports are opened to ${subnetwork.ipCidrRange} only` });
-        }
-      }
-      // Secondary ranges hold alias IPs (pods, when the CNI uses them) that may call the kubelet too.
-      const ranges = [
-        ...new Set([
-          subnetwork.ipCidrRange,
-          ...(cpSubnetwork?.ipCidrRange ? [cpSubnetwork.ipCidrRange] : []),
-          ...(cpSubnetwork?.secondaryIpRanges ?? []).map((r) => r.ipCidrRange ?? '').filter(Boolean),
-        ]),
-      ];
-      await this.checkMachineType(s);
-      if (this.opts.nestedVirtualization) this.sink({ level: 'warn', message: `${HYPERV_CAVEAT}. Nested virtualization is turned on for ${this.machineType}.` });
-      this.sink({ level: 'debug', message: `placement: ${s.project}/${s.zone}, subnetwork ${subnet.name} (${subnetwork.ipCidrRange}); node ports open to ${ranges.join(', ')}` });
-      // A comma-separated list, as the Azure provider passes a VNet's several prefixes.
-      return { region: s.region, zone: s.zone, networkId: subnetwork.network, subnetId: subnetwork.selfLink, networkCidr: ranges.join(','), extraFirewallIds: [] };
-    });
+    return this.run('resolve the placement', (s) => resolvePlacement(this.ctx, s, this.placementOptions(), this.controlPlane?.cloud === 'gcp' ? this.controlPlane : undefined));
   }
 
-  private async getSubnetwork(ref: SubnetRef): Promise<Subnetwork> {
-    const [subnetwork] = await this.call('compute.subnetworks.get', (c) => c.subnetworks.get({ project: ref.project, region: ref.region, subnetwork: ref.name }));
-    return subnetwork;
+  private placementOptions(): PlacementOptions {
+    return { machineType: this.machineType, subnetwork: this.opts.subnetwork, nestedVirtualization: this.opts.nestedVirtualization, allowUnsupported: this.opts.allowUnsupported };
   }
 
-  /**
-   * The control plane instance's subnetwork. Without --subnet-id it is where the nodes go and
-   * must exist; with it, it only widens the firewall rule, so its absence is a warning.
-   */
-  private async controlPlaneSubnet(cp: Extract<Placement, { cloud: 'gcp' }>, required: boolean): Promise<SubnetRef | undefined> {
-    let instance: Instance;
-    try {
-      [instance] = await this.call('compute.instances.get', (c) => c.instances.get({ project: cp.project, zone: cp.zone, instance: cp.instance }));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      if (!required) {
-        this.sink({ level: 'warn', message: `the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}: node ports are opened to the --subnet-id subnetwork only` });
-        return undefined;
-      }
-      throw new OperationError(`the control plane instance ${cp.instance} (from providerID ${cp.providerId}) does not exist in ${cp.project}/${cp.zone}`, {
-        cause: err,
-        hint: 'give the subnetwork with --subnet-id',
-      });
-    }
-    const url = instance.networkInterfaces?.[0]?.subnetwork;
-    if (!url) {
-      if (!required) return undefined;
-      throw new OperationError(`the control plane instance ${cp.instance} has no subnetwork`, { hint: 'give the subnetwork with --subnet-id' });
-    }
-    return parseSubnetwork(url, cp.project, cp.region);
-  }
-
-  /** Refused before anything exists: on such a machine the Hyper-V role would fail only after a whole boot. */
-  private checkNestedVirtualization(s: Scope): void {
-    if (!this.opts.nestedVirtualization) return;
-    if (!this.opts.allowUnsupported) {
-      // Google's word, not a guess: a node that would fail after a whole boot, or work without
-      // support, is the user's call to make knowingly, as with the compatibility matrix.
-      throw new UsageError(`Hyper-V isolation is not supported on Compute Engine: ${HYPERV_CAVEAT}`, {
-        field: '--hyperv-isolation',
-        hint: 'drop --hyperv-isolation (process isolation needs no Hyper-V), use AWS bare metal or an Azure size with nested virtualization, or pass --allow-unsupported to try it on a series that nests',
-      });
-    }
-    const problem = nestedVirtualizationProblem(this.machineType);
-    if (problem) {
-      throw new UsageError(problem, {
-        field: '--instance-type',
-        hint: `for example ${nestedAlternatives(this.machineType).join(', ')} (\`gcloud compute machine-types list --zones ${s.zone}\` lists what the zone offers), or drop --hyperv-isolation`,
-      });
-    }
-  }
-
-  private async checkMachineType(s: Scope): Promise<void> {
-    try {
-      await this.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType: this.machineType }));
-    } catch (err) {
-      if (isNotFound(err)) {
-        throw new UsageError(`machine type ${this.machineType} is not offered in ${s.zone}`, {
-          field: '--instance-type',
-          cause: err,
-          hint: `\`gcloud compute machine-types list --zones ${s.zone}\` lists them; ${DEFAULT_MACHINE_TYPE} is the default`,
-        });
-      }
-      throw err;
-    }
-  }
-
-  /** Subnetworks of the zone's region (the cluster's network first) and general-purpose machine types of the zone. */
   wizardChoices(req: PlacementRequest): Promise<WizardChoices> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
     return this.run('list subnetworks and machine types', async (s) => {
       const clusterNetwork = this.controlPlane?.cloud === 'gcp' ? (await this.resolvePlacement(req).catch(() => undefined))?.networkId : undefined;
-      const [subnets] = await this.call('compute.subnetworks.list', (c) => c.subnetworks.list({ project: s.project, region: s.region }, { autoPaginate: true }));
-      const [types] = await this.call('compute.machineTypes.list', (c) => c.machineTypes.list({ project: s.project, zone: s.zone }, { autoPaginate: true }));
-      const rank = (network: string) => (network === clusterNetwork ? 0 : 1);
-      return {
-        subnets: subnets
-          .filter((n) => n.selfLink && n.ipCidrRange && n.network)
-          .map((n) => ({ id: n.selfLink!, cidr: n.ipCidrRange!, zone: s.zone, network: n.network! }))
-          .sort((a, b) => rank(a.network) - rank(b.network) || a.id.localeCompare(b.id)),
-        // Windows nodes need at least 2 vCPUs and 8 GB; shared-core and special-purpose types are left out.
-        instanceTypes: types
-          .filter((t) => /^(n2|n2d|n4|e2|c3|c3d|t2d)-(standard|highmem)-\d+$/.test(t.name ?? '') && (t.guestCpus ?? 0) >= 2 && (t.memoryMb ?? 0) >= 8192)
-          // With --hyperv-isolation only what resolvePlacement would accept.
-          .filter((t) => !this.opts.nestedVirtualization || nestedVirtualizationProblem(t.name ?? '') === undefined)
-          .sort((a, b) => Number(b.name === DEFAULT_MACHINE_TYPE) - Number(a.name === DEFAULT_MACHINE_TYPE) || (a.guestCpus ?? 0) - (b.guestCpus ?? 0) || (a.name ?? '').localeCompare(b.name ?? ''))
-          .map((t) => t.name!),
-      };
+      return wizardChoices(this.ctx, s, clusterNetwork, this.opts.nestedVirtualization);
     });
   }
 
   // --- firewall -------------------------------------------------------------------------------
 
-  private desiredFirewalls(ref: PoolRef, placement: ResolvedPlacement): Firewall[] {
-    const tag = poolTag(ref);
-    const description = `win-k8s: node ports of pool ${ref.pool} in cluster ${ref.cluster}`;
-    const rules: Firewall[] = [
-      {
-        name: firewallName(ref),
-        description,
-        network: placement.networkId,
-        direction: 'INGRESS',
-        priority: 1000,
-        sourceRanges: placement.networkCidr.split(',').filter(Boolean),
-        targetTags: [tag],
-        allowed: [
-          { IPProtocol: 'tcp', ports: [...NODE_PORTS.tcp] },
-          { IPProtocol: 'udp', ports: [...NODE_PORTS.udp] },
-        ],
-      },
-    ];
-    const rdp = this.opts.allowRdpFrom;
-    if (rdp) {
-      rules.push({
-        name: rdpFirewallName(ref),
-        description: `win-k8s: RDP to pool ${ref.pool} in cluster ${ref.cluster}`,
-        network: placement.networkId,
-        direction: 'INGRESS',
-        priority: 1000,
-        sourceRanges: [rdp],
-        targetTags: [tag],
-        allowed: [{ IPProtocol: 'tcp', ports: ['3389'] }],
-      });
-    }
-    for (const r of rules) {
-      for (const range of r.sourceRanges ?? []) {
-        // RDP is an admin port: a parsed range no broader than /8 (IPv4) or /32 (IPv6); "/0" as a
-        // string check let 0.0.0.0/1 (half of IPv4) and 0.0.0.0/00 through.
-        const admin = r.name === rdpFirewallName(ref) ? checkAdminSource(range) : undefined;
-        if (admin) throw new UsageError(admin, { field: '--allow-rdp-from' });
-        if (/\/0+$/.test(range)) {
-          throw new UsageError(`refusing to open ${r.name} to ${range} (the whole internet)`, {
-            field: r.name === rdpFirewallName(ref) ? '--allow-rdp-from' : '--subnet-id',
-            hint: 'give the admin network\'s CIDR, e.g. 203.0.113.0/24',
-          });
-        }
-      }
-    }
-    return rules;
-  }
-
-  private async getFirewall(s: Scope, name: string): Promise<Firewall | undefined> {
-    try {
-      const [fw] = await this.call('compute.firewalls.get', (c) => c.firewalls.get({ project: s.project, firewall: name }));
-      return fw;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {
-    return this.run('compute.firewalls.insert', async (s) => {
-      const desired = this.desiredFirewalls(ref, placement);
-      let created = false;
-      for (const want of desired) {
-        const name = want.name!;
-        const have = await this.getFirewall(s, name);
-        if (!have) {
-          await globalOp(this.ctx, s, 'compute.firewalls.insert', (c, requestId) => c.firewalls.insert({ project: s.project, requestId, firewallResource: want }));
-          this.sink({ level: 'success', message: `created firewall rule ${name}: ${describeFirewall(want)}` });
-          if (name === firewallName(ref)) created = true;
-          continue;
-        }
-        if (!(have.description ?? '').startsWith('win-k8s:')) {
-          throw new OperationError(`firewall rule ${name} exists but was not created by win-k8s`, { hint: 'rename or delete that rule, or choose another pool name with --pool' });
-        }
-        if (firewallKey(have) === firewallKey(want)) {
-          this.sink({ level: 'info', message: `firewall rule ${name} is up to date` });
-          continue;
-        }
-        await globalOp(this.ctx, s, 'compute.firewalls.update', (c, requestId) => c.firewalls.update({ project: s.project, requestId, firewall: name, firewallResource: want }));
-        this.sink({ level: 'info', message: `updated firewall rule ${name}: ${describeFirewall(want)}` });
-      }
-      // RDP no longer asked for: close it.
-      if (!this.opts.allowRdpFrom) {
-        const rdp = await this.getFirewall(s, rdpFirewallName(ref));
-        if (rdp && (rdp.description ?? '').startsWith('win-k8s:')) {
-          await globalOp(this.ctx, s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: rdpFirewallName(ref) }));
-          this.sink({ level: 'info', message: `deleted firewall rule ${rdpFirewallName(ref)}: RDP no longer asked for` });
-        }
-      }
-      return { id: firewallName(ref), created };
-    });
+    return this.run('compute.firewalls.insert', (s) => ensureFirewall(this.ctx, s, ref, placement, this.opts.allowRdpFrom));
   }
 
   // --- instances ------------------------------------------------------------------------------
@@ -767,29 +538,7 @@ class GcpProvider implements CloudProvider {
         this.sink({ level: 'info', message: `keeping the firewall rules of pool ${ref.pool}: ${left.length} instance${left.length === 1 ? '' : 's'} left (${left.map((i) => i.name).join(', ')})` });
         return [];
       }
-      const deleted: string[] = [];
-      for (const name of [firewallName(ref), rdpFirewallName(ref)]) {
-        const fw = await this.getFirewall(s, name);
-        if (!fw) continue;
-        if (!(fw.description ?? '').startsWith('win-k8s:')) {
-          this.sink({ level: 'warn', message: `not deleting firewall rule ${name}: not created by win-k8s` });
-          continue;
-        }
-        await globalOp(this.ctx, s, 'compute.firewalls.delete', (c, requestId) => c.firewalls.delete({ project: s.project, requestId, firewall: name }));
-        this.sink({ level: 'success', message: `deleted firewall rule ${name}` });
-        deleted.push(name);
-      }
-      return deleted;
+      return deletePoolFirewalls(this.ctx, s, ref);
     });
   }
-}
-
-function firewallKey(f: Firewall): string {
-  const allowed = (f.allowed ?? []).map((a) => `${a.IPProtocol ?? ''}:${[...(a.ports ?? [])].sort().join(',')}`).sort();
-  return JSON.stringify([lastSegment(f.network ?? ''), f.direction ?? 'INGRESS', [...(f.sourceRanges ?? [])].sort(), [...(f.targetTags ?? [])].sort(), allowed]);
-}
-
-function describeFirewall(f: Firewall): string {
-  const ports = (f.allowed ?? []).map((a) => `${a.IPProtocol ?? ''}:${(a.ports ?? []).join(',')}`).join(' ');
-  return `${ports} from ${(f.sourceRanges ?? []).join(', ')} to tag ${(f.targetTags ?? []).join(', ')}`;
 }
