@@ -1,8 +1,6 @@
-import { checkAdminSource } from '../../config/cidr.js';
 import type { TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { VirtualMachine } from '@azure/arm-compute';
-import type { SecurityRule } from '@azure/arm-network';
 import { InterruptedError, OperationError, UsageError } from '../../errors.js';
 import type { Placement } from '../../cluster/provider-id.js';
 import type { EventSink } from '../../output/output.js';
@@ -25,7 +23,10 @@ import { forEachBounded } from '../aws/concurrency.js';
 import { azureErrorCode, azureStatus, isEnvironmentFailure, scrub, toWinK8sError, vmFailureText } from './errors.js';
 import { azureBootstrap } from './custom-data.js';
 import { imageReference, knownOsDiskGb, resolveImage } from './images.js';
-import { nestedAlternatives, nestedVirtualizationProblem } from './nested-virtualization.js';
+import { wizardChoices } from './choices.js';
+import { deleteOrphanNics } from './network-interface.js';
+import { deletePoolNsgs, ensureFirewall } from './network-security.js';
+import { resolvePlacement } from './placement.js';
 import { PasswordFile, generateAdminPassword } from './admin-password.js';
 import { ignore404, listEverywhere, lroOptions, type LroOptions } from './operations.js';
 import { DEFAULT_TUNING, connect, parseArmId, vmRef, type AzureContext, type AzureTuning, type Session } from './session.js';
@@ -95,18 +96,9 @@ export function vmState(provisioningState: string | undefined, power: string | u
   }
 }
 
-/** Sizes `init` offers: general purpose, memory and compute optimised, at least 2 vCPUs and 8 GB. */
-const WIZARD_SIZE = /^Standard_[DEF]\d+/;
-
 export function createAzureProvider(opts: AzureProviderOptions): CloudProvider {
   return new AzureProvider(opts);
 }
-
-const NODE_PORTS: { name: string; protocol: 'Tcp' | 'Udp'; port: string }[] = [
-  { name: 'kubelet', protocol: 'Tcp', port: '10250' },
-  { name: 'kube-proxy-health', protocol: 'Tcp', port: '10256' },
-  { name: 'vxlan', protocol: 'Udp', port: '4789' },
-];
 
 class AzureProvider implements CloudProvider {
   readonly cloud = 'azure' as const;
@@ -206,129 +198,21 @@ class AzureProvider implements CloudProvider {
 
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
-    return this.run('resolve the placement', async (s) => {
-      let subnetId = this.opts.subnetId;
-      let vmLocation: string | undefined;
-      if (!subnetId) {
-        const cp = this.azureControlPlane();
-        if (!cp) {
-          throw new UsageError('no subnet given and the control plane does not run on Azure', { field: '--subnet-id', hint: 'pass --subnet-id /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>' });
-        }
-        if (cp.scaleSet) {
-          throw new UsageError(`the control plane runs in scale set ${cp.scaleSet}; win-k8s cannot read its network yet`, { field: '--subnet-id', hint: 'pass --subnet-id of the control plane\'s subnet' });
-        }
-        const vm = await s.compute.virtualMachines.get(cp.resourceGroup, cp.vmName);
-        vmLocation = vm.location;
-        const nicRef = vm.networkProfile?.networkInterfaces?.find((n) => n.primary) ?? vm.networkProfile?.networkInterfaces?.[0];
-        const nicId = nicRef?.id ? parseArmId(nicRef.id, 'Microsoft.Network/networkInterfaces') : undefined;
-        if (!nicId) throw new OperationError(`control plane VM ${cp.vmName} has no network interface win-k8s can read`, { hint: 'pass --subnet-id' });
-        const nic = await s.network.networkInterfaces.get(nicId.resourceGroup, nicId.name);
-        const ipc = nic.ipConfigurations?.find((c) => c.primary) ?? nic.ipConfigurations?.[0];
-        subnetId = ipc?.subnet?.id;
-        if (!subnetId) throw new OperationError(`network interface ${nicId.name} of the control plane has no subnet`, { hint: 'pass --subnet-id' });
-      }
-      const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+))\/subnets\/[^/]+$/i.exec(subnetId);
-      if (!m) {
-        throw new UsageError(`"${subnetId}" is not a subnet id`, { field: '--subnet-id', hint: 'the form is /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>' });
-      }
-      const vnet = await s.network.virtualNetworks.get(m[2]!, m[3]!);
-      const prefixes = vnet.addressSpace?.addressPrefixes ?? [];
-      if (prefixes.length === 0) throw new OperationError(`virtual network ${m[3]} has no address space`);
-      // A NIC must be in its VNet's location; ARM would refuse it only after the NSG exists, and
-      // its InvalidResourceReference does not say that the location is the problem.
-      const norm = (l: string) => l.replace(/\s+/g, '').toLowerCase();
-      if (this.opts.location && vnet.location && norm(this.opts.location) !== norm(vnet.location)) {
-        throw new UsageError(`location ${this.opts.location} is not that of virtual network ${m[3]} (${vnet.location})`, {
-          field: '--location',
-          hint: `leave --location out to use ${vnet.location}, or give --subnet-id of a virtual network in ${this.opts.location}`,
-        });
-      }
-      this.location ??= vmLocation ?? vnet.location;
-      if (!this.location) throw new UsageError('the Azure location is unknown', { field: '--location' });
-      await this.checkVmSize(s, this.location);
-      // NSG rules take several prefixes; the placement carries them comma-separated.
-      return { region: this.location, networkId: m[1]!, subnetId, networkCidr: prefixes.join(','), extraFirewallIds: [] };
-    });
-  }
-
-  private async checkVmSize(s: Session, location: string): Promise<void> {
-    const sizes: string[] = [];
-    for await (const size of s.compute.virtualMachineSizes.list(location)) if (size.name) sizes.push(size.name);
-    if (!sizes.some((n) => n.toLowerCase() === this.vmSize.toLowerCase())) {
-      throw new UsageError(`VM size ${this.vmSize} is not available in ${location}`, {
-        field: '--instance-type',
-        hint: `choose one of the sizes offered there (\`az vm list-sizes --location ${location}\`), e.g. ${sizes.filter((n) => /^Standard_D\d+s_v5$/.test(n)).slice(0, 3).join(', ') || sizes.slice(0, 3).join(', ')}`,
-      });
-    }
-    // Azure has no switch for nested virtualization: a size offers it or not, and a size that
-    // does not would fail the bootstrap's features phase only after a whole boot.
-    const problem = this.opts.nestedVirtualization ? nestedVirtualizationProblem(this.vmSize) : undefined;
-    if (problem) {
-      const instead = nestedAlternatives(this.vmSize, sizes);
-      throw new UsageError(`--hyperv-isolation needs nested virtualization, and ${problem}`, {
-        field: '--instance-type',
-        hint: `choose a size that supports nested virtualization${instead.length ? `, e.g. ${instead.join(', ')}` : ' (Dsv5, Ddsv5, Dasv5, Esv5, Fsv2 ...)'}`,
-      });
-    }
-  }
-
-  private nsgName(ref: PoolRef): string {
-    return `win-k8s-${ref.cluster}-${ref.pool}`.slice(0, 80);
-  }
-
-  /**
-   * Allow rules only. They do not close anything: Azure's default AllowVnetInBound (priority 65000)
-   * still admits every port from the VirtualNetwork service tag (the VNet, peered VNets, VPN and
-   * ExpressRoute ranges). A deny rule below these would break what crosses the VNet unannounced:
-   * pod traffic without encapsulation (Calico without VXLAN), NodePorts, Calico's BGP on 179. The
-   * README says so; narrowing it is the cluster owner's decision, not one win-k8s makes silently.
-   */
-  private rules(placement: ResolvedPlacement): SecurityRule[] {
-    const sources = placement.networkCidr.split(',').filter(Boolean);
-    const rules: SecurityRule[] = NODE_PORTS.map((p, i) => ({
-      name: `win-k8s-${p.name}`,
-      priority: 1000 + i * 10,
-      direction: 'Inbound',
-      access: 'Allow',
-      protocol: p.protocol,
-      sourcePortRange: '*',
-      sourceAddressPrefixes: sources,
-      destinationAddressPrefix: '*',
-      destinationPortRange: p.port,
-    }));
-    const rdp = this.opts.allowRdpFrom;
-    if (rdp !== undefined) {
-      // A parsed range no broader than /8 (IPv4) or /32 (IPv6); '*', 'Internet' and the other
-      // service tags are not CIDRs and are refused with it (a "/0" string check let 0.0.0.0/1 by).
-      const problem = checkAdminSource(rdp);
-      if (problem) throw new UsageError(`RDP: ${problem}`, { field: '--allow-rdp-from', hint: 'give your own address or range, e.g. 203.0.113.7/32' });
-      rules.push({ name: 'win-k8s-rdp', priority: 1100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', sourceAddressPrefix: rdp, destinationAddressPrefix: '*', destinationPortRange: '3389' });
-    }
-    return rules;
+    return this.run('resolve the placement', (s) =>
+      resolvePlacement(this.ctx(s), {
+        subnetId: this.opts.subnetId,
+        controlPlane: this.azureControlPlane(),
+        flagLocation: this.opts.location,
+        location: this.location,
+        settleLocation: (location) => (this.location ??= location),
+        vmSize: this.vmSize,
+        nestedVirtualization: this.opts.nestedVirtualization,
+      }),
+    );
   }
 
   ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {
-    return this.run('create the network security group', async (s) => {
-      const rg = this.rg();
-      const name = this.nsgName(ref);
-      const wanted = this.rules(placement);
-      const existing = await s.network.networkSecurityGroups.get(rg, name).catch((err: unknown) => {
-        if (azureStatus(err) === 404) return undefined;
-        throw err;
-      });
-      if (existing?.id && sameRules(existing.securityRules ?? [], wanted)) {
-        this.sink({ level: 'debug', message: `network security group ${name} is up to date` });
-        return { id: existing.id, created: false };
-      }
-      const nsg = await s.network.networkSecurityGroups.beginCreateOrUpdateAndWait(
-        rg,
-        name,
-        { location: placement.region, tags: { [AZ_TAG_CLUSTER]: ref.cluster, [AZ_TAG_POOL]: ref.pool }, securityRules: wanted },
-        this.lro(),
-      );
-      this.sink({ level: 'info', message: `${existing ? 'updated' : 'created'} network security group ${name} (node ports from ${placement.networkCidr}${this.opts.allowRdpFrom ? `, RDP from ${this.opts.allowRdpFrom}` : ''})` });
-      return { id: nsg.id!, created: !existing };
-    });
+    return this.run('create the network security group', (s) => ensureFirewall(this.ctx(s), ref, placement, this.opts.allowRdpFrom));
   }
 
   createVms(req: CreateVmsRequest): Promise<VmResult[]> {
@@ -610,38 +494,14 @@ class AzureProvider implements CloudProvider {
 
   /**
    * VNets of the subscription (the control plane's first; only the location's when it is known)
-   * and the VM sizes the location offers. virtualMachineSizes does not show subscription
-   * restrictions (resourceSkus would); a restricted size still fails at create with SkuNotAvailable.
+   * and the VM sizes the location offers.
    */
   wizardChoices(req: PlacementRequest): Promise<WizardChoices> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
     return this.run('list virtual networks and VM sizes', async (s) => {
       const placement = this.azureControlPlane() || this.opts.subnetId ? await this.resolvePlacement(req).catch(() => undefined) : undefined;
       const location = this.location ?? placement?.region;
-      const vnets: { id?: string | undefined; location?: string | undefined; subnets?: { id?: string | undefined; addressPrefix?: string | undefined; addressPrefixes?: string[] | undefined }[] | undefined }[] = [];
-      try {
-        for await (const v of s.network.virtualNetworks.listAll()) vnets.push(v);
-      } catch (err) {
-        // Roles granted on resource groups only cannot list the subscription: read the groups known.
-        if (azureStatus(err) !== 403) throw err;
-        const groups = new Set([this.resourceGroup ?? this.azureControlPlane()?.resourceGroup, placement ? parseArmId(placement.networkId, 'Microsoft.Network/virtualNetworks')?.resourceGroup : undefined].filter((g): g is string => !!g));
-        for (const g of groups) for await (const v of s.network.virtualNetworks.list(g)) vnets.push(v);
-      }
-      const rank = (network: string) => (placement && network.toLowerCase() === placement.networkId.toLowerCase() ? 0 : 1);
-      const subnets = vnets
-        .filter((v) => v.id && (!location || v.location?.toLowerCase() === location.toLowerCase()))
-        .flatMap((v) => (v.subnets ?? []).filter((n) => n.id).map((n) => ({ id: n.id!, cidr: n.addressPrefix ?? n.addressPrefixes?.join(',') ?? '', zone: v.location ?? '', network: v.id! })))
-        .sort((a, b) => rank(a.network) - rank(b.network) || a.id.localeCompare(b.id));
-      const sizes: { name: string; cores: number; memoryMb: number }[] = [];
-      if (location) {
-        for await (const z of s.compute.virtualMachineSizes.list(location)) {
-          if (z.name && WIZARD_SIZE.test(z.name) && (z.numberOfCores ?? 0) >= 2 && (z.memoryInMB ?? 0) >= 8192) sizes.push({ name: z.name, cores: z.numberOfCores ?? 0, memoryMb: z.memoryInMB ?? 0 });
-        }
-      }
-      const instanceTypes = sizes
-        .sort((a, b) => Number(b.name === this.vmSize) - Number(a.name === this.vmSize) || a.cores - b.cores || a.memoryMb - b.memoryMb || a.name.localeCompare(b.name))
-        .map((z) => z.name);
-      return { subnets, instanceTypes };
+      return wizardChoices(this.ctx(s), { placement, location, resourceGroup: this.resourceGroup ?? this.azureControlPlane()?.resourceGroup, vmSize: this.vmSize });
     });
   }
 
@@ -678,34 +538,16 @@ class AzureProvider implements CloudProvider {
     });
   }
 
+  /** The pool's NSG, once no VM of the pool is left, and NICs that lost their VM on the way. */
   deletePoolResources(ref: PoolRef): Promise<string[]> {
     return this.run('delete the network security group', async (s) => {
+      const ctx = this.ctx(s);
       const left = await this.listVms(ref);
       if (left.length > 0) {
         this.sink({ level: 'info', message: `keeping the network security group of pool ${ref.pool}: ${left.length} VM${left.length === 1 ? '' : 's'} left` });
         return [];
       }
-      const deleted: string[] = [];
-      const ours = (t: Record<string, string> | undefined) => t?.[AZ_TAG_CLUSTER] === ref.cluster && t[AZ_TAG_POOL] === ref.pool;
-      // A run killed between the NIC and the VM create leaves a NIC that keeps the NSG in use.
-      const nics = await listEverywhere(this.ctx(s),'network interfaces', () => s.network.networkInterfaces.listAll(), (rg) => s.network.networkInterfaces.list(rg));
-      for (const nic of nics) {
-        const id = nic.id ? parseArmId(nic.id, 'Microsoft.Network/networkInterfaces') : undefined;
-        if (!ours(nic.tags) || nic.virtualMachine || !id) continue;
-        await ignore404(s.network.networkInterfaces.beginDeleteAndWait(id.resourceGroup, id.name, this.lro()));
-        this.sink({ level: 'info', message: `deleted network interface ${id.name} (left without its VM)` });
-        deleted.push(nic.id!);
-      }
-      // Found by its tags wherever it is: the group of the join that created it, not of this run.
-      const nsgs = await listEverywhere(this.ctx(s),'network security groups', () => s.network.networkSecurityGroups.listAll(), (rg) => s.network.networkSecurityGroups.list(rg));
-      for (const nsg of nsgs) {
-        const id = nsg.id ? parseArmId(nsg.id, 'Microsoft.Network/networkSecurityGroups') : undefined;
-        if (!ours(nsg.tags) || !id) continue;
-        await ignore404(s.network.networkSecurityGroups.beginDeleteAndWait(id.resourceGroup, id.name, this.lro()));
-        this.sink({ level: 'info', message: `deleted network security group ${id.name}` });
-        deleted.push(nsg.id!);
-      }
-      return deleted;
+      return [...(await deleteOrphanNics(ctx, ref)), ...(await deletePoolNsgs(ctx, ref))];
     });
   }
 }
@@ -722,14 +564,6 @@ class AzureProvider implements CloudProvider {
 export function cutByPlannedRestart(statusMessage: string, serial: string, stdout: string): boolean {
   if (!/interrupted by a VM restart/i.test(statusMessage)) return false;
   return /win-k8s: reboot /.test(serial) || /^\S+ rebooting: /m.test(stdout);
-}
-
-function sameRules(have: SecurityRule[], want: SecurityRule[]): boolean {
-  const key = (r: SecurityRule) =>
-    JSON.stringify([r.name, r.priority, r.direction, r.access, r.protocol, r.destinationPortRange, [...(r.sourceAddressPrefixes ?? [])].sort(), r.sourceAddressPrefix ?? '']);
-  const a = have.map(key).sort();
-  const b = want.map(key).sort();
-  return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 /** The serial log blob is a SAS URL on Azure Storage: no ARM token, same transport as the SDK. */
