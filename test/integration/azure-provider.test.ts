@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_ARM_ENDPOINT, adminPasswordOf, readBootstrap, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
-import { createAzureProvider, vmState, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { createAzureProvider, type AzureProviderOptions } from '../../src/cloud/azure/provider.js';
+import { vmState } from '../../src/cloud/azure/vms.js';
 import { AZ_TAG_CLUSTER, AZ_TAG_NODE, AZ_TAG_POOL } from '../../src/cloud/azure/tags.js';
 import { generateAdminPassword } from '../../src/cloud/azure/admin-password.js';
 import { nestedVirtualizationProblem } from '../../src/cloud/azure/nested-virtualization.js';

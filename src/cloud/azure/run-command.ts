@@ -1,5 +1,7 @@
-import type { RunPowerShellResult } from '../provider.js';
-import { OperationError } from '../../errors.js';
+import type { RunPowerShellOptions, RunPowerShellResult } from '../provider.js';
+import { InterruptedError, OperationError } from '../../errors.js';
+import { azureErrorCode } from './errors.js';
+import { vmRef, type AzureContext } from './session.js';
 
 /**
  * Azure Run Command (the action API, commandId RunPowerShellScript) as the cloud agent path for
@@ -76,4 +78,35 @@ export function parseRunCommandOutput(value: InstanceViewStatusLike[] | undefine
   const stdout = m ? lines.slice(0, -1).join('\n') + (lines.length > 1 ? '\n' : '') : rawOut;
   const stderr = [rawErr.replace(/\s+$/, ''), ...notes].filter(Boolean).join('\n');
   return { exitCode: m ? Number(m[1]) : -1, stdout, stderr: stderr ? `${stderr}\n` : '' };
+}
+
+/**
+ * Runs a script through Azure Run Command (RunPowerShellScript). Limits, see the top of this file:
+ * output is the last 4 KB per stream (said in stderr when likely), 90 minutes at most, one at a
+ * time per VM, and a started command cannot be cancelled: a timeout or interrupt stops the
+ * waiting here, not the script on the VM.
+ */
+export async function runPowerShell(ctx: AzureContext, instanceId: string, script: string, opts: RunPowerShellOptions): Promise<RunPowerShellResult> {
+  const { rg, name } = vmRef(ctx, instanceId);
+  const lines = runCommandScript(script);
+  checkScriptSize(lines);
+  if (opts.signal?.aborted) throw new InterruptedError('interrupted before Azure Run Command started');
+  const waitMs = Math.min(opts.timeoutMs, RUN_COMMAND_MAX_MS + 5 * 60_000);
+  const timeout = AbortSignal.timeout(waitMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  try {
+    const result = await ctx.s.compute.virtualMachines.beginRunCommandAndWait(rg, name, { commandId: 'RunPowerShellScript', script: lines }, ctx.lro(signal));
+    return parseRunCommandOutput(result.value);
+  } catch (err) {
+    if (opts.signal?.aborted) throw new InterruptedError(`interrupted while Azure Run Command ran on ${name}; the script may still be running there`);
+    if (timeout.aborted) {
+      throw new OperationError(`Azure Run Command on ${name} did not finish within ${Math.round(waitMs / 1000)}s`, {
+        hint: 'Run Command cannot be cancelled: the script may still be running on the VM (Azure stops it after 90 minutes), and a new one is refused until it ends',
+      });
+    }
+    if (azureErrorCode(err) === 'Conflict') {
+      throw new OperationError(`another Run Command is still running on ${name}`, { cause: err, hint: 'Azure runs one at a time per VM; try again when it has finished' });
+    }
+    throw err;
+  }
 }
