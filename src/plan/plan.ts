@@ -4,6 +4,7 @@ import type { ConfigFile } from '../config/schema.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
 import type { PlanDocument } from './plan-document.js';
 import { joinSteps } from './steps.js';
+import { formatTaint, WINDOWS_TAINT } from '../cluster/nodes.js';
 
 export interface PlanFacts {
   /** The cluster as read, with explicit values (--api-server, CIDRs) already applied. */
@@ -63,7 +64,7 @@ export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | '
       windowsVersion: pool.windowsVersion,
       cni: pool.cni,
       hypervIsolation: pool.hypervIsolation,
-      taintWindows: pool.taintWindows,
+      windowsTaint: pool.taintWindows ? formatTaint(WINDOWS_TAINT) : undefined,
       tokenTtlSeconds: config.cluster.tokenTtl,
     }),
   };

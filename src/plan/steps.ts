@@ -1,3 +1,5 @@
+// No runtime imports here: the plan's renderer, loaded for every `--help`, imports this file.
+
 /**
  * What join (or provision) will do, in order, as data: `plan`, `--dry-run` and `-o json` show
  * it before anything happens (as eksctl prints its task tree), and join reports progress
@@ -11,8 +13,6 @@ export interface PlanStep {
   children?: PlanStep[];
 }
 
-import { formatTaint, WINDOWS_TAINT } from '../cluster/nodes.js';
-
 export interface StepInput {
   mode: 'join' | 'provision';
   cloud: string | null;
@@ -22,7 +22,8 @@ export interface StepInput {
   windowsVersion: string;
   cni: string;
   hypervIsolation: boolean;
-  taintWindows: boolean;
+  /** The taint --taint-windows puts on the nodes (kubectl syntax), when asked. */
+  windowsTaint?: string | undefined;
   tokenTtlSeconds: number;
 }
 
@@ -44,7 +45,7 @@ export function joinSteps(i: StepInput): PlanStep[] {
   }
   steps.push(
     { id: 'ready', describe: `wait until each Node registers and is Ready`, children: i.nodes.map((n) => ({ id: `ready/${n}`, describe: `wait for ${n}` })) },
-    { id: 'label', describe: `label the Nodes win-k8s.io/pool=${i.pool}${i.taintWindows ? ` and taint them ${formatTaint(WINDOWS_TAINT)}` : ''}` },
+    { id: 'label', describe: `label the Nodes win-k8s.io/pool=${i.pool}${i.windowsTaint ? ` and taint them ${i.windowsTaint}` : ''}` },
     { id: 'runtimeclasses', describe: `ensure RuntimeClass windows-${i.windowsVersion}${i.hypervIsolation ? ' and windows-hyperv' : ''}` },
   );
   if (i.cni === 'flannel') steps.push({ id: 'rbac', describe: 'apply the RBAC kube-proxy and flannel on Windows nodes need' });

@@ -4,7 +4,7 @@ import { StepRunner } from '../../src/pool/step-runner.js';
 import { joinSteps } from '../../src/plan/steps.js';
 
 describe('StepRunner: join runs the plan by its step ids', () => {
-  const plan = joinSteps({ mode: 'join', cloud: 'aws', cluster: 'demo', pool: 'win', nodes: ['win-aaaaa'], windowsVersion: '2022', cni: 'flannel', hypervIsolation: false, taintWindows: false, tokenTtlSeconds: 1800 });
+  const plan = joinSteps({ mode: 'join', cloud: 'aws', cluster: 'demo', pool: 'win', nodes: ['win-aaaaa'], windowsVersion: '2022', cni: 'flannel', hypervIsolation: false, tokenTtlSeconds: 1800 });
 
   it('reports each step as it starts, records done, failed and skipped with times, and refuses a step the plan lacks', async () => {
     const events: OutputEvent[] = [];
