@@ -4,7 +4,7 @@ import { forEachBounded } from '../aws/concurrency.js';
 import { describeOperationError, isStaleFingerprint, toWinK8sError } from './errors.js';
 import { findInstance } from './instances.js';
 import { SCRIPT_KEY } from './metadata.js';
-import { LABEL_CLUSTER } from './names.js';
+import { LABEL_CLUSTER } from './labels.js';
 import { opError, waitOperation, type GceContext, type Operation, type Scope } from './operations.js';
 
 /** setMetadata attempts per instance when another writer keeps changing the fingerprint. */

@@ -5,7 +5,8 @@ import { forEachBounded } from '../aws/concurrency.js';
 import type { protos } from './clients.js';
 import { describeOperationError, isNotFound, toWinK8sError } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
-import { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, checkInstanceName, labelFilter, labelValue, lastSegment, poolLabels, poolTag } from './names.js';
+import { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL, labelFilter, labelValue, poolLabels } from './labels.js';
+import { checkInstanceName, lastSegment, poolTag } from './names.js';
 import { opError, waitOperation, type GceContext, type Operation, type Scope } from './operations.js';
 
 export const DEFAULT_DISK_TYPE = 'pd-balanced';
