@@ -1,13 +1,24 @@
-/** Runs `fn` over `items` with at most `limit` at a time, keeping the order of results. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
+/**
+ * Runs fn over items with at most `limit` calls in flight, in order of start; fn must handle
+ * its own failures (one rejection rejects the whole run while the others go on).
+ */
+export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
+      const index = next++;
+      await fn(items[index]!, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+/** forEachBounded that keeps each call's result, in the order of the items. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  await forEachBounded(items, limit, async (item, i) => {
+    out[i] = await fn(item);
+  });
   return out;
 }

@@ -10,7 +10,7 @@ import {
 import { InterruptedError, OperationError, UsageError } from '../../errors.js';
 import type { EventSink } from '../../output/output.js';
 import { TAG_CLUSTER, TAG_NODE, TAG_POOL, type CreateVmsRequest, type ManagedVm, type PoolRef, type VmResult } from '../provider.js';
-import { forEachBounded } from './concurrency.js';
+import { forEachBounded } from '../../util/bounded.js';
 import { guard, hasAwsCode, scrub, toWinK8sError } from './errors.js';
 import type { ImageDetails } from './images.js';
 import { clientToken, describeLaunchFailure, runInstancesInput, type LaunchSettings } from './launch.js';

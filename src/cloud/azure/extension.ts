@@ -1,6 +1,6 @@
 import type { VirtualMachineExtension } from '@azure/arm-compute';
 import { OperationError } from '../../errors.js';
-import { forEachBounded } from '../aws/concurrency.js';
+import { forEachBounded } from '../../util/bounded.js';
 import { isEnvironmentFailure, vmFailureText } from './errors.js';
 import { ignore404 } from './operations.js';
 import { vmRef, type AzureContext } from './session.js';

@@ -1,7 +1,7 @@
 import type { VirtualMachine } from '@azure/arm-compute';
 import type { CreateVmsRequest, ManagedVm, VmResult } from '../provider.js';
 import { OperationError } from '../../errors.js';
-import { forEachBounded } from '../aws/concurrency.js';
+import { forEachBounded } from '../../util/bounded.js';
 import { PasswordFile, generateAdminPassword } from './admin-password.js';
 import { azureBootstrap } from './custom-data.js';
 import { azureErrorCode, azureStatus, isEnvironmentFailure, vmFailureText } from './errors.js';

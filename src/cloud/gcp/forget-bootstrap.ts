@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OperationError } from '../../errors.js';
-import { forEachBounded } from '../aws/concurrency.js';
+import { forEachBounded } from '../../util/bounded.js';
 import { describeOperationError, isStaleFingerprint, toWinK8sError } from './errors.js';
 import { findInstance } from './instances.js';
 import { SCRIPT_KEY } from './metadata.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InterruptedError, OperationError, UsageError } from '../../errors.js';
 import type { CreateVmsRequest, ManagedVm, VmResult } from '../provider.js';
-import { forEachBounded } from '../aws/concurrency.js';
+import { forEachBounded } from '../../util/bounded.js';
 import type { protos } from './clients.js';
 import { describeOperationError, isNotFound, toWinK8sError } from './errors.js';
 import { SCRIPT_KEY, scriptMetadata } from './metadata.js';
