@@ -40,7 +40,7 @@ export function compressScript(script: string, stub: { template: string; values?
   const payload = b85encode(gzipSync(Buffer.from(body, 'utf8'), { level: 9 }));
   const lines = payload.match(/.{1,200}/g) ?? [];
   // Comments and indentation go before the payload is put in (its lines must stay as they are).
-  // Both stubs share one decoder (stub-decode.ps1).
-  const decode = stripComments(readTemplate('bootstrap/stub-decode.ps1')).trimEnd();
-  return summary + substitute(stripComments(readTemplate(stub.template)), { ...stub.values, DECODE: decode, PAYLOAD: lines.join('\n') });
+  // Both stubs share one decoder and one protected writer (stub-decode.ps1, stub-write.ps1).
+  const fragment = (name: string) => stripComments(readTemplate(`bootstrap/${name}`)).trimEnd();
+  return summary + substitute(stripComments(readTemplate(stub.template)), { ...stub.values, DECODE: fragment('stub-decode.ps1'), WRITE: fragment('stub-write.ps1'), PAYLOAD: lines.join('\n') });
 }
