@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ADMIN_TOKEN, FakeKubeApiServer, SimulatedKubelet, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { FAKE_CREDENTIALS, WINDOWS_AMIS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
+import { WINDOWS_AMIS, motoCliEnv, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { putHealthyWindowsNode } from '../helpers/diagnose.js';
 import { parsePowerShell } from '../helpers/powershell.js';
 import { packScript } from '../../src/cloud/aws/run-command.js';
@@ -79,7 +79,7 @@ describe('diagnose on Docker nodes: the on-node script through SSM Run Command (
 
   function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_ENDPOINT_URL: proxy.url, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', WIN_K8S_POLL_INTERVAL: '50', NO_COLOR: '1' };
+      const env = motoCliEnv(proxy.url, { WIN_K8S_POLL_INTERVAL: '50' });
       const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';

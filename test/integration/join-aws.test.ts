@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { FAKE_CREDENTIALS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
+import { motoCliEnv, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import { scriptFromUserData } from '../fakes/node-agent/script.js';
 import type { JoinResult } from '../../src/pool/result.js';
@@ -30,16 +30,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
   /** Instance ids whose simulated node uses a wrong token (the broken-token test). */
   const brokenToken = new Set<string>();
 
-  const env = () => ({
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    AWS_ENDPOINT_URL: proxy.url,
-    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    WIN_K8S_POLL_INTERVAL: '100',
-    NO_COLOR: '1',
-  });
+  const env = () => motoCliEnv(proxy.url);
 
   function cli(args: string[], opts: { onSpawn?: (kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Run> {
     return new Promise((resolve) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { FAKE_CREDENTIALS, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '../fakes/moto/index.js';
+import { motoCliEnv, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '../fakes/moto/index.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 
@@ -25,17 +25,7 @@ describe('a bootstrap token left by a join killed with SIGKILL: list shows it, j
   let fake: FakeKubeApiServer;
   let kubeconfig: string;
 
-  const env = () => ({
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    AWS_ENDPOINT_URL: proxy.url,
-    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    WIN_K8S_POLL_INTERVAL: '100',
-    NO_COLOR: '1',
-  });
+  const env = () => motoCliEnv(proxy.url);
 
   /** Runs the CLI; `killWhen` is polled and the child SIGKILLed once it returns true. */
   function cli(args: string[], killWhen?: () => boolean, extraEnv: Record<string, string> = {}): Promise<Run> {

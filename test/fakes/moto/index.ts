@@ -3,7 +3,7 @@ export { startMoto } from './server.js';
 export type { MotoServer } from './server.js';
 export { startAwsProxy, runInstancesTagSpecs, nodeNameOf } from './proxy.js';
 export type { AwsProxy, AwsProxyOptions, FaultRule, ProxyCall, ProxyLogEntry } from './proxy.js';
-export { seedCluster, createInstanceProfile, motoEc2, FAKE_CREDENTIALS } from './seed.js';
+export { seedCluster, createInstanceProfile, motoEc2, motoCliEnv, FAKE_CREDENTIALS } from './seed.js';
 export type { SeededCluster } from './seed.js';
 export { WINDOWS_AMIS, LINUX_AMI, PUBLIC_PARAMETERS, PUBLIC_PARAMETER_PREFIX, motoAmis } from './amis.js';
 export type { MotoAmi } from './amis.js';

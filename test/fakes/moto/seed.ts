@@ -120,3 +120,24 @@ export async function createInstanceProfile(url: string, name: string): Promise<
   if (!res.ok || !arn) throw new Error(`CreateInstanceProfile failed: HTTP ${res.status} ${text.slice(0, 300)}`);
   return arn;
 }
+
+/**
+ * The environment a spawned win-k8s gets to talk to moto (through the proxy at `endpoint`):
+ * fake credentials, a region, and every credential chain kept off metadata addresses, so no
+ * SDK ever probes one from a test.
+ */
+export function motoCliEnv(endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    METADATA_SERVER_DETECTION: 'none',
+    WIN_K8S_POLL_INTERVAL: '100',
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
