@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor, placeControlPlane, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
 import { motoCliEnv, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import { scriptFromUserData } from '../fakes/node-agent/script.js';
@@ -66,9 +66,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
     await fake.start();
     // The control plane runs on the seeded EC2 instance: placement comes from its providerID.
-    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
-    (cp.spec as { providerID: string }).providerID = seeded.providerId;
-    fake.store.put(cp);
+    placeControlPlane(fake, seeded.providerId);
     kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
     agent = new SimulatedNodeAgent({
       fake,
@@ -94,7 +92,7 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     await moto?.stop();
   });
 
-  const bootstrapSecrets = () => fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token' && (s.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s');
+  const bootstrapSecrets = () => winK8sTokenSecrets(fake);
 
   it('refuses to create anything without --yes and without a TTY (exit 2)', async () => {
     const r = await cli(['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--count', '1']);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminPasswordOf, readBootstrap, sizeOffersNestedVirtualization, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import type { JoinResult } from '../../src/pool/result.js';
 
@@ -97,7 +97,7 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   const ofPool = (type: string, pool?: string) => arm.ofType(type).filter((r) => r.tags?.[TAG_CLUSTER] === 'kubernetes' && (pool === undefined || r.tags?.[TAG_POOL] === pool));
   const vms = (pool?: string) => ofPool('Microsoft.Compute/virtualMachines', pool);
   const vmPuts = () => arm.calls.filter((c) => c.method === 'PUT' && /\/virtualMachines\/[^/]+$/.test(c.path)).length;
-  const bootstrapSecrets = () => fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token' && (s.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s');
+  const bootstrapSecrets = () => winK8sTokenSecrets(fake);
   /** Everything of ours in the node resource group: the control plane's VM and NIC are not. */
   const leftovers = () => [...arm.resources.values()].filter((r) => String(r.id).includes(`/resourceGroups/${RG}/`) && r.id !== CP_VM && r.id !== CP_NIC).map((r) => String(r.id));
   const named = (name: string) => leftovers().filter((id) => id.split('/').some((part) => part === name || part.startsWith(`${name}-`)));

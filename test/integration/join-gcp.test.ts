@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
 import { readBootstrapScript, startGceFake, writeSerial, type GceFake, type GceFakeSeed } from '../fakes/gce/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import type { JoinResult } from '../../src/pool/result.js';
@@ -170,7 +170,7 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
     if (this.currentTest?.state !== 'failed') assert.deepEqual(gce.violations, [], 'every response of the fake matched compute.proto');
   });
 
-  const bootstrapSecrets = () => fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token' && (s.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s');
+  const bootstrapSecrets = () => winK8sTokenSecrets(fake);
 
   it('refuses to create anything without --yes and without a TTY (exit 2)', async () => {
     const r = await cli(['join', '--cloud', 'gcp', '--api-server', 'cp.example.internal:6443', '--count', '1']);

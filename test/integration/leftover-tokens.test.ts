@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, winK8sTokenSecrets, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { motoCliEnv, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer } from '../fakes/moto/index.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
@@ -47,11 +47,7 @@ describe('a bootstrap token left by a join killed with SIGKILL: list shows it, j
     });
   }
 
-  const poolTokens = () =>
-    fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => {
-      const labels = (s.metadata as { labels?: Record<string, string> }).labels ?? {};
-      return s.type === 'bootstrap.kubernetes.io/token' && labels['app.kubernetes.io/managed-by'] === 'win-k8s';
-    });
+  const poolTokens = () => winK8sTokenSecrets(fake);
   const tokenId = (s: { metadata?: unknown }) => String((s.metadata as { name: string }).name).replace(/^bootstrap-token-/, '');
 
   before(async () => {
@@ -60,9 +56,7 @@ describe('a bootstrap token left by a join killed with SIGKILL: list shows it, j
     const seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
     fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
     await fake.start();
-    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
-    (cp.spec as { providerID: string }).providerID = seeded.providerId;
-    fake.store.put(cp);
+    placeControlPlane(fake, seeded.providerId);
     kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
   });
 

@@ -1153,3 +1153,15 @@ export function writeKubeconfigFor(fake: FakeKubeApiServer, o: KubeconfigForOpti
 
 export { renderKubeconfig, writeKubeconfig } from './kubeconfig.js';
 export type { KubeconfigOptions, KubeconfigUser } from './kubeconfig.js';
+
+/** The bootstrap-token Secrets win-k8s made (its managed-by label), as a join or a killed run leaves them. */
+export function winK8sTokenSecrets(fake: FakeKubeApiServer): KubeObject[] {
+  return fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token' && (s.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s');
+}
+
+/** Puts the fixture's control plane node (cp-1) on a cloud VM: placement comes from its providerID. */
+export function placeControlPlane(fake: FakeKubeApiServer, providerId: string): void {
+  const cp = fake.store.get('nodes', undefined, 'cp-1')!;
+  (cp.spec as { providerID: string }).providerID = providerId;
+  fake.store.put(cp);
+}
