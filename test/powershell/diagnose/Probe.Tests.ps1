@@ -118,8 +118,18 @@ Describe 'probe.ps1 against probe-server.ps1 on loopback' {
     }
     AfterAll {
         $ExecutionContext.InvokeCommand.PreCommandLookupAction = $null
-        # The server's UDP job is a child pwsh process: it ends with its parent's pipes.
-        if ($script:ServerProcess) { Stop-Process -Id $script:ServerProcess.Id -Force -ErrorAction SilentlyContinue }
+        # What was started may be the .NET tool's launcher, which runs the server as its child, and
+        # the server's UDP job is a further child (Start-Job's `pwsh -s`): neither dies with its
+        # parent. The whole tree is found while it still stands, then each is stopped by its id.
+        if ($script:ServerProcess) {
+            function Get-Descendant([int]$Id) {
+                foreach ($child in @(Microsoft.PowerShell.Management\Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $Id })) { $child; Get-Descendant $child.Id }
+            }
+            $tree = @(Get-Descendant $script:ServerProcess.Id)
+            # Module-qualified: the node-checks harness stubs Get-Process in this same session.
+            Microsoft.PowerShell.Management\Stop-Process -Id $script:ServerProcess.Id -Force -ErrorAction SilentlyContinue
+            foreach ($p in $tree) { Microsoft.PowerShell.Management\Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue }
+        }
         foreach ($n in @('WIN_K8S_HTTP_PORT', 'WIN_K8S_UDP_PORT', 'WIN_K8S_PROBE_WAIT_FOR_TCP')) { Remove-Item -LiteralPath "Env:$n" -ErrorAction SilentlyContinue }
     }
 
