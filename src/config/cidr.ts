@@ -1,3 +1,4 @@
+import { checkIPv4, ipv6Groups } from './validators.js';
 /**
  * CIDR parsing for firewall sources. A string test for "/0" lets 0.0.0.0/1 (half of IPv4) and
  * 0.0.0.0/00 through; the prefix length has to be read as a number and compared with a limit.
@@ -63,21 +64,11 @@ export function checkAdminSource(cidr: string, limits: BreadthLimits = ADMIN_SOU
   return `refusing to open an admin port to ${cidr}${share}: sources broader than /${limit} are refused for IPv${parsed.family}; give your admin network, e.g. 203.0.113.0/24`;
 }
 
+/** The address as one number, from the IP parsers validators.ts already has. */
 function parseIPv4(ip: string): bigint | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n);
+  return checkIPv4(ip) ? ip.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n) : undefined;
 }
 
 function parseIPv6(ip: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.split('::').length > 2) return undefined;
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':') : []);
-  const h = groups(head);
-  const t = groups(tail);
-  if ([...h, ...t].some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  const missing = 8 - h.length - t.length;
-  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
-  const all = [...h, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...t];
-  return all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  return ipv6Groups(ip)?.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
 }

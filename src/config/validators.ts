@@ -33,7 +33,7 @@ export function checkIPv4(ip: string): boolean {
   return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
 }
 
-function ipv6Groups(ip: string): number[] | undefined {
+export function ipv6Groups(ip: string): number[] | undefined {
   if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.split('::').length > 2) return undefined;
   const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
   const parse = (s: string | undefined) => (s ? s.split(':') : []);
