@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { globalOptions } from '../config/options.js';
 import { ExitCode } from '../errors.js';
 import type { Env, Streams } from '../output/terminal.js';
+import { endQuietlyOnClosedPipe } from '../output/closed-pipe.js';
 import { addOptions } from './options.js';
 import { makeRunner } from './run.js';
 import { toolVersion } from './version.js';
@@ -28,6 +29,8 @@ export const COMMANDS = [init, render, plan, join, provision, list, remove, diag
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const streams = options.streams ?? { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  // Kept for the life of the process: a closed pipe is reported after main() has returned.
+  if (!options.streams) endQuietlyOnClosedPipe(process.stdout, process.stderr, (code) => process.exit(code));
   // The AWS SDK warns about Node 20 on stderr; -o json users want a clean stream.
   if (env === process.env) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const controller = new AbortController();
