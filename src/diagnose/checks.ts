@@ -3,6 +3,7 @@ import { windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 import { eventTime } from './events.js';
 import { K8S_DOCS } from './docs.js';
+import { POOL_LABEL } from '../cluster/nodes.js';
 
 const ROOT = 'cluster.windows-nodes';
 
@@ -89,6 +90,77 @@ function kubeProxyVersion(snap: Snapshot, nd: k8s.V1Node): { version: string; la
   const reported = nd.status?.nodeInfo?.kubeProxyVersion;
   if (!reported) return undefined;
   return { version: reported, label: 'kube-proxy', fromNodeInfo: 'from the deprecated nodeInfo.kubeProxyVersion, which the kubelet fills: no kube-proxy pod with a versioned image on the node' };
+}
+
+/**
+ * A component that may run outside any pod: as a Windows service (win-k8s's bootstrap registers
+ * kube-proxy as the service "kube-proxy"; AKS names it "kubeproxy") or as a supervised process
+ * (win-k8s runs flanneld from a startup task, so it is a process with no service).
+ */
+interface HostComponent {
+  label: string;
+  /** How win-k8s's bootstrap runs it. */
+  winK8s: string;
+  services: string[];
+  process: string;
+}
+
+const KUBE_PROXY_ON_HOST: HostComponent = { label: 'kube-proxy', winK8s: 'the Windows service kube-proxy', services: ['kube-proxy', 'kubeproxy'], process: 'kube-proxy' };
+const FLANNELD_ON_HOST: HostComponent = { label: 'flanneld', winK8s: 'flanneld.exe under the startup task win-k8s-flanneld', services: ['flanneld'], process: 'flanneld' };
+
+/**
+ * What the on-node report says of a component that runs outside pods: running (and how), not
+ * running, or why it cannot tell (no report, or no services section).
+ */
+function onHost(snap: Snapshot, nodeName: string, c: HostComponent): { running: boolean; detail: string } | { unknown: string } {
+  const entry = snap.nodeReports?.get(nodeName);
+  if (!entry) return { unknown: snap.nodeReports ? `no on-node report for ${nodeName}` : 'the node checks were not run' };
+  if ('skipped' in entry) return { unknown: `the on-node report was skipped: ${entry.skipped}` };
+  if ('error' in entry) return { unknown: `the on-node report failed: ${entry.error}` };
+  const services = entry.report.services;
+  if (!services || services.error) return { unknown: `the on-node report has no service states${services?.error ? ` (${services.error})` : ''}` };
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const svc = (services.items ?? []).filter((s) => s.present && c.services.some((n) => same(n, s.name)));
+  const running = svc.find((s) => s.status === 'Running');
+  if (running) return { running: true, detail: `Windows service ${running.name} Running` };
+  const processes = (services.processes ?? []).find((p) => same(p.name, c.process))?.running ?? 0;
+  if (processes > 0) return { running: true, detail: `${c.process}.exe running (${processes} process${processes > 1 ? 'es' : ''}, no pod)` };
+  return { running: false, detail: svc.length > 0 ? `Windows service ${svc.map((s) => `${s.name} ${s.status ?? 'in an unknown state'}`).join(', ')} and no ${c.process}.exe process` : `no ${c.label} service and no ${c.process}.exe process` };
+}
+
+/**
+ * The win-k8s pool of a node win-k8s joined (its bootstrap and join both set the pool label),
+ * and whether that join ran this component on the host: with flannel, win-k8s's bootstrap
+ * starts kube-proxy as a Windows service and flanneld as a supervised process, never as pods
+ * (with Calico, the Tigera operator's DaemonSets run both as HostProcess pods).
+ */
+function winK8sHostRun(snap: Snapshot, nd: k8s.V1Node): string | undefined {
+  const pool = nd.metadata?.labels?.[POOL_LABEL];
+  if (pool === undefined || snap.facts.cni.type !== 'flannel') return undefined;
+  return pool;
+}
+
+/**
+ * The outcome for a component with no pod on the node: judged from the on-node report when there
+ * is one, skipped (not visible from the API) on a node whose setup runs it on the host, else
+ * undefined (the caller's own verdict stands).
+ */
+function hostRunOutcome(snap: Snapshot, nd: k8s.V1Node, c: HostComponent, startHint: string): CheckOutcome | undefined {
+  const name = nameOf(nd);
+  const seen = onHost(snap, name, c);
+  const pool = winK8sHostRun(snap, nd);
+  if ('running' in seen) {
+    if (seen.running) return { status: 'pass', message: `${c.label} runs on the host, not in a pod: ${seen.detail} (on-node report)${pool !== undefined ? `; win-k8s pool ${pool} runs it this way` : ''}` };
+    // A report that shows it down is the node's own word: a fail whether or not win-k8s made the node.
+    return { status: 'fail', message: `no ${c.label} pod on the node, and the on-node report shows ${seen.detail}`, hint: startHint };
+  }
+  if (pool !== undefined) {
+    return {
+      status: 'skip',
+      message: `win-k8s pool ${pool} with flannel runs ${c.label} on the host (${c.winK8s}), not in a pod: not visible from the API; run with the node checks (node.host.services) to see it (${seen.unknown})`,
+    };
+  }
+  return undefined;
 }
 
 const node = (n: k8s.V1Node | undefined): k8s.V1Node => {
@@ -282,6 +354,10 @@ export const CHECKS: CheckDefinition[] = [
       const twice = sameDaemonSetTwice(pods);
       if (running.length > 0 && twice.length > 0) return { status: 'warn', message: twice.join('; '), hint: DUPLICATE_HINT, evidence: twice };
       if (running.length > 0) return { status: 'pass', message: `${running.map((p) => p.metadata?.name).join(', ')} running` };
+      if (pods.length === 0) {
+        const host = hostRunOutcome(snap, node(n), KUBE_PROXY_ON_HOST, 'Start-Service kube-proxy on the node (or kubeproxy on AKS) and read C:\\var\\log\\kube-proxy\\kube-proxy.log; if it is meant to run as a pod, deploy the Windows kube-proxy DaemonSet');
+        if (host) return host;
+      }
       if (snap.facts.cni.type === 'aws-vpc-cni' || snap.facts.cni.type === 'unknown') {
         // EKS and AKS Windows nodes run kube-proxy as a Windows service, invisible to the API.
         if (pods.length === 0) return { status: 'skip', message: 'no kube-proxy pod on the node; it may run as a Windows service, which only an on-node check can see' };
@@ -311,6 +387,10 @@ export const CHECKS: CheckDefinition[] = [
       const twice = sameDaemonSetTwice(pods);
       if (running.length > 0 && twice.length > 0) return { status: 'warn', message: twice.join('; '), hint: DUPLICATE_HINT, evidence: twice };
       if (running.length > 0) return { status: 'pass', message: `${running.map((p) => p.metadata?.name).join(', ')} running` };
+      if (pods.length === 0 && snap.facts.cni.type === 'flannel') {
+        const host = hostRunOutcome(snap, node(n), FLANNELD_ON_HOST, 'flanneld runs from the startup task win-k8s-flanneld on win-k8s nodes: Start-ScheduledTask win-k8s-flanneld and read C:\\var\\log\\flanneld\\flanneld.log; if it is meant to run as a pod, deploy kube-flannel-ds-windows');
+        if (host) return host;
+      }
       if (pods.length === 0 && snap.facts.cni.type === 'unknown') {
         // As net.kube-proxy: a CNI win-k8s does not recognise (Azure CNI on AKS, GKE's) may have no node pod at all.
         return { status: 'skip', message: 'CNI not recognised (neither flannel, Calico nor the Amazon VPC CNI): no CNI agent pod known to look for; the on-node checks still see the HNS networks' };
