@@ -1,5 +1,5 @@
 import { compareVersions, k8sMinor } from './versions.js';
-import type { WindowsVersion } from './windows.js';
+import { DEFAULT_WINDOWS_VERSION, kubernetesSupportedReleases, listVersions, WINDOWS_RELEASES, type WindowsRelease, type WindowsVersion } from './windows.js';
 
 /**
  * The compatibility matrix: Windows Server x Kubernetes minor x runtime x CNI (x containerd
@@ -45,6 +45,100 @@ interface Rule {
   check(t: Target, minor: number): Omit<Finding, 'rule' | 'source'> | undefined;
 }
 
+const releases = (): WindowsRelease[] => Object.values(WINDOWS_RELEASES);
+
+/** A release whose support ended (kubernetes.until): refused on later minors. */
+function supportEndedRules(): Rule[] {
+  const oldestSupported = kubernetesSupportedReleases()[0];
+  return releases().flatMap((r) => {
+    const { from, until } = r.kubernetes;
+    if (!until) return [];
+    return [{
+      id: `windows-${r.version}-kubernetes`,
+      source: until.source,
+      check: (t, minor) =>
+        t.windowsVersion === r.version && minor > until.minor
+          ? {
+              severity: 'error',
+              message: `Windows Server ${r.version} nodes were supported only by Kubernetes 1.${from.minor}-1.${until.minor}; ${t.kubernetesVersion} needs Windows Server ${oldestSupported?.version ?? 'a newer release'} or newer`,
+              instead: until.instead,
+            }
+          : undefined,
+    } satisfies Rule];
+  });
+}
+
+/**
+ * containerd on Windows requires Windows Server 2019 (RS5) or newer; older releases run Docker only.
+ * Source: kubernetes/kubernetes#69823; containerd docs/getting-started.md (Windows).
+ */
+function dockerOnlyRules(): Rule[] {
+  const firstContainerd = releases().find((r) => r.containerd);
+  return releases().flatMap((r) => {
+    if (r.containerd) return [];
+    return [{
+      id: `windows-${r.version}-runtime`,
+      source: 'https://github.com/kubernetes/kubernetes/issues/69823',
+      check: (t) =>
+        t.windowsVersion === r.version && t.runtime !== 'docker'
+          ? { severity: 'error', message: `Windows Server ${r.version} can run Kubernetes only with Docker; containerd needs Windows Server ${firstContainerd?.version ?? 'a newer release'} or newer`, instead: `--runtime docker, or --windows-version ${DEFAULT_WINDOWS_VERSION}` }
+          : undefined,
+    } satisfies Rule];
+  });
+}
+
+/**
+ * The oldest supported release's first minor is when Windows nodes became production-ready
+ * (1.14, with Windows Server 2019): every supported release needs it. Newer releases get a
+ * rule of their own where their first minor is later.
+ */
+function kubernetesMinimumRules(): Rule[] {
+  const supported = kubernetesSupportedReleases();
+  const oldest = supported[0];
+  if (!oldest) return [];
+  const ga = oldest.kubernetes.from;
+  const gaRule: Rule = {
+    id: `windows-${oldest.version}-minimum`,
+    source: ga.source,
+    check: (t, minor) =>
+      WINDOWS_RELEASES[t.windowsVersion].kubernetes.until === undefined && minor < ga.minor
+        ? { severity: 'error', message: `Kubernetes ${t.kubernetesVersion} predates production Windows support (1.${ga.minor})`, instead: ga.instead }
+        : undefined,
+  };
+  const later = supported.filter((r) => r.kubernetes.from.minor > ga.minor).map((r): Rule => {
+    const from = r.kubernetes.from;
+    return {
+      id: `windows-${r.version}-minimum`,
+      source: from.source,
+      check: (t, minor) =>
+        t.windowsVersion === r.version && minor < from.minor
+          ? { severity: 'error', message: `Windows Server ${r.version} nodes need Kubernetes 1.${from.minor} or newer; the cluster is ${t.kubernetesVersion}`, instead: from.instead }
+          : undefined,
+    };
+  });
+  return [gaRule, ...later];
+}
+
+/** Releases Kubernetes stopped listing: they still work with the binaries, but are no longer tested. */
+function unlistedRules(): Rule[] {
+  const listedAt = (minor: number) =>
+    kubernetesSupportedReleases()
+      .filter((r) => r.kubernetes.from.minor <= minor && !(r.kubernetes.unlistedFrom && minor >= r.kubernetes.unlistedFrom.minor))
+      .map((r) => r.version);
+  return releases().flatMap((r) => {
+    const unlisted = r.kubernetes.unlistedFrom;
+    if (!unlisted) return [];
+    return [{
+      id: `windows-${r.version}-untested`,
+      source: unlisted.source,
+      check: (t, minor) =>
+        t.windowsVersion === r.version && minor >= unlisted.minor
+          ? { severity: 'warning', message: `Kubernetes ${t.kubernetesVersion} no longer lists Windows Server ${r.version} as supported (${listVersions(listedAt(minor), 'and')} only)`, instead: unlisted.instead }
+          : undefined,
+    } satisfies Rule];
+  });
+}
+
 const RULES: Rule[] = [
   {
     // No Kubernetes version lets win-k8s's bootstrap work on Windows Server 2016: it joins with
@@ -65,31 +159,8 @@ const RULES: Rule[] = [
           }
         : undefined,
   },
-  {
-    // Kubernetes 1.5-1.13 ran Windows Server 2016 nodes (alpha/beta, Docker only); 1.14 made
-    // Windows GA with Windows Server 2019 as the minimum.
-    // Source: kubernetes.io blog 2019-03-25 "Kubernetes 1.14: Production-level support for Windows Nodes".
-    id: 'windows-2016-kubernetes',
-    source: 'https://kubernetes.io/blog/2019/03/25/kubernetes-1-14-release-announcement/',
-    check: (t, minor) =>
-      t.windowsVersion === '2016' && minor > 13
-        ? {
-            severity: 'error',
-            message: `Windows Server 2016 nodes were supported only by Kubernetes 1.5-1.13; ${t.kubernetesVersion} needs Windows Server 2019 or newer`,
-            instead: '--windows-version 2022 (or 2025)',
-          }
-        : undefined,
-  },
-  {
-    // containerd on Windows requires Windows Server 2019 (RS5) or newer.
-    // Source: kubernetes/kubernetes#69823; containerd docs/getting-started.md (Windows).
-    id: 'windows-2016-runtime',
-    source: 'https://github.com/kubernetes/kubernetes/issues/69823',
-    check: (t) =>
-      t.windowsVersion === '2016' && t.runtime !== 'docker'
-        ? { severity: 'error', message: 'Windows Server 2016 can run Kubernetes only with Docker; containerd needs Windows Server 2019 or newer', instead: '--runtime docker, or --windows-version 2022' }
-        : undefined,
-  },
+  ...supportEndedRules(),
+  ...dockerOnlyRules(),
   {
     // VXLAN overlay (flannel vxlan, Calico VXLAN) needs the HNS overlay of Windows Server 2019 (1809).
     // Source: flannel-io/flannel Documentation/backends.md (vxlan on Windows); docs.tigera.io windows-calico/requirements.
@@ -100,45 +171,8 @@ const RULES: Rule[] = [
         ? { severity: 'error', message: `${t.cni} on Windows needs the VXLAN overlay of Windows Server 2019 or newer`, instead: '--cni none, or --windows-version 2022' }
         : undefined,
   },
-  {
-    // Source: kubernetes.io blog 2019-03-25 (Windows GA in 1.14 with Windows Server 2019).
-    id: 'windows-2019-minimum',
-    source: 'https://kubernetes.io/blog/2019/03/25/kubernetes-1-14-release-announcement/',
-    check: (t, minor) =>
-      t.windowsVersion !== '2016' && minor < 14
-        ? { severity: 'error', message: `Kubernetes ${t.kubernetesVersion} predates production Windows support (1.14)`, instead: 'a Kubernetes version >= 1.14 (ideally one of the three newest minors)' }
-        : undefined,
-  },
-  {
-    // Windows Server 2022 support arrived with Kubernetes 1.23 (containerd 1.6, HostProcess beta).
-    // Source: kubernetes/website content/en/docs/concepts/windows/intro.md (release-1.23 branch).
-    id: 'windows-2022-minimum',
-    source: 'https://github.com/kubernetes/website/blob/release-1.23/content/en/docs/setup/production-environment/windows/intro-windows-in-kubernetes.md',
-    check: (t, minor) =>
-      t.windowsVersion === '2022' && minor < 23
-        ? { severity: 'error', message: `Windows Server 2022 nodes need Kubernetes 1.23 or newer; the cluster is ${t.kubernetesVersion}`, instead: '--windows-version 2019, or upgrade the cluster' }
-        : undefined,
-  },
-  {
-    // Windows Server 2025 was added to the supported list for 1.35 (kubernetes/website#53724,
-    // merged 2025-12-19); its pods need pause 3.10.2 (kubernetes/kubernetes#136960).
-    id: 'windows-2025-minimum',
-    source: 'https://github.com/kubernetes/website/pull/53724',
-    check: (t, minor) =>
-      t.windowsVersion === '2025' && minor < 35
-        ? { severity: 'error', message: `Windows Server 2025 nodes need Kubernetes 1.35 or newer; the cluster is ${t.kubernetesVersion}`, instead: '--windows-version 2022' }
-        : undefined,
-  },
-  {
-    // The Windows intro page lists only Windows Server 2022 and 2025 since March 2026
-    // (kubernetes/website#55103); 2019 still works with the binaries but is no longer tested.
-    id: 'windows-2019-untested',
-    source: 'https://github.com/kubernetes/website/pull/55103',
-    check: (t, minor) =>
-      t.windowsVersion === '2019' && minor >= 36
-        ? { severity: 'warning', message: `Kubernetes ${t.kubernetesVersion} no longer lists Windows Server 2019 as supported (2022 and 2025 only)`, instead: '--windows-version 2022 or 2025' }
-        : undefined,
-  },
+  ...kubernetesMinimumRules(),
+  ...unlistedRules(),
   {
     // kubeadm join on Windows arrived in 1.16 (KEP-1150 "kubeadm for Windows"); earlier
     // releases need hand-made kubelet credentials, which win-k8s does not render.

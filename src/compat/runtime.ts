@@ -1,6 +1,6 @@
 import { compareVersions, k8sMinor } from './versions.js';
 import type { RuntimeName } from './matrix.js';
-import type { WindowsVersion } from './windows.js';
+import { WINDOWS_RELEASES, type WindowsVersion } from './windows.js';
 
 /**
  * containerd release matched to each Kubernetes minor: the newest patch of a containerd line
@@ -64,22 +64,9 @@ export function criSocket(runtime: RuntimeName, kubernetesVersion: string): stri
   return k8sMinor(kubernetesVersion) < 24 ? 'npipe:////./pipe/docker_engine' : 'npipe:////./pipe/cri-dockerd';
 }
 
-/**
- * Sandbox (pause) image per Windows build. pause 3.10.2 is the first with ltsc2025
- * (kubernetes/kubernetes#136960, containerd/containerd#13156); 3.10.1 carries ltsc2019 and
- * ltsc2022 (containerd#12085). Windows Server 2016 predates the multi-arch pause images and
- * used Microsoft's 1.4.1 build (sig-windows-tools PrepareNode.ps1 of the Docker era).
- */
+/** The sandbox (pause) image of a Windows release: its row in WINDOWS_RELEASES says which and why. */
 export function sandboxImage(windowsVersion: WindowsVersion): string {
-  switch (windowsVersion) {
-    case '2016':
-      return 'mcr.microsoft.com/oss/kubernetes/pause:1.4.1';
-    case '2019':
-    case '2022':
-      return 'registry.k8s.io/pause:3.10.1';
-    case '2025':
-      return 'registry.k8s.io/pause:3.10.2';
-  }
+  return WINDOWS_RELEASES[windowsVersion].sandbox.image;
 }
 
 /** The containerd runtime handler for Hyper-V isolated pods (containerd internal/cri/config/config_windows.go). */
