@@ -5,6 +5,7 @@ import type { Env, Streams } from '../output/terminal.js';
 import { endQuietlyOnClosedPipe } from '../output/closed-pipe.js';
 import { addOptions } from './options.js';
 import { makeRunner } from './run.js';
+import { requestsJson, writeParseFailureDocument } from './parse-failure.js';
 import { toolVersion } from './version.js';
 import * as diagnose from './commands/diagnose.js';
 import * as init from './commands/init.js';
@@ -74,6 +75,7 @@ Exit codes: 0 ok, 1 failed, 2 invalid usage or config, 3 cluster/cloud unreachab
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       // commander has printed its message (it names the flag); usage errors are exit 2.
+      if (requestsJson(argv, env)) writeParseFailureDocument(streams, err.message, argv.slice(2).find((a) => program.commands.some((c) => c.name() === a)));
       return ExitCode.usage;
     }
     throw err;
