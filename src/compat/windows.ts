@@ -82,7 +82,7 @@ const ROWS = {
     images: {
       aws: { parameterStem: 'Windows_Server-2016-English' },
       azure: { full: '2016-Datacenter', core: '2016-Datacenter-Server-Core' },
-      gcp: { notOffered: 'win-k8s cannot bootstrap Windows Server 2016 on any cloud (see the compatibility matrix)' },
+      gcp: { notOffered: 'the compatibility matrix refuses it on every cloud (its bootstrap cannot run there), so no family is kept for it' },
     },
   },
   '2019': {

@@ -2,6 +2,7 @@ import { DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/clie
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { OperationError, UsageError } from '../../errors.js';
 import type { EventSink } from '../../output/output.js';
+import { WINDOWS_RELEASES } from '../../compat/windows.js';
 import type { ImageRequest, ResolvedImage } from '../provider.js';
 import { guard, hasAwsCode } from './errors.js';
 
@@ -27,7 +28,7 @@ interface Candidate {
  * The bootstrap enables the Containers feature and renames the computer, so it reboots anyway.
  */
 export function imageCandidates(version: ImageRequest['windowsVersion'], edition: ImageRequest['edition']): Candidate[] {
-  const base = `${WINDOWS_PARAMETER_PREFIX}Windows_Server-${version}-English-${edition === 'full' ? 'Full' : 'Core'}`;
+  const base = `${WINDOWS_PARAMETER_PREFIX}${WINDOWS_RELEASES[version].images.aws.parameterStem}-${edition === 'full' ? 'Full' : 'Core'}`;
   return [{ parameter: `${base}-Base`, containers: false }];
 }
 

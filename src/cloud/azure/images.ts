@@ -1,19 +1,6 @@
 import { UsageError } from '../../errors.js';
-import type { WindowsVersion } from '../../compat/windows.js';
+import { WINDOWS_RELEASES } from '../../compat/windows.js';
 import type { ImageRequest, ResolvedImage } from '../provider.js';
-
-/**
- * Marketplace SKUs of MicrosoftWindowsServer:WindowsServer (`az vm image list-skus --location
- * <loc> --publisher MicrosoftWindowsServer --offer WindowsServer`). Gen2 SKUs where Microsoft
- * publishes them: the default sizes (Dsv5) run both generations, and gen2 is the current default.
- * 2016 and 2019 keep their gen1 names: the gen2 variants use irregular names (-gensecond).
- */
-const SKUS: Record<WindowsVersion, { full: string; core: string }> = {
-  '2016': { full: '2016-Datacenter', core: '2016-Datacenter-Server-Core' },
-  '2019': { full: '2019-Datacenter', core: '2019-Datacenter-Core' },
-  '2022': { full: '2022-datacenter-g2', core: '2022-datacenter-core-g2' },
-  '2025': { full: '2025-datacenter-g2', core: '2025-datacenter-core-g2' },
-};
 
 export type ImageReference =
   | { kind: 'marketplace'; publisher: string; offer: string; sku: string; version: string }
@@ -42,7 +29,8 @@ export function resolveImage(req: ImageRequest): ResolvedImage {
     // A custom image may have anything installed; assuming the feature is missing costs one reboot at most.
     return { id: req.image, name: req.image, containersPreinstalled: false };
   }
-  const sku = SKUS[req.windowsVersion][req.edition];
+  // Marketplace SKUs of MicrosoftWindowsServer:WindowsServer: the release table's Azure column.
+  const sku = WINDOWS_RELEASES[req.windowsVersion].images.azure[req.edition];
   const id = `MicrosoftWindowsServer:WindowsServer:${sku}:latest`;
   return { id, name: `Windows Server ${req.windowsVersion} Datacenter${req.edition === 'core' ? ' Core' : ''} (${sku})`, containersPreinstalled: false };
 }

@@ -1,4 +1,5 @@
 import { OperationError, UsageError } from '../../errors.js';
+import { listVersions, WINDOWS_RELEASES, WINDOWS_VERSIONS } from '../../compat/windows.js';
 import type { ImageRequest, ResolvedImage } from '../provider.js';
 import type { protos } from './clients.js';
 import { isNotFound } from './errors.js';
@@ -24,12 +25,14 @@ export function parseImageRef(explicit: string): { project: string; family: bool
   return { project, family: family !== undefined, name };
 }
 
-/** The windows-cloud image family of a Windows version and edition. */
+/** The windows-cloud image family of a Windows version and edition: the release table's GCP column. */
 export function imageFamily(windowsVersion: ImageRequest['windowsVersion'], edition: ImageRequest['edition']): string {
-  if (windowsVersion === '2016') {
-    throw new UsageError('Windows Server 2016 is not offered on Compute Engine by win-k8s', { field: '--windows-version', hint: 'use 2019, 2022 or 2025' });
+  const families = WINDOWS_RELEASES[windowsVersion].images.gcp;
+  if ('notOffered' in families) {
+    const offered = WINDOWS_VERSIONS.filter((v) => !('notOffered' in WINDOWS_RELEASES[v].images.gcp));
+    throw new UsageError(`Windows Server ${windowsVersion} is not offered on Compute Engine by win-k8s: ${families.notOffered}`, { field: '--windows-version', hint: `use ${listVersions(offered)}` });
   }
-  return `windows-${windowsVersion}${edition === 'core' ? '-core' : ''}`;
+  return families[edition];
 }
 
 export function isWindowsImage(image: Image): boolean {
