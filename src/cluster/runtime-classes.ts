@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { HYPERV_RUNTIME_HANDLER } from '../compat/runtime.js';
-import { WINDOWS_RELEASES, windowsReleaseForBuild } from '../compat/windows.js';
+import { listVersions, WINDOWS_RELEASES, windowsReleaseForBuild } from '../compat/windows.js';
 import type { WindowsVersion } from '../compat/windows.js';
 import { apiError, isNotFound } from './client.js';
 import type { Cluster } from './client.js';
@@ -22,6 +22,7 @@ export const HYPERV_RUNTIME_CLASS = 'windows-hyperv';
 
 /** Releases a RuntimeClass is made for: 2016 nodes run Docker only, which has no runtime handlers. */
 const RUNTIME_CLASS_RELEASES: ReadonlySet<WindowsVersion> = new Set(Object.values(WINDOWS_RELEASES).filter((r) => r.containerd).map((r) => r.version));
+const NOT_SERVED = `not a Windows Server ${listVersions([...RUNTIME_CLASS_RELEASES])} build`;
 
 export interface RuntimeClassOptions {
   /** node.kubernetes.io/windows-build values present in the cluster, e.g. "10.0.20348". */
@@ -73,7 +74,7 @@ export function desiredRuntimeClasses(opts: RuntimeClassOptions): { classes: k8s
   for (const build of [...new Set(opts.builds)].sort()) {
     const name = runtimeClassNameForBuild(build);
     if (!name) {
-      skipped.push({ build, reason: 'not a Windows Server 2019, 2022 or 2025 build' });
+      skipped.push({ build, reason: NOT_SERVED });
       continue;
     }
     classes.push(runtimeClass(name, PROCESS_RUNTIME_HANDLER, { 'kubernetes.io/os': 'windows', 'node.kubernetes.io/windows-build': build }, opts.taintWindows));

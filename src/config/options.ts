@@ -1,4 +1,4 @@
-import { WINDOWS_VERSIONS } from '../compat/windows.js';
+import { DEFAULT_WINDOWS_VERSION, WINDOWS_VERSIONS } from '../compat/windows.js';
 /**
  * Every option the CLI takes, once: its flag, its WIN_K8S_* variable and its path in
  * win-k8s.yaml. Commands pick from here, so a value has one name and one rule wherever it is
@@ -47,7 +47,7 @@ export const globalOptions = {
 
 export const targetOptions = {
   kubernetesVersion: { flags: '--kubernetes-version <x.y.z>', description: 'Kubernetes version of the node binaries', kind: 'string', path: 'pool.kubernetesVersion' },
-  windowsVersion: { flags: '--windows-version <version>', description: 'Windows Server version', kind: 'string', path: 'pool.windowsVersion', choices: [...WINDOWS_VERSIONS], defaultText: '2022' },
+  windowsVersion: { flags: '--windows-version <version>', description: 'Windows Server version', kind: 'string', path: 'pool.windowsVersion', choices: [...WINDOWS_VERSIONS], defaultText: DEFAULT_WINDOWS_VERSION },
   runtime: { flags: '--runtime <runtime>', description: 'container runtime', kind: 'string', path: 'pool.runtime', choices: ['containerd', 'docker'], defaultText: 'containerd' },
   cni: { flags: '--cni <cni>', description: 'network plugin the cluster runs', kind: 'string', path: 'pool.cni', choices: ['flannel', 'calico', 'none'], defaultText: 'flannel' },
   containerdVersion: { flags: '--containerd-version <x.y.z>', description: 'containerd version (default: the one matched to the Kubernetes version)', kind: 'string', path: 'pool.containerdVersion' },

@@ -18,7 +18,7 @@ import {
   parseDurationMs,
 } from './validators.js';
 import { ARTIFACT_NAMES } from '../compat/artifacts.js';
-import { WINDOWS_VERSIONS } from '../compat/windows.js';
+import { DEFAULT_WINDOWS_VERSION, WINDOWS_VERSIONS } from '../compat/windows.js';
 import { checkAdminSource } from './cidr.js';
 
 /**
@@ -81,7 +81,7 @@ export const PoolSection = z
   .object({
     name: z.string().superRefine(refine(checkPoolName)).default('win'),
     count: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).max(500, { error: 'expected at most 500' }).default(1),
-    windowsVersion: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), WindowsVersion).default('2022'),
+    windowsVersion: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), WindowsVersion).default(DEFAULT_WINDOWS_VERSION),
     edition: Edition.default('core'),
     kubernetesVersion: version('Kubernetes').optional(),
     runtime: Runtime.default('containerd'),

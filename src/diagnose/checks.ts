@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
+import { kubernetesSupportedReleases, windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 import { eventTime } from './events.js';
 import { K8S_DOCS } from './docs.js';
@@ -175,12 +175,15 @@ const nameOf = (n: k8s.V1Node): string => n.metadata?.name ?? '?';
  */
 export const RECENT_EVENT_MS = 60 * 60_000;
 
+/** The image tags of the releases containerd runs on (ltsc2019/ltsc2022/...). */
+const CONTAINERD_TAGS = Object.values(WINDOWS_RELEASES).filter((r) => r.containerd).map((r) => r.imageTag).join('/');
+
 /** Known FailedCreatePodSandBox causes on Windows, each with its fix (diagnose catalogue A09). */
 export const SANDBOX_CAUSES: Array<{ pattern: RegExp; cause: string; hint: string }> = [
   {
     pattern: /does not match the host operating system/i,
     cause: 'container image OS build does not match the node',
-    hint: "use an image (and pause image) whose tag matches the node's build (ltsc2019/ltsc2022/ltsc2025, see node.kubernetes.io/windows-build), or schedule by build with a RuntimeClass",
+    hint: `use an image (and pause image) whose tag matches the node's build (${CONTAINERD_TAGS}, see node.kubernetes.io/windows-build), or schedule by build with a RuntimeClass`,
   },
   { pattern: /hnsCall failed/i, cause: 'the Host Networking Service refused the call', hint: 'restart the hns service (and then the CNI agent and kubelet) on the node, and check the CNI config in C:\\etc\\cni\\net.d' },
   { pattern: /failed to allocate for range/i, cause: 'no pod IP left in the node range', hint: "the node's pod CIDR is exhausted or host-local IPAM holds stale reservations: delete the stale files under the IPAM data dir for pods that no longer exist, or give the node a larger podCIDR" },
@@ -235,12 +238,12 @@ export const CHECKS: CheckDefinition[] = [
     docs: K8S_DOCS.windowsIntro,
     run(_snap, n) {
       const label = node(n).metadata?.labels?.['node.kubernetes.io/windows-build'];
-      const supported = Object.values(WINDOWS_RELEASES).filter((r) => r.build !== 14393).map((r) => `${r.buildLabel} (${r.version})`).join(', ');
+      const supported = kubernetesSupportedReleases().map((r) => `${r.buildLabel} (${r.version})`).join(', ');
       if (!label) return { status: 'fail', message: 'label node.kubernetes.io/windows-build is missing', hint: 'the kubelet sets it on Windows; a missing label means an old or misconfigured kubelet — workloads cannot select the matching build' };
       const build = Number(/^\d+\.\d+\.(\d+)/.exec(label)?.[1]);
       const release = windowsReleaseForBuild(build);
       if (!release) return { status: 'fail', message: `build ${label} is not a Windows Server LTSC release Kubernetes supports`, hint: `use ${supported}` };
-      if (release.build === 14393) return { status: 'fail', message: `Windows Server 2016 (${label}) is not supported by Kubernetes`, hint: `reinstall with ${supported}` };
+      if (release.kubernetes.until !== undefined) return { status: 'fail', message: `Windows Server ${release.version} (${label}) is not supported by Kubernetes`, hint: `reinstall with ${supported}` };
       return { status: 'pass', message: `Windows Server ${release.version} (${label}); images must use the ${release.imageTag} tag` };
     },
   },

@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { sandboxImage } from '../compat/runtime.js';
-import { windowsReleaseForBuild, WINDOWS_RELEASES, type WindowsRelease } from '../compat/windows.js';
+import { kubernetesSupportedReleases, windowsReleaseForBuild, WINDOWS_RELEASES } from '../compat/windows.js';
 import { compareVersions } from '../compat/versions.js';
 import { inCidr } from './checks.js';
 import { K8S_DOCS } from './docs.js';
@@ -452,11 +452,11 @@ function osOutcome(os: NonNullable<NodeReport['os']>, n: k8s.V1Node | undefined)
   if (typeof os.build !== 'number') return { status: 'skip', message: 'the report has no OS build' };
   const version = `10.0.${os.build}${typeof os.ubr === 'number' ? `.${os.ubr}` : ''}`;
   const release = windowsReleaseForBuild(os.build);
-  const supported = Object.values(WINDOWS_RELEASES).filter((r) => r.build !== 14393).map((r) => `${r.buildLabel} (${r.version})`).join(', ');
+  const supported = kubernetesSupportedReleases().map((r) => `${r.buildLabel} (${r.version})`).join(', ');
   if (os.installationType && !/server/i.test(os.installationType)) {
     return { status: 'fail', message: `${os.productName ?? 'this OS'} (${version}) is a ${os.installationType} edition, not Windows Server`, hint: `Kubernetes supports Windows Server LTSC nodes: ${supported}` };
   }
-  if (!release || release.build === 14393) return { status: 'fail', message: `build ${version} is not a Windows Server LTSC release Kubernetes supports`, hint: `use ${supported}` };
+  if (!release || release.kubernetes.until !== undefined) return { status: 'fail', message: `build ${version} is not a Windows Server LTSC release Kubernetes supports`, hint: `use ${supported}` };
   const label = n?.metadata?.labels?.['node.kubernetes.io/windows-build'];
   const labelBuild = Number(/^\d+\.\d+\.(\d+)/.exec(label ?? '')?.[1]);
   const name = `Windows Server ${release.version} ${version}${os.displayVersion ? ` (${os.displayVersion})` : ''}`;
@@ -467,18 +467,16 @@ function osOutcome(os: NonNullable<NodeReport['os']>, n: k8s.V1Node | undefined)
   return { status: 'pass', message: name };
 }
 
-/** Tags that name a Windows release, as image tags and manifest lists use them. */
-const TAG_BUILDS: Array<[RegExp, number]> = [
-  [/ltsc2019|1809|17763/i, 17763],
-  [/ltsc2022|20348/i, 20348],
-  [/ltsc2025|26100/i, 26100],
-];
-/** Multi-arch pause images carry Windows builds from these versions (anchors: pause >= 3.6; ltsc2025 from 3.10.2, see compat/runtime.ts). */
+/**
+ * Tags that name a Windows release, as image tags and manifest lists use them (ltsc2022,
+ * 20348, aliases such as 1809), for the releases containerd runs on: the sandbox image is
+ * containerd's setting.
+ */
+const TAG_BUILDS: Array<[RegExp, number]> = Object.values(WINDOWS_RELEASES)
+  .filter((r) => r.containerd)
+  .map((r) => [new RegExp([r.imageTag, ...r.tagAliases, String(r.build)].join('|'), 'i'), r.build]);
+/** Multi-arch pause images carry a release's build from the version its row names (compat/windows.ts). */
 const PAUSE_REPOS = /^(registry\.k8s\.io|k8s\.gcr\.io|mcr\.microsoft\.com\/oss\/kubernetes)\/pause$/;
-
-function minPauseFor(release: WindowsRelease): string {
-  return release.build >= 26100 ? '3.10.2' : '3.6';
-}
 
 function sandboxOutcome(c: NonNullable<NodeReport['containerd']>, report: NodeReport, n: k8s.V1Node | undefined): CheckOutcome {
   if (runtimeOf(n) === 'docker') return { status: 'skip', message: 'the node runs Docker; its pause image is set on the kubelet or cri-dockerd' };
@@ -501,9 +499,9 @@ function sandboxOutcome(c: NonNullable<NodeReport['containerd']>, report: NodeRe
   }
   const version = /^v?(\d+\.\d+(?:\.\d+)?)/.exec(tag)?.[1];
   if (PAUSE_REPOS.test(repo) && version) {
-    const min = minPauseFor(release);
-    if (compareVersions(version, min) < 0) {
-      return { status: 'fail', message: `sandbox image ${image} has no Windows Server ${release.version} (${release.buildLabel}) build (needs ${min} or newer): ${failure}`, hint: setIt };
+    const min = release.sandbox.multiArchPauseFrom;
+    if (min === null || compareVersions(version, min) < 0) {
+      return { status: 'fail', message: `sandbox image ${image} has no Windows Server ${release.version} (${release.buildLabel}) build (${min === null ? 'no multi-arch pause image has one' : `needs ${min} or newer`}): ${failure}`, hint: setIt };
     }
     return { status: 'pass', message: `sandbox image ${image} (multi-arch, includes ${release.imageTag})` };
   }

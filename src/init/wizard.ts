@@ -3,7 +3,7 @@ import type { ClusterFacts } from '../cluster/discovery.js';
 import { checkPoolName } from '../config/validators.js';
 import { ConfigFile } from '../config/schema.js';
 import type { WizardChoices } from '../cloud/provider.js';
-import { WINDOWS_RELEASES, WINDOWS_VERSIONS, type WindowsVersion } from '../compat/windows.js';
+import { DEFAULT_WINDOWS_VERSION, WINDOWS_RELEASES, WINDOWS_VERSIONS, type WindowsVersion } from '../compat/windows.js';
 import { evaluate, refusedFindings } from '../compat/matrix.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
 
@@ -61,7 +61,7 @@ export async function askInit(p: Prompter, facts: ClusterFacts | undefined, regi
   const windowsVersion = await p.select<WindowsVersion>(
     'Windows Server version',
     versions.map((v) => ({ value: v, name: WINDOWS_RELEASES[v].label })),
-    versions.includes('2022') ? '2022' : versions[0],
+    versions.includes(DEFAULT_WINDOWS_VERSION) ? DEFAULT_WINDOWS_VERSION : versions[0],
   );
   const runtime = await p.select<'containerd' | 'docker'>(
     'Container runtime',
@@ -129,7 +129,7 @@ export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefin
  * the default runtime, so a newcomer cannot pick a combination plan would then refuse.
  */
 export function windowsChoices(kubernetesVersion: string | undefined): WindowsVersion[] {
-  const order = [...WINDOWS_VERSIONS].filter((v) => WINDOWS_RELEASES[v].containerd).sort((a, b) => (a === '2022' ? -1 : b === '2022' ? 1 : Number(b) - Number(a)));
+  const order = [...WINDOWS_VERSIONS].filter((v) => WINDOWS_RELEASES[v].containerd).sort((a, b) => (a === DEFAULT_WINDOWS_VERSION ? -1 : b === DEFAULT_WINDOWS_VERSION ? 1 : Number(b) - Number(a)));
   if (!kubernetesVersion) return order;
   const supported = order.filter(
     (v) => refusedFindings(evaluate({ windowsVersion: v, kubernetesVersion, runtime: 'containerd', cni: 'flannel', hypervIsolation: false, containerdVersion: defaultContainerdVersion(kubernetesVersion) }).findings, false).length === 0,
