@@ -129,14 +129,19 @@ const flavorCheck = preflightCheck({
   },
 });
 
+/** An API endpoint (host:port) only the machine it names can reach: new nodes never can. */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  const host = endpoint.replace(/:\d+$/, '');
+  return /^(127\.|localhost$|\[::1\]$)/.test(host);
+}
+
 const endpointCheck = preflightCheck({
   id: 'cluster.endpoint',
   category: 'cluster',
   title: 'new nodes can reach the API server and pin its CA',
   docs: K8S_DOCS.kubeadmJoin,
   run: ({ cluster: facts }) => {
-    const host = facts.endpoint.replace(/:\d+$/, '');
-    if (/^(127\.|localhost$|\[::1\]$)/.test(host)) {
+    if (isLoopbackEndpoint(facts.endpoint)) {
       return { status: 'fail', message: `the API endpoint ${facts.endpoint} (from ${facts.endpointSource}) is a loopback address that new nodes cannot reach`, hint: 'set controlPlaneEndpoint in kubeadm-config / cluster-info, or pass --api-server' };
     }
     if (!facts.caCertHash) return { status: 'fail', message: 'the cluster CA could not be read, so the join cannot pin it', hint: 'pass --ca-cert-hash (kubeadm token create --print-join-command prints it)' };
