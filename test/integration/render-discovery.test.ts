@@ -15,16 +15,20 @@ describe('render with a kubeconfig: join values discovered from the cluster', ()
   });
   after(() => fake.stop());
 
-  it('fills endpoint, CA hash, version and CIDRs; explicit flags still win', async () => {
-    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
+  it('fills CA hash, version and CIDRs; reads the endpoint from cluster-info but refuses a loopback one; explicit flags still win', async () => {
+    // The fake's cluster-info holds its own 127.0.0.1 address: what kubeadm join would read, and what plan refuses.
+    const loopback = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
+    assert.equal(loopback.code, 2, loopback.stderr);
+    assert.match(loopback.stderr, new RegExp(`the API endpoint ${new URL(fake.url).host} \\(from cluster-info\\) is a loopback address`));
+    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--api-server', 'cp.example.internal:6443', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { script: string; target: { apiServer: string; kubernetesVersion: string; serviceCidr: string; clusterCidr: string } };
     assert.equal(doc.target.kubernetesVersion, '1.33.2');
-    assert.equal(doc.target.apiServer, new URL(fake.url).host, 'cluster-info is what kubeadm join reads');
+    assert.equal(doc.target.apiServer, 'cp.example.internal:6443');
     assert.equal(doc.target.serviceCidr, '10.96.0.0/12');
     assert.equal(doc.target.clusterCidr, '10.244.0.0/16');
     assert.ok(doc.script.includes(caCertHash(fake.caPem)));
-    assert.match(r.stderr, /from the cluster: endpoint .* \(cluster-info\), CA hash sha256:[0-9a-f]{64}, Kubernetes 1\.33\.2/);
+    assert.match(r.stderr, /from the cluster: CA hash sha256:[0-9a-f]{64}, Kubernetes 1\.33\.2/);
     const explicit = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--api-server', '10.1.2.3', '--kubernetes-version', '1.32.13', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
     const t = JSON.parse(explicit.stdout).target as { apiServer: string; kubernetesVersion: string };
     assert.equal(t.apiServer, '10.1.2.3:6443');
@@ -32,7 +36,7 @@ describe('render with a kubeconfig: join values discovered from the cluster', ()
   });
 
   it('--create-token creates a kubeadm bootstrap token that authenticates, never shown on stderr', async () => {
-    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--create-token', '--token-ttl', '2h', '-v']);
+    const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--api-server', 'cp.example.internal:6443', '--create-token', '--token-ttl', '2h', '-v']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(parsePowerShell(r.stdout), []);
     const token = /\$BootstrapToken = '([a-z0-9]{6}\.[a-z0-9]{16})'/.exec(r.stdout)![1]!;

@@ -64,7 +64,8 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
     }
   };
   const config = collect(() => validate(ConfigFile, rawConfig, merged));
-  const renderValues = collect(() => validate(RenderSection, rawRender ?? {}, merged, 'render'));
+  // A missing --node-name is reported below, with the other required values, by its flag.
+  const renderValues = collect(() => validate(RenderSection.partial({ nodeName: true }), rawRender ?? {}, merged, 'render'));
   // Presence is judged on the merged input, so an invalid value elsewhere does not hide it.
   const get = (path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], merged.raw);
   const kubeconfigGiven = Boolean(config?.kubeconfig || config?.context || ctx.env.KUBECONFIG);
@@ -110,6 +111,12 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
     }
   }
 
+  if (config.cluster.apiServer) {
+    const { refuseLoopbackEndpoint } = await import('../../bootstrap/render-discovery.js');
+    const { describeSource } = await import('../../config/resolve.js');
+    const source = merged.sources.get('cluster.apiServer');
+    refuseLoopbackEndpoint(config.cluster.apiServer, source ? describeSource(source, 'cluster.apiServer') : '--api-server');
+  }
   if (needsCluster) {
     const { fillFromCluster } = await import('../../bootstrap/render-discovery.js');
     await fillFromCluster(ctx, config, renderValues.createToken);
@@ -139,7 +146,7 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
       containerdVersion: pool.containerdVersion,
       dockerVersion: pool.dockerVersion,
     },
-    nodeName: renderValues.nodeName,
+    nodeName: renderValues.nodeName!,
     apiServer: cluster.apiServer!,
     token: cluster.token!,
     caCertHash: cluster.caCertHash!,
