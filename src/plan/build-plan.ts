@@ -4,7 +4,6 @@ import type { Output } from '../output/output.js';
 import { ConfigFile } from '../config/schema.js';
 import { describeSource, mergeSources, validate } from '../config/resolve.js';
 import type { OptionSpec } from '../config/options.js';
-import { defaultContainerdVersion } from '../compat/runtime.js';
 import { evaluate, refusedFindings } from '../compat/matrix.js';
 import { UsageErrors } from '../errors.js';
 import { checkDiskSizeForCloud } from '../config/validators.js';
@@ -15,7 +14,7 @@ import { openCluster } from '../cluster/session.js';
 import type { Cluster } from '../cluster/client.js';
 import type { ConfigFile as Config } from '../config/schema.js';
 import { newNodeNames } from './node-names.js';
-import { buildPlan } from './plan.js';
+import { buildPlan, matrixTarget, planTarget } from './plan.js';
 
 /** Planning reads settings and reports warnings; it never asks or waits. */
 export interface PlanDeps extends ConfigSources {
@@ -52,19 +51,13 @@ export async function computePlan(ctx: PlanDeps, specs: OptionSpec[], mode: 'joi
   };
   for (const note of facts.notes) ctx.output.warn(note);
   const pool = config.pool;
-  const kubernetesVersion = pool.kubernetesVersion ?? facts.version;
-  const target = {
-    windowsVersion: pool.windowsVersion,
-    kubernetesVersion,
-    runtime: pool.runtime,
-    cni: pool.cni,
-    hypervIsolation: pool.hypervIsolation,
-    containerdVersion: pool.runtime === 'containerd' ? (pool.containerdVersion ?? defaultContainerdVersion(kubernetesVersion)) : undefined,
-  };
+  // The same target the plan prints (buildPlan reads it the same way), judged before any check.
+  const planned = planTarget(config, facts);
+  const target = matrixTarget(planned);
   // A combination render refuses is refused here the same way (exit 2, naming the choice to
   // make), before any check runs: it is the user's choice of flags, not a state of the
   // cluster, and it cannot be fixed by the cluster's admin (a failed check, exit 1).
-  const cloudForLimits = config.cloud ?? facts.placement?.cloud;
+  const cloudForLimits = planned.cloud;
   if (cloudForLimits === 'aws' || cloudForLimits === 'azure' || cloudForLimits === 'gcp') checkOtherCloudOptions(ctx, specs, cloudForLimits, config.cloud !== undefined);
   if (cloudForLimits === 'azure' && config.azure.adminPasswordFile) {
     // The passwords file holds secrets and is the only copy of them: its path is checked with

@@ -2,6 +2,7 @@ import type { ClusterFacts } from '../cluster/discovery.js';
 import type { Check } from '../cluster/preflight.js';
 import type { ConfigFile } from '../config/schema.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
+import type { Target } from '../compat/matrix.js';
 import type { PlanDocument } from './plan-document.js';
 import { joinSteps } from './steps.js';
 import { formatTaint, WINDOWS_TAINT } from '../cluster/nodes.js';
@@ -16,6 +17,44 @@ export interface PlanFacts {
 }
 
 /**
+ * What the nodes are built from: the cloud, the versions (a Kubernetes version defaults to the
+ * cluster's, containerd's to the one matched to it) and the pool. The one derivation: the
+ * plan prints it, the matrix and preflight judge it (matrixTarget), join builds from it.
+ */
+export function planTarget(config: ConfigFile, cluster: ClusterFacts): PlanDocument['target'] {
+  const pool = config.pool;
+  const kubernetesVersion = pool.kubernetesVersion ?? cluster.version;
+  const cloud = config.cloud ?? cluster.placement?.cloud ?? null;
+  const region = cluster.placement && cluster.placement.cloud === cloud ? ('region' in cluster.placement ? cluster.placement.region : null) : null;
+  return {
+    cloud,
+    region,
+    windowsVersion: pool.windowsVersion,
+    runtime: pool.runtime,
+    kubernetesVersion,
+    containerdVersion: pool.runtime === 'containerd' ? (pool.containerdVersion ?? defaultContainerdVersion(kubernetesVersion)) : null,
+    dockerVersion: pool.runtime === 'docker' ? (pool.dockerVersion ?? null) : null,
+    hypervIsolation: pool.hypervIsolation,
+    image: null,
+    cni: pool.cni,
+    pool: pool.name,
+    count: pool.count,
+  };
+}
+
+/** The compatibility matrix's view of a plan's target. */
+export function matrixTarget(t: PlanDocument['target']): Target {
+  return {
+    windowsVersion: t.windowsVersion,
+    kubernetesVersion: t.kubernetesVersion,
+    runtime: t.runtime,
+    cni: t.cni,
+    hypervIsolation: t.hypervIsolation,
+    containerdVersion: t.containerdVersion ?? undefined,
+  };
+}
+
+/**
  * The whole plan from the validated config and what was read: target, nodes, checks and the
  * steps join will take. Pure: no I/O, no clock, no randomness, so tests assert on plans with
  * no network at all, and `plan`, `--dry-run` and join see the same document.
@@ -23,9 +62,8 @@ export interface PlanFacts {
 export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | 'provision' = 'join'): PlanDocument {
   const c = facts.cluster;
   const pool = config.pool;
-  const kubernetesVersion = pool.kubernetesVersion ?? c.version;
-  const cloud = config.cloud ?? c.placement?.cloud ?? null;
-  const region = c.placement && c.placement.cloud === cloud ? ('region' in c.placement ? c.placement.region : null) : null;
+  const target = planTarget(config, c);
+  const { cloud } = target;
   return {
     cluster: {
       name: c.name,
@@ -38,20 +76,7 @@ export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | '
       podCidr: c.podCidr ?? null,
       dnsIp: c.dnsIp ?? null,
     },
-    target: {
-      cloud,
-      region,
-      windowsVersion: pool.windowsVersion,
-      runtime: pool.runtime,
-      kubernetesVersion,
-      containerdVersion: pool.runtime === 'containerd' ? (pool.containerdVersion ?? defaultContainerdVersion(kubernetesVersion)) : null,
-      dockerVersion: pool.runtime === 'docker' ? (pool.dockerVersion ?? null) : null,
-      hypervIsolation: pool.hypervIsolation,
-      image: null,
-      cni: pool.cni,
-      pool: pool.name,
-      count: pool.count,
-    },
+    target,
     nodes: facts.nodeNames.map((name) => ({ name })),
     checks: facts.checks.map((ch) => ({ id: ch.id, status: ch.status, message: ch.message, hint: ch.hint ?? null })),
     joinable: !facts.checks.some((ch) => ch.status === 'fail'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfigFile } from '../../src/config/schema.js';
 import type { ClusterFacts } from '../../src/cluster/discovery.js';
-import { buildPlan } from '../../src/plan/plan.js';
+import { buildPlan, matrixTarget, planTarget } from '../../src/plan/plan.js';
 import { describeSteps, type PlanStep } from '../../src/plan/steps.js';
 
 /** A kubeadm cluster with flannel as discovery reads it; no network is involved anywhere here. */
@@ -64,5 +64,27 @@ describe('buildPlan (pure: config + facts -> plan)', () => {
     const lines = describeSteps(buildPlan(config(), input).steps);
     assert.equal(lines[0], "1. ensure the pool's firewall on the cloud (node ports from the network only)");
     assert.ok(lines.includes('   - create win-aaaaa'));
+  });
+
+  it('the matrix and preflight judge the target the plan prints (one derivation)', () => {
+    const input = { cluster: facts({ placement: { cloud: 'aws', region: 'eu-west-1' } } as Partial<ClusterFacts>), checks: [], nodeNames: [] };
+    for (const c of [config(), config({ containerdVersion: '2.2.5', kubernetesVersion: '1.35.1' }), config({ runtime: 'docker', windowsVersion: '2019', hypervIsolation: true })]) {
+      const plan = buildPlan(c, input);
+      assert.deepEqual(planTarget(c, input.cluster), plan.target);
+      const t = plan.target;
+      assert.deepEqual(matrixTarget(t), {
+        windowsVersion: t.windowsVersion,
+        kubernetesVersion: t.kubernetesVersion,
+        runtime: t.runtime,
+        cni: t.cni,
+        hypervIsolation: t.hypervIsolation,
+        containerdVersion: t.containerdVersion ?? undefined,
+      });
+    }
+    const pinned = buildPlan(config({ containerdVersion: '2.2.5', kubernetesVersion: '1.35.1' }), input).target;
+    assert.equal(pinned.containerdVersion, '2.2.5');
+    assert.equal(pinned.cloud, 'aws');
+    assert.equal(pinned.region, 'eu-west-1', 'the control plane\'s region when the VMs go to its cloud');
+    assert.equal(matrixTarget(buildPlan(config({ runtime: 'docker' }), input).target).containerdVersion, undefined);
   });
 });
