@@ -14,6 +14,7 @@ export const K8S_DOCS = {
   dnsDebugging: 'https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/',
   hostProcess: 'https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/',
   nodePressure: 'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
+  windowsResources: 'https://kubernetes.io/docs/concepts/configuration/windows-resource-management/',
   flannelBackends: 'https://github.com/flannel-io/flannel/blob/master/Documentation/backends.md',
   kubeadmJoin: 'https://kubernetes.io/docs/reference/setup-tools/kubeadm/kubeadm-join/',
   tlsBootstrap: 'https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/',

@@ -4,6 +4,7 @@ import { apiError } from '../cluster/client.js';
 import { discover } from '../cluster/discovery.js';
 import { UsageError, isWinK8sError } from '../errors.js';
 import { runProbes } from './probes.js';
+import { readKubeletConfigs, readKubeletSummaries } from './kubelet-proxy.js';
 import { mapBounded } from '../util/bounded.js';
 import { resultKey, runChecks, summarize } from './runner.js';
 import { withWorkspace } from './workspace.js';
@@ -128,6 +129,8 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, opts: DiagnoseOptions, budgetMs?: number): Promise<void> {
   const tasks: Promise<void>[] = [];
   if (needs.has('kubelet')) tasks.push(kubeletReachability(cluster, snap.windowsNodes).then((m) => void (snap.kubelet = m)));
+  if (needs.has('kubeletConfig')) tasks.push(readKubeletConfigs(cluster, snap.windowsNodes).then((m) => void (snap.kubeletConfig = m)));
+  if (needs.has('kubeletStats')) tasks.push(readKubeletSummaries(cluster, snap.windowsNodes).then((m) => void (snap.kubeletStats = m)));
   const timeoutMs = Math.min(opts.probeTimeoutMs ?? 120_000, budgetMs ?? Infinity);
   const nodeReportsFailed = (why: string) => {
     if (!needs.has('nodeReports') || snap.nodeReports) return;

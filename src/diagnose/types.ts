@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { ClusterFacts } from '../cluster/discovery.js';
 import type { NodeReport } from './node-report.js';
+import type { KubeletConfig, KubeletDocument, KubeletSummary } from './kubelet-proxy.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 export type CheckScope = 'cluster' | 'node';
@@ -29,6 +30,10 @@ export interface Snapshot {
   allNodes?: k8s.V1Node[];
   /** The API server's proxy to each selected node's kubelet (port 10250): ok, or the error. */
   kubelet?: Map<string, { ok: true } | { ok: false; error: string }>;
+  /** Each selected node's kubelet configuration (/configz through the node proxy), or why not. */
+  kubeletConfig?: Map<string, KubeletDocument<KubeletConfig>>;
+  /** Each selected node's kubelet stats summary (/stats/summary through the node proxy), or why not. */
+  kubeletStats?: Map<string, KubeletDocument<KubeletSummary>>;
   /** In-cluster probe results (absent with --skip-probes). */
   probes?: ProbeReport;
 }
@@ -74,7 +79,7 @@ export interface ProbeReport {
 }
 
 /** Data that costs more than the snapshot's lists: gathered only when a selected check needs it. */
-export type CheckNeed = 'kubelet' | 'probes' | 'nodeReports';
+export type CheckNeed = 'kubelet' | 'kubeletConfig' | 'kubeletStats' | 'probes' | 'nodeReports';
 
 /**
  * The on-node script's result for one node: its parsed report, or why there is none (the

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { Output } from './output.js';
 
 export interface ConfirmOptions {
@@ -24,6 +24,20 @@ export function makeConfirm(opts: ConfirmOptions): (message: string) => Promise<
     }
     if (!opts.interactive) throw new UsageError('confirmation needed, and there is no terminal to ask on: pass --yes', { field: '--yes' });
     const { confirm: ask } = await import('@inquirer/prompts');
-    return ask({ message, default: false }, { output: opts.stream, signal: opts.signal });
+    return interruptible(ask({ message, default: false }, { output: opts.stream, signal: opts.signal }));
   };
+}
+
+/**
+ * Ctrl-C at a prompt (inquirer's ExitPromptError: the terminal is in raw mode, so no SIGINT
+ * is sent) and a run interrupted while a prompt is open (AbortPromptError) are interrupts,
+ * exit 130, not failures of win-k8s.
+ */
+export async function interruptible<T>(answer: Promise<T>): Promise<T> {
+  try {
+    return await answer;
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError')) throw new InterruptedError();
+    throw err;
+  }
 }

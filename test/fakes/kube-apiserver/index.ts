@@ -19,3 +19,5 @@ export * from './fixtures.js';
 export type * from './types.js';
 export { SimulatedKubelet } from './kubelet.js';
 export type { ContainerOutcome, PodOutcome, SimulatedKubeletOptions } from './kubelet.js';
+export { kubeletConfigForFlags, windowsKubeletConfig, windowsSummary } from './kubelet-documents.js';
+export type { KubeletConfigDoc, SummaryOptions, SummaryPod } from './kubelet-documents.js';

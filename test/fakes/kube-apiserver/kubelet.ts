@@ -1,13 +1,15 @@
 import type { FakeKubeApiServer } from './server.js';
 import type { ChangeEvent, KubeObject } from './types.js';
+import { windowsKubeletConfig, windowsSummary } from './kubelet-documents.js';
 
 /**
  * Simulated kubelets for the fake kube-apiserver: they "run" pods bound to the nodes they
  * serve by writing what a real kubelet would report — the pod's IP, its phase, each
  * container's state and exit code, its log — from outcomes a test scripts per pod. A pod
  * the test says never starts stays Pending with the waiting reason and the Warning event a
- * real kubelet would record. They also answer the API server's node proxy (/healthz), so a
- * node whose kubelet is "down" looks exactly like a closed port 10250.
+ * real kubelet would record. They also answer the API server's node proxy (/healthz, /configz,
+ * /stats/summary), so a node whose kubelet is "down" looks exactly like a closed port 10250,
+ * and a kubelet can refuse the API server (403), serve a bad configuration or a full disk.
  *
  * There is no scheduler in the fake: a pod is bound to the node its nodeName or its
  * kubernetes.io/hostname nodeSelector names, as pinned probe pods are.
@@ -29,6 +31,15 @@ export interface SimulatedKubeletOptions {
   run?: (pod: KubeObject, node: string) => PodOutcome | undefined;
   /** Delay before a pod starts running (a kubelet's sync loop; image already present). */
   startDelayMs?: number;
+  /** The /configz body of a node's kubelet (an object is sent as JSON); default: the recorded healthy Windows one. */
+  configz?: (node: string) => object | string;
+  /** The /stats/summary body; default: the recorded Windows one, with the pods the store binds to the node. */
+  summary?: (node: string) => object | string;
+  /**
+   * Paths a node's kubelet refuses: its authorizer denies the API server's kubelet client, which
+   * a real kubelet answers with 403 and this text (stats paths check nodes/stats, others nodes/proxy).
+   */
+  forbidden?: (node: string, path: string) => boolean;
 }
 
 type PodShape = {
@@ -55,7 +66,13 @@ export class SimulatedKubelet {
     this.fake.store.on('change', this.onChange);
     this.fake.nodeProxy = (node, path) => {
       if (!this.serves(node)) return undefined;
+      if (this.options.forbidden?.(node, path)) {
+        const sub = path.startsWith('/stats') ? 'stats' : 'proxy';
+        return { status: 403, body: `Forbidden (user=kube-apiserver-kubelet-client, verb=get, resource=nodes, subresource=${sub})` };
+      }
       if (path === '/healthz') return { status: 200, body: 'ok' };
+      if (path === '/configz') return this.json(this.options.configz?.(node) ?? windowsKubeletConfig());
+      if (path === '/stats/summary') return this.json(this.options.summary?.(node) ?? windowsSummary(node, { pods: this.podsOn(node) }));
       return { status: 404, body: '404 page not found\n' };
     };
     return this;
@@ -66,6 +83,16 @@ export class SimulatedKubelet {
     this.fake.nodeProxy = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+  }
+
+  private json(body: object | string): { status: number; body: string; contentType: string } {
+    return { status: 200, body: typeof body === 'string' ? body : JSON.stringify(body), contentType: 'application/json' };
+  }
+
+  private podsOn(node: string): Array<{ namespace: string; name: string; uid?: string }> {
+    return (this.fake.store.list('pods') as unknown as PodShape[])
+      .filter((p) => p.spec.nodeName === node && (p.status as { phase?: string } | undefined)?.phase === 'Running')
+      .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, ...(p.metadata.uid ? { uid: p.metadata.uid } : {}) }));
   }
 
   private serves(node: string): boolean {

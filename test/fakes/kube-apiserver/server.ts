@@ -250,7 +250,7 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
    * Answers /api/v1/nodes/<name>/proxy/<path> as the node's kubelet would; undefined (or no
    * handler) means the kubelet cannot be reached, answered as the real apiserver's proxy does.
    */
-  nodeProxy: ((node: string, path: string) => { status: number; body: string } | undefined) | undefined;
+  nodeProxy: ((node: string, path: string) => { status: number; body: string; contentType?: string } | undefined) | undefined;
 
   private server: Server | undefined;
   private baseUrl: string | undefined;
@@ -1281,7 +1281,9 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
     if (info.verb !== 'get') throw methodNotAllowed();
     const node = this.store.getRef(this.registry.resolve('nodes'), undefined, info.name);
     if (!node) throw notFound(this.registry.resolve('nodes'), info.name);
-    const path = '/' + info.path.split('/').slice(6).join('/');
+    // Go's net/http decodes the path before kube-apiserver splits it: a client that escapes the
+    // proxied path's slashes (stats%2Fsummary) reaches the same kubelet path.
+    const path = '/' + info.path.split('/').slice(6).map(decodeURIComponent).join('/');
     const answer = this.nodeProxy?.(info.name, path);
     if (!answer) {
       // What kube-apiserver says when its dial to the kubelet's port fails (a closed 10250).
@@ -1289,7 +1291,7 @@ export class FakeKubeApiServer extends EventEmitter<ServerEvents> {
       const ip = addresses.find((a) => a.type === 'InternalIP')?.address ?? info.name;
       throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}:10250: i/o timeout`);
     }
-    res.writeHead(answer.status, { 'Content-Type': 'text/plain' });
+    res.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'text/plain' });
     res.end(answer.body);
   }
 
