@@ -1,0 +1,139 @@
+import type * as k8s from '@kubernetes/client-node';
+import { EnvironmentError, InterruptedError } from '../errors.js';
+
+/**
+ * Bounds on every Kubernetes API call, as kubectl has them: client-go gives up connecting
+ * after 30 s and on the TLS handshake after 10 s, and `--request-timeout` (default 0: none)
+ * bounds a whole request. Without them an endpoint that accepts TCP and never speaks TLS
+ * hangs a command for as long as the kernel keeps the connection, and Ctrl-C has nothing to
+ * stop. The run's abort signal (the first Ctrl-C) cancels requests in flight.
+ */
+export interface TransportOptions {
+  /** Whole-request bound in milliseconds; 0 waits as long as it takes. */
+  requestTimeoutMs: number;
+  /** Aborted on Ctrl-C / SIGTERM: requests in flight end as an interrupt. */
+  signal?: AbortSignal | undefined;
+  connectTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+}
+
+export const CONNECT_TIMEOUT_MS = 30_000;
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+const HINT = 'check the server address in the kubeconfig (--kubeconfig, --context) and the network path to the control plane; --request-timeout bounds each request (0: no bound)';
+
+/** A connection given up on by a timer here, told apart from the network's own errors. */
+class ConnectionTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(phase: 'connect' | 'TLS handshake', ms: number) {
+    super(phase === 'connect' ? `no TCP connection within ${formatMs(ms)}` : `no TLS handshake within ${formatMs(ms)} (the port accepts connections but does not speak TLS)`);
+  }
+}
+
+export function formatMs(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** A KubeConfig whose API clients, watches and exec streams carry the bounds above. */
+export function boundedKubeConfig(lib: typeof k8s, o: TransportOptions): k8s.KubeConfig {
+  const base = new lib.IsomorphicFetchHttpLibrary();
+  class BoundedKubeConfig extends lib.KubeConfig {
+    override makeApiClient<T extends k8s.ApiType>(apiClientType: k8s.ApiConstructor<T>): T {
+      const cluster = this.getCurrentCluster();
+      if (!cluster) throw new Error('no current cluster in the kubeconfig');
+      const server = cluster.server;
+      const httpApi = lib.wrapHttpLibrary({ send: (request) => send(base, request, server, o) });
+      return new apiClientType(lib.createConfiguration({ baseServer: new lib.ServerConfiguration(server, {}), authMethods: { default: this }, httpApi }));
+    }
+
+    // Generated API clients: client-node makes a new agent per request here.
+    override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+      await super.applySecurityAuthentication(context);
+      boundConnections(context.getAgent(), o);
+    }
+
+    // Watches (via applyToFetchOptions) and exec/attach websockets.
+    override async applyToHTTPSOptions(opts: Parameters<k8s.KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+      await super.applyToHTTPSOptions(opts);
+      boundConnections((opts as { agent?: unknown }).agent, o);
+    }
+  }
+  return new BoundedKubeConfig();
+}
+
+async function send(base: k8s.IsomorphicFetchHttpLibrary, request: k8s.RequestContext, server: string, o: TransportOptions): Promise<k8s.ResponseContext> {
+  if (o.signal?.aborted) throw new InterruptedError();
+  const timeout = o.requestTimeoutMs > 0 ? AbortSignal.timeout(o.requestTimeoutMs) : undefined;
+  const signals = [o.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length > 0) request.setSignal(signals.length === 1 ? signals[0]! : AbortSignal.any(signals));
+  const explain = (err: unknown): unknown => {
+    if (o.signal?.aborted) return new InterruptedError();
+    if (timeout?.aborted) {
+      return new EnvironmentError(`the API server at ${server} did not answer within ${formatMs(o.requestTimeoutMs)} (--request-timeout)`, { hint: HINT, cause: err });
+    }
+    const gaveUp = connectionTimeout(err);
+    if (gaveUp) return new EnvironmentError(`cannot reach the API server at ${server}: ${gaveUp}`, { hint: HINT, cause: err });
+    return err;
+  };
+  let response: k8s.ResponseContext;
+  try {
+    response = await base.send(request).toPromise();
+  } catch (err) {
+    throw explain(err);
+  }
+  // The body is read after the headers, under the same signal: a stall there is explained too.
+  const body = response.body;
+  response.body = {
+    text: () => body.text().catch((err: unknown) => Promise.reject(explain(err))),
+    binary: () => body.binary().catch((err: unknown) => Promise.reject(explain(err))),
+  };
+  return response;
+}
+
+/** The text of a ConnectionTimeout, also when node-fetch has re-wrapped it (it keeps only the message). */
+function connectionTimeout(err: unknown): string | undefined {
+  const message = err instanceof Error ? err.message : '';
+  const at = message.search(/no (TCP connection|TLS handshake) within /);
+  return at >= 0 ? message.slice(at) : undefined;
+}
+
+interface ConnectingAgent {
+  createConnection?: (...args: unknown[]) => unknown;
+  [GUARDED]?: true;
+}
+const GUARDED = Symbol('win-k8s.bounded');
+
+/**
+ * Times each new connection of the agent: TCP connect, then (for TLS) the handshake. The
+ * socket is destroyed with a ConnectionTimeout when a phase overruns, which fails the request
+ * holding it. Agents that connect through a proxy hand their socket over asynchronously and
+ * are left to the request timeout.
+ */
+function boundConnections(agent: unknown, o: TransportOptions): void {
+  const a = agent as ConnectingAgent | undefined;
+  if (!a || typeof a.createConnection !== 'function' || a[GUARDED]) return;
+  const create = a.createConnection;
+  const connectMs = o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const handshakeMs = o.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS;
+  a[GUARDED] = true;
+  a.createConnection = function (this: unknown, ...args: unknown[]) {
+    const socket = create.apply(this, args) as (NodeJS.EventEmitter & { destroy(err?: Error): void; encrypted?: boolean; connecting?: boolean }) | undefined;
+    if (!socket || typeof socket.once !== 'function') return socket;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (phase: 'connect' | 'TLS handshake', ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => socket.destroy(new ConnectionTimeout(phase, ms)), ms);
+      timer.unref();
+    };
+    const disarm = () => clearTimeout(timer);
+    const tls = socket.encrypted === true;
+    if (socket.connecting !== false) arm('connect', connectMs);
+    else if (tls) arm('TLS handshake', handshakeMs);
+    socket.once('connect', () => (tls ? arm('TLS handshake', handshakeMs) : disarm()));
+    socket.once('secureConnect', disarm);
+    socket.once('close', disarm);
+    return socket;
+  };
+}
