@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { EnvironmentError, OperationError, isWinK8sError } from '../errors.js';
 import type { ResolvedKubeconfig } from './kubeconfig.js';
+import { boundedKubeConfig, type TransportOptions } from './transport.js';
 
 /**
  * The Kubernetes API clients win-k8s uses, created from a resolved kubeconfig. The client
@@ -21,9 +22,10 @@ export interface Cluster {
   resolved: ResolvedKubeconfig;
 }
 
-export async function connect(resolved: ResolvedKubeconfig): Promise<Cluster> {
+export async function connect(resolved: ResolvedKubeconfig, transport: TransportOptions = { requestTimeoutMs: 0 }): Promise<Cluster> {
   const lib = await import('@kubernetes/client-node');
-  const kc = new lib.KubeConfig();
+  // Connect, TLS handshake and request bounds, and Ctrl-C, on every call made through kc.
+  const kc = boundedKubeConfig(lib, transport);
   kc.loadFromOptions({
     clusters: resolved.config.clusters.map((c) => toCluster(c)),
     users: resolved.config.users.map((u) => toUser(u)),
