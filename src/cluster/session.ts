@@ -7,6 +7,10 @@ export interface SessionInput {
   context?: string | undefined;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** --request-timeout in milliseconds; 0 (the default) bounds only connecting and the TLS handshake. */
+  requestTimeoutMs?: number | undefined;
+  /** The run's abort signal: Ctrl-C cancels API requests in flight. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -16,5 +20,5 @@ export interface SessionInput {
 export async function openCluster(input: SessionInput, sink: EventSink): Promise<Cluster> {
   const resolved = resolveKubeconfig({ flag: input.kubeconfig, context: input.context, env: input.env, cwd: input.cwd });
   sink({ level: 'info', message: `using context "${resolved.contextName}" (cluster "${resolved.clusterName}", server ${resolved.server}) from ${resolved.origin}` });
-  return connect(resolved);
+  return connect(resolved, { requestTimeoutMs: input.requestTimeoutMs ?? 0, signal: input.signal });
 }
