@@ -108,6 +108,64 @@ const ClockSection = object({ method: str, reference: str, skewSeconds: num, unc
 
 const ContainerdSection = object({ configPath: str, configFound: bool, sandboxImage: str, version: str, ...err });
 
+/**
+ * The runtime through CRI (crictl against the kubelet's endpoint). `skipped`: no crictl on the
+ * node; `unreachable`: crictl's error when the endpoint did not answer. The script shortens
+ * container ids to 13 characters and image ids to 12, as crictl's tables do.
+ */
+const RuntimeSection = object({
+  crictlPath: str,
+  endpoint: str,
+  /** parameter, kubelet (its command line or config), environment (CONTAINER_RUNTIME_ENDPOINT) or inferred. */
+  endpointSource: str,
+  skipped: str,
+  unreachable: str,
+  version: object({ version: str, runtimeName: str, runtimeVersion: str, runtimeApiVersion: str }).nullish(),
+  conditions: optList(object({ type: string(), status: boolean(), reason: str, message: str })),
+  lastCniLoadStatus: str,
+  /** containerd 1.x's sandbox image, from crictl info (2.x does not show it there). */
+  sandboxImage: str,
+  cniConfDir: str,
+  statusError: str,
+  sandboxes: object({
+    total: number(),
+    ready: number(),
+    notReady: list(object({ id: str, name: str, namespace: str, attempt: num, podHasReadySandbox: bool })),
+  }).nullish(),
+  sandboxesError: str,
+  containers: object({
+    total: number(),
+    running: num,
+    exited: num,
+    unknown: num,
+    created: num,
+    /** Containers not running, and running ones that restarted. */
+    notable: list(
+      object({ id: str, name: str, podName: str, podNamespace: str, state: str, restartCount: num, exitCode: num, reason: str, message: str, finishedAt: psDate.nullish(), image: str }),
+    ),
+  }).nullish(),
+  containersError: str,
+  inspectError: str,
+  images: optList(
+    object({
+      id: str,
+      tags: list(string()),
+      sizeBytes: num,
+      pinned: bool,
+      /** How far the image's containers got: created, unknown, exited or running (null: none uses it). */
+      usedBy: str,
+      os: str,
+      osVersion: str,
+    }),
+  ),
+  imagesError: str,
+  inspectImagesError: str,
+  /** The runtime's image filesystem and the volume holding it. */
+  imageFs: object({ mountpoint: str, usedBytes: num, drive: str, freeBytes: num, sizeBytes: num }).nullish(),
+  imageFsError: str,
+  ...err,
+});
+
 const LogsSection = object({
   tailLines: num,
   files: optList(object({ source: string(), path: string(), lines: number(), error: str })),
@@ -130,6 +188,7 @@ export const NodeReportSchema = object({
   disk: DiskSection.optional(),
   clock: ClockSection.optional(),
   containerd: ContainerdSection.optional(),
+  runtime: RuntimeSection.optional(),
   logs: LogsSection.optional(),
 });
 
@@ -137,6 +196,7 @@ export type NodeReport = zInfer<typeof NodeReportSchema>;
 export type HnsNetworkReport = zInfer<typeof HnsNetwork>;
 export type HnsEndpointReport = zInfer<typeof HnsEndpoint>;
 export type HnsLoadBalancerReport = zInfer<typeof HnsLoadBalancer>;
+export type RuntimeReport = zInfer<typeof RuntimeSection>;
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur = root;
@@ -236,6 +296,10 @@ export interface NodeChecksParams {
   podCidr?: string;
   /** When set, the clock is measured against this server's Date header; otherwise with w32tm. */
   apiServerUrl?: string;
+  /** The CRI endpoint crictl asks; unset: the one the kubelet uses (its command line or config). */
+  criEndpoint?: string;
+  /** How long one crictl command may take, in seconds. */
+  crictlTimeoutSeconds?: number;
   logTailLines?: number;
   maxLinesPerSignature?: number;
 }
@@ -289,6 +353,8 @@ export function nodeChecksArguments(params: NodeChecksParams = {}): Record<strin
     DnsServiceIp: params.dnsServiceIp,
     PodCidr: params.podCidr,
     ApiServerUrl: params.apiServerUrl,
+    CriEndpoint: params.criEndpoint,
+    CrictlTimeoutSeconds: params.crictlTimeoutSeconds,
     LogTailLines: params.logTailLines,
     MaxLinesPerSignature: params.maxLinesPerSignature,
   };

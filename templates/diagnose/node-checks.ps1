@@ -20,6 +20,10 @@ param(
     [string]$PodCidr = '',
     # When set, the clock is compared with this server's HTTP Date header (see Get-ClockSection).
     [string]$ApiServerUrl = '',
+    # The CRI endpoint crictl asks; empty: the kubelet's own (see Get-CriEndpoint).
+    [string]$CriEndpoint = '',
+    # How long one crictl command may take before it is stopped.
+    [int]$CrictlTimeoutSeconds = 30,
     [int]$LogTailLines = 2000,
     [int]$MaxLinesPerSignature = 3
 )
@@ -561,6 +565,392 @@ function Get-ContainerdSection {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The runtime through CRI: crictl asks the endpoint the kubelet uses what the runtime thinks of
+# itself. crictl prints protobuf's JSON mapping (lowerCamelCase names, enums by name, 64-bit
+# integers as strings), except `version`, which has no JSON output. Every call is bounded in
+# time, and a failed call costs only its own part of the section.
+# ---------------------------------------------------------------------------------------------
+function Find-Crictl {
+    # Our bootstrap puts crictl in C:\k; containerd's Windows packages next to containerd.exe.
+    foreach ($candidate in @((Join-Path $env:SystemDrive 'k\crictl.exe'), (Join-Path $env:ProgramFiles 'containerd\crictl.exe'))) {
+        if (Test-Path -LiteralPath $candidate) {
+            return (Get-Item -LiteralPath $candidate).FullName
+        }
+    }
+    $cmd = Get-Command -Name 'crictl.exe' -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($cmd) {
+        return $cmd.Path
+    }
+    return $null
+}
+
+function Get-CriEndpoint {
+    if ($CriEndpoint) {
+        return [ordered]@{ endpoint = $CriEndpoint; source = 'parameter' }
+    }
+    # The kubelet's own choice: its service command line (our bootstrap, sig-windows-tools),
+    # kubeadm's flags file, or its config file (containerRuntimeEndpoint, Kubernetes 1.27+).
+    $texts = @()
+    $svc = Get-CimInstance -ClassName Win32_Service -Filter "Name='kubelet'" -ErrorAction SilentlyContinue
+    if ($svc -and $svc.PathName) {
+        $texts += [string]$svc.PathName
+    }
+    foreach ($relative in @('var\lib\kubelet\kubeadm-flags.env', 'var\lib\kubelet\config.yaml')) {
+        $path = Join-Path $env:SystemDrive $relative
+        if (Test-Path -LiteralPath $path) {
+            $texts += [IO.File]::ReadAllText((Get-Item -LiteralPath $path).FullName)
+        }
+    }
+    foreach ($text in $texts) {
+        $m = [regex]::Match($text, '--container-runtime-endpoint(?:=|\s+)["'']?([^"''\s]+)')
+        if (-not $m.Success) {
+            $m = [regex]::Match($text, '(?m)^\s*containerRuntimeEndpoint:\s*["'']?([^"''\s]+)')
+        }
+        if ($m.Success) {
+            return [ordered]@{ endpoint = $m.Groups[1].Value; source = 'kubelet' }
+        }
+    }
+    # Where our bootstrap points crictl.
+    foreach ($target in @('Machine', 'Process')) {
+        $value = [Environment]::GetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $target)
+        if ($value) {
+            return [ordered]@{ endpoint = $value; source = 'environment' }
+        }
+    }
+    # The runtime that is installed: cri-dockerd from Kubernetes 1.24, before it the kubelet's
+    # built-in dockershim (Docker's own pipe speaks the Docker API, not CRI).
+    if (Get-Service -Name 'containerd' -ErrorAction SilentlyContinue) {
+        return [ordered]@{ endpoint = 'npipe:////./pipe/containerd-containerd'; source = 'inferred' }
+    }
+    if (@(Get-Process -Name 'cri-dockerd' -ErrorAction SilentlyContinue).Count -gt 0) {
+        return [ordered]@{ endpoint = 'npipe:////./pipe/cri-dockerd'; source = 'inferred' }
+    }
+    if (Get-Service -Name 'docker' -ErrorAction SilentlyContinue) {
+        return [ordered]@{ endpoint = 'npipe:////./pipe/dockershim'; source = 'inferred' }
+    }
+    return [ordered]@{ endpoint = 'npipe:////./pipe/containerd-containerd'; source = 'inferred' }
+}
+
+function Invoke-Crictl {
+    param(
+        [Parameter(Mandatory = $true)] [string]$Path,
+        [Parameter(Mandatory = $true)] [string]$Endpoint,
+        [Parameter(Mandatory = $true)] [string[]]$Arguments
+    )
+    $all = @('--runtime-endpoint', $Endpoint, '--image-endpoint', $Endpoint, '--timeout', '10s') + $Arguments
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = $Path
+    $psi.Arguments = (@($all | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }) -join ' ')
+    $psi.UseShellExecute = $false
+    $psi.CreateNoWindow = $true
+    # Both streams are read while crictl runs: a full pipe would otherwise stall it.
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.StandardOutputEncoding = New-Object System.Text.UTF8Encoding($false)
+    $psi.StandardErrorEncoding = New-Object System.Text.UTF8Encoding($false)
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit($CrictlTimeoutSeconds * 1000)) {
+        try {
+            $process.Kill()
+        }
+        catch {
+            Write-Verbose "crictl had already exited: $($_.Exception.Message)"
+        }
+        return [ordered]@{ exitCode = -1; stdout = ''; stderr = ''; failure = ('crictl {0} did not finish within {1}s' -f $Arguments[0], $CrictlTimeoutSeconds) }
+    }
+    $process.WaitForExit()
+    $result = [ordered]@{ exitCode = $process.ExitCode; stdout = $stdout.Result; stderr = $stderr.Result; failure = $null }
+    if ($result.exitCode -ne 0) {
+        # crictl logs its fatal error through logrus: time="..." level=fatal msg="...".
+        $text = [string]$result.stderr
+        $m = [regex]::Matches($text, 'level=(?:fatal|error) msg="((?:[^"\\]|\\.)*)"')
+        if ($m.Count -gt 0) {
+            $text = $m[$m.Count - 1].Groups[1].Value -replace '\\(.)', '$1'
+        }
+        if (-not $text.Trim()) {
+            $text = 'exit code {0}' -f $result.exitCode
+        }
+        $result.failure = Limit-Text ('crictl {0}: {1}' -f $Arguments[0], $text) 500
+    }
+    return $result
+}
+
+function ConvertFrom-CrictlJson {
+    param([AllowEmptyString()] [string]$Text)
+    # inspect/inspecti with several ids print one document per id before crictl 1.31, one array
+    # from 1.31; json.Indent leaves only the top level's braces at the start of a line.
+    $items = New-Object System.Collections.ArrayList
+    foreach ($part in ($Text.Trim() -split '(?m)(?<=^\})\s*(?=^\{)')) {
+        if (-not $part.Trim()) {
+            continue
+        }
+        $value = ConvertFrom-Json -InputObject $part
+        if ($value -is [array]) {
+            foreach ($v in $value) {
+                [void]$items.Add($v)
+            }
+        }
+        else {
+            [void]$items.Add($value)
+        }
+    }
+    return , $items.ToArray()
+}
+
+function Get-CrictlDocuments {
+    param([Parameter(Mandatory = $true)] [string]$Crictl, [Parameter(Mandatory = $true)] [string]$Endpoint, [Parameter(Mandatory = $true)] [string[]]$Arguments)
+    $r = Invoke-Crictl -Path $Crictl -Endpoint $Endpoint -Arguments $Arguments
+    if ($r.failure) {
+        throw $r.failure
+    }
+    return , (ConvertFrom-CrictlJson $r.stdout)
+}
+
+function Get-List {
+    param($Object, [Parameter(Mandatory = $true)] [string]$Name)
+    return , @(@(Get-Prop $Object $Name) | Where-Object { $null -ne $_ })
+}
+
+function ConvertTo-TimeText {
+    param($Value)
+    # PowerShell 7's ConvertFrom-Json turns ISO 8601 strings into DateTime; 5.1 leaves them text.
+    if ($Value -is [datetime]) {
+        return $Value.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+    }
+    return [string]$Value
+}
+
+function Get-RuntimeSection {
+    $ep = Get-CriEndpoint
+    $section = [ordered]@{ crictlPath = $null; endpoint = $ep.endpoint; endpointSource = $ep.source; skipped = $null; unreachable = $null }
+    $crictl = Find-Crictl
+    if (-not $crictl) {
+        $section.skipped = 'crictl not found in {0}, in {1} or on PATH' -f (Join-Path $env:SystemDrive 'k'), (Join-Path $env:ProgramFiles 'containerd')
+        return $section
+    }
+    $section.crictlPath = $crictl
+    $endpoint = $ep.endpoint
+
+    # First the version: when the endpoint does not answer, that is said once, instead of
+    # waiting for every command to time out.
+    $r = Invoke-Crictl -Path $crictl -Endpoint $endpoint -Arguments @('version')
+    if ($r.failure) {
+        $section.unreachable = $r.failure
+        return $section
+    }
+    $v = @{}
+    foreach ($line in ([string]$r.stdout -split "`r?`n")) {
+        $m = [regex]::Match($line, '^\s*(Version|RuntimeName|RuntimeVersion|RuntimeApiVersion):\s*(.*?)\s*$')
+        if ($m.Success) {
+            $v[$m.Groups[1].Value] = $m.Groups[2].Value
+        }
+    }
+    $section.version = [ordered]@{ version = $v['Version']; runtimeName = $v['RuntimeName']; runtimeVersion = $v['RuntimeVersion']; runtimeApiVersion = $v['RuntimeApiVersion'] }
+
+    try {
+        $info = (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments @('info', '-o', 'json'))[0]
+        $conditions = @()
+        foreach ($c in (Get-List (Get-Prop $info 'status') 'conditions')) {
+            $conditions += [ordered]@{ type = [string](Get-Prop $c 'type'); status = ((Get-Prop $c 'status') -eq $true); reason = [string](Get-Prop $c 'reason'); message = (Limit-Text ([string](Get-Prop $c 'message')) 500) }
+        }
+        $section.conditions = $conditions
+        # containerd's verbose status: its last CNI config load, and its CRI config (containerd
+        # 1.x carries sandboxImage there; 2.x keeps it in the images plugin, which is not shown).
+        $section.lastCniLoadStatus = Limit-Text (Get-Prop $info 'lastCNILoadStatus') 500
+        $config = Get-Prop $info 'config'
+        $section.sandboxImage = Get-Prop $config 'sandboxImage'
+        $section.cniConfDir = Get-Prop (Get-Prop $config 'cni') 'confDir'
+    }
+    catch {
+        $section.statusError = $_.Exception.Message
+    }
+
+    try {
+        $items = Get-List (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments @('pods', '-o', 'json'))[0] 'items'
+        $readyPods = @{}
+        foreach ($s in $items) {
+            $md = Get-Prop $s 'metadata'
+            if ((Get-Prop $s 'state') -eq 'SANDBOX_READY') {
+                $readyPods['{0}/{1}' -f (Get-Prop $md 'namespace'), (Get-Prop $md 'name')] = $true
+            }
+        }
+        $notReady = @()
+        foreach ($s in $items) {
+            if ((Get-Prop $s 'state') -eq 'SANDBOX_READY') {
+                continue
+            }
+            $md = Get-Prop $s 'metadata'
+            $key = '{0}/{1}' -f (Get-Prop $md 'namespace'), (Get-Prop $md 'name')
+            $notReady += [ordered]@{ id = ([string](Get-Prop $s 'id')).Substring(0, [Math]::Min(13, ([string](Get-Prop $s 'id')).Length)); name = [string](Get-Prop $md 'name'); namespace = [string](Get-Prop $md 'namespace'); attempt = [int](Get-Prop $md 'attempt'); podHasReadySandbox = $readyPods.ContainsKey($key) }
+        }
+        $section.sandboxes = [ordered]@{ total = $items.Count; ready = ($items.Count - $notReady.Count); notReady = @($notReady | Select-Object -First 30) }
+    }
+    catch {
+        $section.sandboxesError = $_.Exception.Message
+    }
+
+    $imagesInUse = @{}
+    try {
+        $list = Get-List (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments @('ps', '-a', '-o', 'json'))[0] 'containers'
+        $counts = @{ CONTAINER_RUNNING = 0; CONTAINER_EXITED = 0; CONTAINER_UNKNOWN = 0; CONTAINER_CREATED = 0 }
+        $notable = @()
+        foreach ($c in $list) {
+            $state = [string](Get-Prop $c 'state')
+            $counts[$state] = 1 + [int]$counts[$state]
+            # What the image's containers got to: an image built for another Windows build leaves
+            # its containers created but never started (HostProcess and Hyper-V ones do start).
+            $ref = [string](Get-Prop $c 'imageRef')
+            $rank = [Array]::IndexOf(@('CONTAINER_CREATED', 'CONTAINER_UNKNOWN', 'CONTAINER_EXITED', 'CONTAINER_RUNNING'), $state)
+            if (-not $imagesInUse.ContainsKey($ref) -or $imagesInUse[$ref] -lt $rank) {
+                $imagesInUse[$ref] = $rank
+            }
+            $labels = Get-Prop $c 'labels'
+            # The kubelet keeps its own restart count in an annotation of each container.
+            $restarts = 0
+            [void][int]::TryParse([string](Get-Prop (Get-Prop $c 'annotations') 'io.kubernetes.container.restartCount'), [ref]$restarts)
+            if ($state -eq 'CONTAINER_RUNNING' -and $restarts -eq 0) {
+                continue
+            }
+            $notable += [ordered]@{
+                id           = [string](Get-Prop $c 'id')
+                name         = [string](Get-Prop (Get-Prop $c 'metadata') 'name')
+                podName      = [string](Get-Prop $labels 'io.kubernetes.pod.name')
+                podNamespace = [string](Get-Prop $labels 'io.kubernetes.pod.namespace')
+                state        = $state
+                restartCount = $restarts
+                exitCode     = $null
+                reason       = $null
+                message      = $null
+                finishedAt   = $null
+                image        = [string](Get-Prop (Get-Prop $c 'image') 'image')
+            }
+        }
+        # Those not running first, then by restarts: the ones that explain a failure.
+        $notable = @($notable | Sort-Object -Property @{ Expression = { $_.state -eq 'CONTAINER_RUNNING' } }, @{ Expression = { $_.restartCount }; Descending = $true } | Select-Object -First 30)
+        $ids = @($notable | Where-Object { $_.state -ne 'CONTAINER_RUNNING' } | ForEach-Object { $_.id })
+        if ($ids.Count -gt 0) {
+            try {
+                # -q: the status alone, without containerd's verbose info (the OCI spec).
+                foreach ($d in (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments (@('inspect', '-q', '-o', 'json') + $ids))) {
+                    $st = Get-Prop $d 'status'
+                    foreach ($n in $notable) {
+                        if ($n.id -ne [string](Get-Prop $st 'id')) {
+                            continue
+                        }
+                        # A start that failed (containerd's StartError, exit 128) is recorded as an
+                        # exit too; the message then holds HCS's reason.
+                        $n.reason = [string](Get-Prop $st 'reason')
+                        $n.message = Limit-Text ([string](Get-Prop $st 'message')) 300
+                        if ($n.state -eq 'CONTAINER_EXITED') {
+                            $n.exitCode = [int](Get-Prop $st 'exitCode')
+                            $n.finishedAt = ConvertTo-TimeText (Get-Prop $st 'finishedAt')
+                        }
+                    }
+                }
+            }
+            catch {
+                $section.inspectError = $_.Exception.Message
+            }
+        }
+        foreach ($n in $notable) {
+            $n.id = $n.id.Substring(0, [Math]::Min(13, $n.id.Length))
+        }
+        $section.containers = [ordered]@{ total = $list.Count; running = [int]$counts.CONTAINER_RUNNING; exited = [int]$counts.CONTAINER_EXITED; unknown = [int]$counts.CONTAINER_UNKNOWN; created = [int]$counts.CONTAINER_CREATED; notable = $notable }
+    }
+    catch {
+        $section.containersError = $_.Exception.Message
+    }
+
+    try {
+        $list = Get-List (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments @('images', '-o', 'json'))[0] 'images'
+        $images = @()
+        foreach ($i in ($list | Select-Object -First 60)) {
+            $images += [ordered]@{
+                id        = [string](Get-Prop $i 'id')
+                tags      = (Get-List $i 'repoTags')
+                sizeBytes = [double](Get-Prop $i 'size')
+                pinned    = ((Get-Prop $i 'pinned') -eq $true)
+                usedBy    = $null
+                os        = $null
+                osVersion = $null
+            }
+        }
+        if ($images.Count -gt 0) {
+            try {
+                # containerd's verbose image status holds the image config: os and os.version.
+                foreach ($d in (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments (@('inspecti', '-o', 'json') + @($images | ForEach-Object { $_.id })))) {
+                    $id = [string](Get-Prop (Get-Prop $d 'status') 'id')
+                    $spec = Get-Prop (Get-Prop $d 'info') 'imageSpec'
+                    foreach ($img in $images) {
+                        if ($img.id -eq $id) {
+                            $img.os = Get-Prop $spec 'os'
+                            $img.osVersion = Get-Prop $spec 'os.version'
+                        }
+                    }
+                }
+            }
+            catch {
+                $section.inspectImagesError = $_.Exception.Message
+            }
+        }
+        foreach ($img in $images) {
+            if ($imagesInUse.ContainsKey($img.id)) {
+                $img.usedBy = @('created', 'unknown', 'exited', 'running')[[Math]::Max(0, $imagesInUse[$img.id])]
+            }
+            $img.id = ($img.id -replace '^sha256:', '').Substring(0, [Math]::Min(12, ($img.id -replace '^sha256:', '').Length))
+        }
+        $section.images = $images
+        # Containers name their image by id: give them the image's first tag instead.
+        foreach ($n in @($section.containers.notable)) {
+            foreach ($img in $images) {
+                if ($n -and $n.image -like ('sha256:{0}*' -f $img.id) -and @($img.tags).Count -gt 0) {
+                    $n.image = @($img.tags)[0]
+                }
+            }
+        }
+    }
+    catch {
+        $section.imagesError = $_.Exception.Message
+    }
+
+    try {
+        $doc = (Get-CrictlDocuments -Crictl $crictl -Endpoint $endpoint -Arguments @('imagefsinfo', '-o', 'json'))[0]
+        $status = Get-Prop $doc 'status'
+        # crictl 1.29+ wraps the response (imageFilesystems, containerFilesystems); before, it
+        # printed each image filesystem by itself.
+        $fs = (Get-List $status 'imageFilesystems') | Select-Object -First 1
+        if ($null -eq $fs) {
+            $fs = $status
+        }
+        $mount = [string](Get-Prop (Get-Prop $fs 'fsId') 'mountpoint')
+        $used = Get-Prop (Get-Prop $fs 'usedBytes') 'value'
+        $out = [ordered]@{ mountpoint = $mount; usedBytes = $null; drive = $null; freeBytes = $null; sizeBytes = $null }
+        if ($null -ne $used) {
+            $out.usedBytes = [double]$used
+        }
+        # containerd counts no layer usage on Windows (its image filesystem reports 0), and the
+        # kubelet's image GC and eviction thresholds are shares of the volume: the volume's numbers.
+        $drive = $env:SystemDrive
+        if ($mount -match '^[A-Za-z]:') {
+            $drive = $mount.Substring(0, 2)
+        }
+        $out.drive = $drive
+        $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter ("DeviceID='{0}'" -f $drive)
+        if ($disk) {
+            $out.freeBytes = [double]$disk.FreeSpace
+            $out.sizeBytes = [double]$disk.Size
+        }
+        $section.imageFs = $out
+    }
+    catch {
+        $section.imageFsError = $_.Exception.Message
+    }
+    return $section
+}
+
+# ---------------------------------------------------------------------------------------------
 # Logs: the tail of each component's log, keeping only lines that match a known signature.
 # The ids are the contract with the CLI, which maps each one to a cause and a fix. A line gets
 # the first signature it matches, so the specific ones come before the general ones.
@@ -693,6 +1083,7 @@ $report.defender = Invoke-Section -Name 'defender' -Body { Get-DefenderSection }
 $report.disk = Invoke-Section -Name 'disk' -Body { Get-DiskSection }
 $report.clock = Invoke-Section -Name 'clock' -Body { Get-ClockSection }
 $report.containerd = Invoke-Section -Name 'containerd' -Body { Get-ContainerdSection }
+$report.runtime = Invoke-Section -Name 'runtime' -Body { Get-RuntimeSection }
 $report.logs = Invoke-Section -Name 'logs' -Body { Get-LogsSection }
 
 try {

@@ -66,9 +66,9 @@ describe('diagnose scripts under pwsh', function () {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('Pester: node-checks.ps1, collect-logs.ps1, probe.ps1 and probe-server.ps1 on the stubbed boundary', async () => {
-    const run = await runPester(['NodeChecks.Tests.ps1', 'CollectLogs.Tests.ps1', 'Probe.Tests.ps1'].map((f) => join(HERE, f)));
-    assertPesterPassed(run, 18);
+  it('Pester: node-checks.ps1 (its runtime section against a recording crictl), collect-logs.ps1, probe.ps1 and probe-server.ps1 on the stubbed boundary', async () => {
+    const run = await runPester(['NodeChecks.Tests.ps1', 'RuntimeChecks.Tests.ps1', 'CollectLogs.Tests.ps1', 'Probe.Tests.ps1'].map((f) => join(HERE, f)));
+    assertPesterPassed(run, 27);
   });
 
   it("node-checks.ps1's report of a healthy flannel.4096 node passes the CLI's HNS checks; without the network it fails", async () => {

@@ -38,7 +38,7 @@ Describe 'node-checks.ps1 on a healthy flannel node' {
         @($script:Report.logs.files).Count | Should -Be 3
         foreach ($f in $script:Report.logs.files) { $f.path | Should -BeLike "$TestDrive*" }
         $script:Report.containerd.configPath | Should -Be (Join-Path $env:ProgramFiles 'containerd/config.toml')
-        $script:Report.containerd.sandboxImage | Should -Be 'registry.k8s.io/pause:3.10'
+        $script:Report.containerd.sandboxImage | Should -Be 'registry.k8s.io/pause:3.10.1'
         $script:Report.containerd.version | Should -BeLike '*v2.0.10*'
         (@($script:Report.logs.matches) | ForEach-Object { '{0}/{1}' -f $_.source, $_.signature }) | Should -Be @('kubelet/cni-not-initialized', 'kube-proxy/hns-port-exists', 'containerd/sandbox-name-reserved')
     }

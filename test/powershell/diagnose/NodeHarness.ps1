@@ -32,7 +32,7 @@ function Initialize-NodeRoot {
     [IO.File]::WriteAllLines((Join-Path $drive 'var\log\containerd\containerd.log'), [string[]]@(
             'time="2026-11-28T19:50:03Z" level=error msg="RunPodSandbox failed" error="failed to reserve sandbox name \"web_default\""'
         ), (New-Object System.Text.UnicodeEncoding($false, $true)))
-    [IO.File]::WriteAllText((Join-Path $drive 'Program Files\containerd\config.toml'), "version = 3`n[plugins.'io.containerd.cri.v1.images'.pinned_images]`n  sandbox = 'registry.k8s.io/pause:3.10'`n", $utf8)
+    [IO.File]::WriteAllText((Join-Path $drive 'Program Files\containerd\config.toml'), "version = 3`n[plugins.'io.containerd.cri.v1.images'.pinned_images]`n  sandbox = 'registry.k8s.io/pause:3.10.1'`n", $utf8)
     Set-Content -LiteralPath (Join-Path $drive 'Program Files\containerd\containerd.exe') -Value '' -Encoding ascii
 }
 
@@ -101,10 +101,18 @@ function Install-WindowsStubs {
     }
     function global:Get-MpPreference { return [pscustomobject]@{ ExclusionPath = @((Join-Path $env:ProgramFiles 'containerd'), (Join-Path $env:SystemDrive 'k')); ExclusionProcess = @('containerd.exe', 'kubelet.exe') } }
     function global:Get-MpComputerStatus { return [pscustomobject]@{ RealTimeProtectionEnabled = $true } }
+    $global:WinK8sStubDisk = @{ FreeSpace = [uint64]53687091200; Size = [uint64]136365211648 }
+    $global:WinK8sStubKubeletCommandLine = $null
     function global:Get-CimInstance {
-        param([string]$ClassName, [string]$Filter)
-        if ($ClassName -ne 'Win32_LogicalDisk') { throw "the harness stubs only Win32_LogicalDisk, not $ClassName" }
-        return [pscustomobject]@{ DeviceID = $env:SystemDrive; FreeSpace = [uint64]53687091200; Size = [uint64]136365211648 }
+        [CmdletBinding()] param([string]$ClassName, [string]$Filter)
+        if ($ClassName -eq 'Win32_Service') {
+            # Win32_Service.PathName: the service's command line, as Register-NodeService wrote it.
+            if ($global:WinK8sStubKubeletCommandLine -and $Filter -eq "Name='kubelet'") { return [pscustomobject]@{ Name = 'kubelet'; PathName = $global:WinK8sStubKubeletCommandLine } }
+            return
+        }
+        if ($ClassName -ne 'Win32_LogicalDisk') { throw "the harness stubs only Win32_LogicalDisk and Win32_Service, not $ClassName" }
+        $id = ([regex]::Match($Filter, "DeviceID='([^']*)'")).Groups[1].Value
+        return [pscustomobject]@{ DeviceID = $id; FreeSpace = $global:WinK8sStubDisk.FreeSpace; Size = $global:WinK8sStubDisk.Size }
     }
     function global:Get-WinEvent { [CmdletBinding()] param($FilterHashtable, $MaxEvents) Write-Error 'No events were found that match the specified selection criteria.' }
 
@@ -134,9 +142,49 @@ function Install-WindowsStubs {
 
 function Remove-WindowsStubs {
     $ExecutionContext.InvokeCommand.PreCommandLookupAction = $null
+    foreach ($n in @('WIN_K8S_FAKE_CRICTL_RECORDING', 'WIN_K8S_FAKE_CRICTL_LOG', 'WIN_K8S_FAKE_CRICTL_HANG')) { [Environment]::SetEnvironmentVariable($n, $null) }
     foreach ($f in @('Get-ItemProperty', 'Get-Service', 'Get-Process', 'Get-HnsNetwork', 'Get-HnsEndpoint', 'Get-HnsPolicyList', 'Get-NetTCPConnection', 'Get-NetFirewallProfile', 'Get-NetFirewallPortFilter', 'Get-NetFirewallRule', 'Get-MpPreference', 'Get-MpComputerStatus', 'Get-CimInstance', 'Get-WinEvent')) {
         Remove-Item -LiteralPath "Function:\global:$f" -ErrorAction SilentlyContinue
     }
+}
+
+<#
+  crictl.exe under the node's C:\k, as the bootstrap installs it: the recording fake
+  (test/fakes/crictl/crictl.sh) answering from test/fakes/crictl/recordings/<Recording>.
+  Returns the log to which it appends each call's arguments.
+#>
+function Install-FakeCrictl {
+    param([Parameter(Mandatory = $true)] [string]$Recording, [switch]$Hang)
+    $fakes = (Resolve-Path (Join-Path $script:HarnessDir '../../fakes/crictl')).Path
+    $exe = Join-Path $env:SystemDrive 'k/crictl.exe'
+    $log = Join-Path $env:SystemDrive 'crictl-calls.log'
+    New-Item -ItemType File -Force -Path $log | Out-Null
+    Copy-Item -LiteralPath (Join-Path $fakes 'crictl.sh') -Destination $exe -Force
+    & chmod 755 $exe
+    $env:WIN_K8S_FAKE_CRICTL_RECORDING = Join-Path $fakes "recordings/$Recording"
+    $env:WIN_K8S_FAKE_CRICTL_LOG = $log
+    $env:WIN_K8S_FAKE_CRICTL_HANG = $(if ($Hang) { '1' } else { '' })
+    return $log
+}
+
+<#
+  The node script's functions without its main part, for cases about one section: defined
+  globally from the script's own AST, so they are the shipped code. Script-level parameters
+  they read ($CriEndpoint, $CrictlTimeoutSeconds) are then set as globals by the caller.
+#>
+function Import-NodeCheckFunctions {
+    $tokens = $null
+    $errors = $null
+    $ast = [System.Management.Automation.Language.Parser]::ParseFile((Resolve-Path $script:ScriptPath).Path, [ref]$tokens, [ref]$errors)
+    if ($errors) { throw "node-checks.ps1 does not parse: $($errors[0])" }
+    foreach ($f in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $false)) {
+        . ([scriptblock]::Create(('function global:{0} {1}' -f $f.Name, $f.Body.Extent.Text)))
+    }
+}
+
+function Get-CrictlCalls {
+    param([Parameter(Mandatory = $true)] [string]$Log)
+    return @(Get-Content -LiteralPath $Log | Where-Object { $_ } | ForEach-Object { , @($_.TrimEnd("`t") -split "`t") })
 }
 
 function Get-RecordedHns {
