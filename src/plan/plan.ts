@@ -3,6 +3,7 @@ import type { Check } from '../cluster/preflight.js';
 import type { ConfigFile } from '../config/schema.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
 import type { Target } from '../compat/matrix.js';
+import { UsageError } from '../errors.js';
 import type { PlanDocument } from './plan-document.js';
 import { joinSteps } from './steps.js';
 import { formatTaint, WINDOWS_TAINT } from '../cluster/nodes.js';
@@ -15,6 +16,13 @@ export interface PlanFacts {
   /** Names for the nodes to create (random suffixes are chosen by the caller, not here). */
   nodeNames: string[];
 }
+
+/**
+ * How the pool's nodes are made (the executor's NodeSource, src/pool/node-source.ts): VMs
+ * that run a bootstrapper, or a managed pool the cloud creates. Only the first is implemented;
+ * the CLI offers no way to choose, so this is for callers that build plans themselves.
+ */
+export type NodeSourceKind = 'vm-bootstrapper' | 'managed-pool';
 
 /**
  * What the nodes are built from: the cloud, the versions (a Kubernetes version defaults to the
@@ -59,7 +67,12 @@ export function matrixTarget(t: PlanDocument['target']): Target {
  * steps join will take. Pure: no I/O, no clock, no randomness, so tests assert on plans with
  * no network at all, and `plan`, `--dry-run` and join see the same document.
  */
-export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | 'provision' = 'join'): PlanDocument {
+export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | 'provision' = 'join', nodeSource: NodeSourceKind = 'vm-bootstrapper'): PlanDocument {
+  if (nodeSource === 'managed-pool') {
+    throw new UsageError('managed node pools (the cloud creates the nodes and joins them) are not implemented: win-k8s creates VMs and joins them with its bootstrap', {
+      hint: 'plan with the vm-bootstrapper node source, the only one there is',
+    });
+  }
   const c = facts.cluster;
   const pool = config.pool;
   const target = planTarget(config, c);
