@@ -5,9 +5,9 @@ import type { PlanDocument } from '../plan/plan-document.js';
 
 /**
  * What turns a fresh Windows VM into a node: the script the cloud runs at first boot. Today
- * one kind, kubeadm's token join (`provision` renders the same script without the join);
- * another node source (an EKS-style bootstrap script baked into an image, or a managed pool
- * the cloud creates) plugs in here and beside it, without touching the executor.
+ * one kind, kubeadm's token join (`provision` renders the same script without the join); an
+ * EKS-style bootstrap script is another. A bootstrapper is half of the VM node source
+ * (node-source.ts); a managed pool the cloud creates is the other kind of source.
  */
 export interface Bootstrapper {
   readonly kind: 'kubeadm-token';

@@ -4,12 +4,12 @@ import type { ConfigFile } from '../config/schema.js';
 import type { ClusterFacts } from '../cluster/discovery.js';
 import type { Cluster } from '../cluster/client.js';
 import type { PlanDocument } from '../plan/plan-document.js';
-import type { Bootstrapper } from './bootstrapper.js';
+import type { NodeSource } from './node-source.js';
 import { leaseBootstrapToken, listPoolTokens, type TokenLease } from '../cluster/tokens.js';
 import { labelAndTaintNodes, POOL_LABEL, waitForNodes, WINDOWS_TAINT } from '../cluster/nodes.js';
 import { ensureRuntimeClasses } from '../cluster/runtime-classes.js';
 import { applyManifest, CALICO_KUBE_PROXY_WINDOWS, WINDOWS_NODE_RBAC } from '../cluster/manifests.js';
-import { InterruptedError, OperationError } from '../errors.js';
+import { InterruptedError, OperationError, UsageError } from '../errors.js';
 import { consoleTail, watchConsoles } from './console.js';
 import type { JoinResult, NodeOutcome } from './result.js';
 import { newNodeNames } from '../plan/node-names.js';
@@ -23,8 +23,8 @@ export interface JoinInput {
   cluster: Cluster;
   provider: CloudProvider;
   mode: 'join' | 'provision';
-  /** How a VM becomes a node: the script it runs at first boot (kubeadm's token join today). */
-  bootstrapper: Bootstrapper;
+  /** Where the nodes come from: VMs running a bootstrapper (kubeadm's token join today). */
+  source: NodeSource;
   concurrency: number;
   timeoutMs: number;
   onFailure: 'keep' | 'delete';
@@ -40,7 +40,11 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
  * RuntimeClasses, CNI pieces) and always deletes the bootstrap token.
  */
 export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; exitCode: number }> {
-  const { ctx, config, plan, facts, cluster, provider, mode } = input;
+  const { ctx, config, plan, facts, cluster, provider, mode, source } = input;
+  if (source.kind !== 'vm-bootstrapper') {
+    // buildPlan refuses this kind already; a caller that skipped the plan is stopped before anything exists.
+    throw new UsageError(`the ${source.kind} node source is not implemented: join creates VMs and joins them with a bootstrapper`);
+  }
   const out = ctx.output;
   const started = Date.now();
   const ref = { cluster: facts.name, pool: config.pool.name };
@@ -82,7 +86,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
   const onAbort = () => void releaseOrWarn();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    if (input.bootstrapper.needsToken) {
+    if (source.needsToken) {
       // Reading the pool's tokens needs list on Secrets in kube-system, which creating one does
       // not: a user allowed only to create still joins, without this warning.
       const leftover = await listPoolTokens(cluster, ref.pool).catch((err: unknown) => {
@@ -98,11 +102,10 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
       out.addSecret(lease.token);
       out.info(`created bootstrap token ${lease.id} (expires ${lease.expiresAt.toISOString()})`);
     }
-    const vms = names.map((nodeName) => ({ nodeName, script: input.bootstrapper.script(nodeName, lease?.token) }));
-    out.info(`creating ${vms.length} VM(s) in parallel (at most ${input.concurrency} at a time): ${names.join(', ')}`);
+    out.info(`creating ${names.length} VM(s) in parallel (at most ${input.concurrency} at a time): ${names.join(', ')}`);
     const createStarted = Date.now();
-    const topUp = live.length > 0 ? `create ${vms.length} VM(s) to top pool ${ref.pool} up to ${config.pool.count}` : undefined;
-    const created = await steps.run('vms', () => provider.createVms({ ref, placement, image, firewall, vms, concurrency: input.concurrency, signal: ctx.signal }), topUp);
+    const topUp = live.length > 0 ? `create ${names.length} VM(s) to top pool ${ref.pool} up to ${config.pool.count}` : undefined;
+    const created = await steps.run('vms', () => source.createNodes({ ref, names, placement, image, firewall, token: lease?.token, concurrency: input.concurrency, signal: ctx.signal }), topUp);
     for (const vm of created) {
       if (vm.error) out.error(vm.error, vm.nodeName);
       else out.success(`running as ${vm.instanceId} (${vm.privateIp ?? 'no IP yet'})`, vm.nodeName);

@@ -9,6 +9,7 @@ import { loadProvider } from '../cloud/load-provider.js';
 import { renderJoinResult } from '../output/render-join.js';
 import { runJoin } from './join.js';
 import { kubeadmBootstrapper } from './bootstrapper.js';
+import { vmBootstrapSource } from './node-source.js';
 import { renderPlanHuman } from '../output/render-plan.js';
 
 /** join and provision: plan (preflight) -> show it -> confirm -> create -> wait -> summary. */
@@ -51,7 +52,7 @@ export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', spe
     cluster,
     provider,
     mode,
-    bootstrapper: kubeadmBootstrapper({ plan, config, mode, toolVersion: ctx.toolVersion }),
+    source: vmBootstrapSource(provider, kubeadmBootstrapper({ plan, config, mode, toolVersion: ctx.toolVersion })),
     concurrency: command.concurrency,
     timeoutMs: command.timeout,
     onFailure: command.onFailure,
