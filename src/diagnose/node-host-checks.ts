@@ -35,7 +35,7 @@ function reportFor(snap: Snapshot, n: k8s.V1Node | undefined): { report: NodeRep
  * Runs `fn` on one section of the report: skipped when the script did not send the section
  * (an older script), a warning when the script could not collect it.
  */
-function withSection<S extends Section>(
+export function withSection<S extends Section>(
   snap: Snapshot,
   n: k8s.V1Node | undefined,
   pick: (r: NodeReport) => S | undefined,
@@ -52,7 +52,7 @@ function withSection<S extends Section>(
   return fn(section, r.report);
 }
 
-function nodeBuild(report: NodeReport, n: k8s.V1Node | undefined): number | undefined {
+export function nodeBuild(report: NodeReport, n: k8s.V1Node | undefined): number | undefined {
   if (typeof report.os?.build === 'number') return report.os.build;
   const label = n?.metadata?.labels?.['node.kubernetes.io/windows-build'];
   const m = /^\d+\.\d+\.(\d+)/.exec(label ?? '');

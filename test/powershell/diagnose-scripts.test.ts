@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { parseCollectedFiles } from '../../src/diagnose/bundle.js';
 import { BundleCollector } from '../../src/diagnose/bundle-contents.js';
 import { redact } from '../../src/diagnose/redact.js';
 import { NODE_HOST_CHECKS } from '../../src/diagnose/node-host-checks.js';
+import { NODE_RUNTIME_CHECKS } from '../../src/diagnose/node-runtime-checks.js';
 import { extractNodeReport, type NodeReport } from '../../src/diagnose/node-report.js';
 import type { CheckOutcome, Snapshot } from '../../src/diagnose/types.js';
 import { getKubePki } from '../helpers/kube-pki.js';
@@ -45,7 +46,7 @@ function snapshot(report: NodeReport, flannel: Record<string, unknown> = { backe
 }
 
 function judge(id: string, snap: Snapshot): CheckOutcome {
-  const check = NODE_HOST_CHECKS.find((c) => c.id === id);
+  const check = [...NODE_HOST_CHECKS, ...NODE_RUNTIME_CHECKS].find((c) => c.id === id);
   if (!check) throw new Error(`no check ${id}`);
   return check.run(snap, snap.windowsNodes[0]);
 }
@@ -66,9 +67,70 @@ describe('diagnose scripts under pwsh', function () {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+  /** What node-checks.ps1 printed against the recording crictl (RuntimeChecks.Tests.ps1 saves it). */
+  const runtimeRuns = new Map<string, string>();
+
   it('Pester: node-checks.ps1 (its runtime section against a recording crictl), collect-logs.ps1, probe.ps1 and probe-server.ps1 on the stubbed boundary', async () => {
-    const run = await runPester(['NodeChecks.Tests.ps1', 'RuntimeChecks.Tests.ps1', 'CollectLogs.Tests.ps1', 'Probe.Tests.ps1'].map((f) => join(HERE, f)));
-    assertPesterPassed(run, 27);
+    const out = mkdtempSync(join(tmpdir(), 'win-k8s-runtime-runs-'));
+    try {
+      const run = await runPester(['NodeChecks.Tests.ps1', 'RuntimeChecks.Tests.ps1', 'CollectLogs.Tests.ps1', 'Probe.Tests.ps1'].map((f) => join(HERE, f)), { WIN_K8S_NODE_REPORTS_OUT: out });
+      assertPesterPassed(run, 27);
+      for (const name of ['runtime-healthy-2.0', 'runtime-broken-1.7']) runtimeRuns.set(name, readFileSync(join(out, `${name}.txt`), 'utf8'));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("the runtime section's reports are the recorded fixtures, and the runtime checks pass containerd 2.0's and fail containerd 1.7's for its reasons", () => {
+    const parse = (name: string) => {
+      const text = runtimeRuns.get(name);
+      if (!text) throw new Error(`the Pester run saved no ${name} report`);
+      const parsed = extractNodeReport(text);
+      if ('error' in parsed) throw new Error(parsed.error);
+      return parsed.report;
+    };
+    const fixture = (name: string) => {
+      const parsed = extractNodeReport(`WIN-K8S-NODE-REPORT-BEGIN\n${readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'node-checks', `${name}.json`), 'utf8')}\nWIN-K8S-NODE-REPORT-END\n`);
+      if ('error' in parsed) throw new Error(parsed.error);
+      return parsed.report;
+    };
+    const healthy = parse('runtime-healthy-2.0');
+    const broken = parse('runtime-broken-1.7');
+    // The unit tests judge the fixtures: they must be what the script prints (crictl's path aside).
+    const runtimeOf = (r: NodeReport) => ({ ...r.runtime, crictlPath: 'C:\\k\\crictl.exe' });
+    assert.deepEqual(runtimeOf(healthy), runtimeOf(fixture('healthy-containerd-flannel')));
+    assert.deepEqual(runtimeOf(broken), runtimeOf(fixture('broken-runtime-containerd17')));
+
+    const pods = [
+      { metadata: { namespace: 'default', name: 'web-win-1' }, spec: { nodeName: 'win-1', containers: [{ name: 'web' }] }, status: { phase: 'Pending' } },
+      { metadata: { namespace: 'default', name: 'legacy-app-5d9f7' }, spec: { nodeName: 'win-1', containers: [{ name: 'app' }] }, status: { phase: 'Running' } },
+      { metadata: { namespace: 'kube-flannel', name: 'kube-flannel-ds-windows-win-1' }, spec: { nodeName: 'win-1', hostNetwork: true, containers: [{ name: 'kube-flannel' }] }, status: { phase: 'Running' } },
+    ] as k8s.V1Pod[];
+    const snap = (report: NodeReport, kubelet: string): Snapshot => {
+      const s = snapshot(report);
+      s.pods = pods;
+      const node = s.windowsNodes[0]!;
+      node.status!.nodeInfo = { ...node.status!.nodeInfo!, kubeletVersion: kubelet };
+      return s;
+    };
+    for (const c of NODE_RUNTIME_CHECKS) {
+      const o = judge(c.id, snap(healthy, 'v1.33.2'));
+      assert.equal(o.status, 'pass', `${c.id}: ${o.status} ${o.message}`);
+    }
+    const bad = snap(broken, 'v1.36.1');
+    const expect = (id: string, message: RegExp) => {
+      const o = judge(id, bad);
+      assert.equal(o.status, 'fail', `${id}: ${o.status} ${o.message}`);
+      assert.match(o.message, message, id);
+    };
+    expect('node.runtime.conditions', /^NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized; last CNI config load: cni config load failed: no network config found in C:\\etc\\cni\\net\.d/);
+    expect('node.runtime.sandboxes', /^1 pod\(s\) without a ready sandbox: default\/web-win-1 \(attempt 4\)$/);
+    expect('node.runtime.containers', /crash loop: pod kube-flannel\/kube-flannel-ds-windows-win-1 container kube-flannel: exited, 7 restart\(s\), last exit code 1 \(Error\) at 2026-11-28T19:38:04/);
+    expect('node.runtime.containers', /pod default\/legacy-app-5d9f7 container app: exited, 5 restart\(s\), last exit code 128 \(StartError\).*does not match the host operating system/);
+    expect('node.runtime.pause-image', /^sandbox image mirror\.example\.com\/pause:3\.9-ltsc2019 \(crictl info\) is built for 10\.0\.17763\.6659, the node runs 10\.0\.20348/);
+    expect('node.runtime.image-os', /mcr\.microsoft\.com\/windows\/servercore\/iis:windowsservercore-ltsc2019$/);
+    expect('node.runtime.image-fs', /5\.1 GiB free of 127\.0 GiB \(96% used\): below the kubelet's eviction threshold imagefs\.available<15%/);
+    expect('node.runtime.version', /containerd v1\.7\.27 with the kubelet v1\.36\.1: containerd 1\.7\.27 is not supported with Kubernetes 1\.36\+/);
   });
 
   it("node-checks.ps1's report of a healthy flannel.4096 node passes the CLI's HNS checks; without the network it fails", async () => {
