@@ -2,11 +2,12 @@ import type { CheckDefinition } from './types.js';
 import { CHECKS } from './checks.js';
 import { PROBE_CHECKS } from './probe-checks.js';
 import { NODE_HOST_CHECKS } from './node-host-checks.js';
+import { NODE_RUNTIME_CHECKS } from './node-runtime-checks.js';
 import { KUBELET_CHECKS } from './kubelet-checks.js';
 
 /** API-side checks first, then the probes: a check runs after every check it depends on. */
 export function allChecks(): readonly CheckDefinition[] {
-  return [...CHECKS, ...KUBELET_CHECKS, ...PROBE_CHECKS, ...NODE_HOST_CHECKS];
+  return [...CHECKS, ...KUBELET_CHECKS, ...PROBE_CHECKS, ...NODE_HOST_CHECKS, ...NODE_RUNTIME_CHECKS];
 }
 
 function globToRegExp(glob: string): RegExp {
