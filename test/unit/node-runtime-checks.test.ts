@@ -4,6 +4,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { NODE_HOST_CHECKS } from '../../src/diagnose/node-host-checks.js';
 import { extractNodeReport, NODE_REPORT_BEGIN, NODE_REPORT_END, type NodeReport } from '../../src/diagnose/node-report.js';
 import { NODE_RUNTIME_CHECKS, windowsBuildRuns } from '../../src/diagnose/node-runtime-checks.js';
+import { allChecks } from '../../src/diagnose/registry.js';
 import { runChecks } from '../../src/diagnose/runner.js';
 import type { CheckOutcome, Snapshot } from '../../src/diagnose/types.js';
 
@@ -72,6 +73,14 @@ describe('node runtime checks (CRI through crictl)', () => {
       assert.equal(c.scope, 'node');
       assert.deepEqual(c.dependsOn, ['node.host.report']);
       assert.deepEqual(c.needs, ['nodeReports']);
+    }
+  });
+
+  it('are registered after the on-node report', () => {
+    const ids = allChecks().map((c) => c.id);
+    for (const c of NODE_RUNTIME_CHECKS) {
+      assert.ok(ids.includes(c.id), `${c.id} not registered`);
+      assert.ok(ids.indexOf('node.host.report') < ids.indexOf(c.id), `${c.id} before node.host.report`);
     }
   });
 
