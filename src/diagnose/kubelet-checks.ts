@@ -33,8 +33,12 @@ const NEVER_ON_WINDOWS: Record<string, string> = {
 
 /** The Kubernetes docs recommend reserving at least 2 GiB for Windows, Kubernetes and the runtime. */
 const RECOMMENDED_RESERVED = 2 * 1024 ** 3;
-/** Below this, the OS's share of memory is large enough that pods scheduled into it page. */
-const SMALL_VM = 8 * 1024 ** 3;
+/**
+ * Below this (the 4 GiB class: t3.medium, B2s, e2-medium), Windows Server's own share of memory
+ * is so large that pods scheduled into it make the node page. An 8 GiB VM reports a little
+ * under 8 GiB of capacity, so the line sits between the two classes.
+ */
+const SMALL_VM = 6 * 1024 ** 3;
 
 /** Percentage points of use below a disk threshold that count as close to it. */
 const APPROACH = 10;
