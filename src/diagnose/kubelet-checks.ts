@@ -84,9 +84,13 @@ function withStats(snap: Snapshot, n: k8s.V1Node | undefined, fn: (s: KubeletSum
   return fn(r.doc, c && 'doc' in c ? c.doc : undefined);
 }
 
-/** The hard thresholds in effect: the configured ones, or the defaults when none is configured. */
+/**
+ * The hard thresholds in effect. /configz shows them after defaulting, so an absent evictionHard
+ * there was set empty on purpose (no hard threshold); only without /configz are the kubelet's
+ * defaults assumed.
+ */
 function hardThresholds(c: KubeletConfig | undefined): Record<string, string> {
-  return c?.evictionHard && Object.keys(c.evictionHard).length > 0 ? c.evictionHard : c?.evictionHard ? {} : DEFAULT_EVICTION_HARD;
+  return c ? (c.evictionHard ?? {}) : DEFAULT_EVICTION_HARD;
 }
 
 /** A threshold ("10%" of capacity, or a quantity) in bytes. */
@@ -122,6 +126,14 @@ function evictionOutcome(c: KubeletConfig): CheckOutcome {
     }
   }
   const live = Object.entries(hardThresholds(c)).filter(([s]) => !NEVER_ON_WINDOWS[s]).map(([s, v]) => `${s}<${v}`);
+  if (live.length === 0) {
+    return {
+      status: 'warn',
+      message: `no hard eviction threshold that can fire on Windows${dead.length > 0 ? ` (only ${dead.join('; ')})` : ' (evictionHard is empty)'}: a full disk or exhausted memory stops the node instead of evicting pods`,
+      hint: 'set evictionHard with memory.available, nodefs.available and imagefs.available (the kubelet defaults are 100Mi, 10% and 15%) and restart the kubelet',
+      evidence: dead,
+    };
+  }
   if (dead.length > 0) {
     return {
       status: 'warn',

@@ -18,7 +18,8 @@ const num = number().nullish();
 /**
  * /configz: {"kubeletconfig": KubeletConfiguration} in its kubelet.config.k8s.io/v1beta1 JSON
  * form, after defaulting. Empty lists and maps are omitted (omitempty), so an absent
- * enforceNodeAllocatable means none is enforced and an absent systemReserved means nothing is.
+ * enforceNodeAllocatable means none is enforced, an absent systemReserved that nothing is, and
+ * an absent evictionHard that it was set empty (the kubelet's defaults would have filled nil).
  */
 export const KubeletConfigSchema = object({
   cgroupsPerQOS: boolean().nullish(),
@@ -78,12 +79,15 @@ export function proxyError(err: unknown): { error: string; status?: number } {
   return e.code ? { error: `HTTP ${e.code}: ${first}`, status: e.code } : { error: first };
 }
 
-function parse<T>(text: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, what: string): KubeletDocument<T> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { error: `${what} is not JSON: ${JSON.stringify(text.slice(0, 80))}`, invalid: true };
+function parse<T>(body: unknown, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, what: string): KubeletDocument<T> {
+  // The client hands over a JSON-typed answer already parsed, and any other answer as text.
+  let value: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return { error: `${what} is not JSON: ${JSON.stringify(body.slice(0, 80))}`, invalid: true };
+    }
   }
   const r = schema.safeParse(value);
   if (!r.success) {
@@ -94,7 +98,7 @@ function parse<T>(text: string, schema: { safeParse(v: unknown): { success: true
 }
 
 /** Reads one path of each node's kubelet, 16 nodes at a time, each bounded by `timeoutMs`. */
-async function readAll<T>(cluster: Cluster, nodes: readonly k8s.V1Node[], path: string, read: (text: string) => KubeletDocument<T>, timeoutMs: number): Promise<Map<string, KubeletDocument<T>>> {
+async function readAll<T>(cluster: Cluster, nodes: readonly k8s.V1Node[], path: string, read: (body: unknown) => KubeletDocument<T>, timeoutMs: number): Promise<Map<string, KubeletDocument<T>>> {
   const out = new Map<string, KubeletDocument<T>>();
   await mapBounded([...nodes], 16, async (n) => {
     const name = n.metadata?.name ?? '';
@@ -102,7 +106,7 @@ async function readAll<T>(cluster: Cluster, nodes: readonly k8s.V1Node[], path: 
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000}s`)), timeoutMs)));
     try {
       const body = await Promise.race([cluster.core.connectGetNodeProxyWithPath({ name, path }), timeout]);
-      out.set(name, read(typeof body === 'string' ? body : JSON.stringify(body)));
+      out.set(name, read(body));
     } catch (err) {
       // The client parses a JSON-typed answer itself: a body that is not JSON surfaces here.
       out.set(name, err instanceof SyntaxError ? { error: `/${path} is not JSON: ${err.message}`, invalid: true } : proxyError(err));
@@ -114,14 +118,14 @@ async function readAll<T>(cluster: Cluster, nodes: readonly k8s.V1Node[], path: 
 }
 
 export function readKubeletConfigs(cluster: Cluster, nodes: readonly k8s.V1Node[], timeoutMs = 15_000): Promise<Map<string, KubeletDocument<KubeletConfig>>> {
-  return readAll(cluster, nodes, KUBELET_PATHS.configz, (text) => {
-    const r = parse(text, ConfigzSchema, '/configz');
+  return readAll(cluster, nodes, KUBELET_PATHS.configz, (body) => {
+    const r = parse(body, ConfigzSchema, '/configz');
     return 'doc' in r ? { doc: r.doc.kubeletconfig } : r;
   }, timeoutMs);
 }
 
 export function readKubeletSummaries(cluster: Cluster, nodes: readonly k8s.V1Node[], timeoutMs = 15_000): Promise<Map<string, KubeletDocument<KubeletSummary>>> {
-  return readAll(cluster, nodes, KUBELET_PATHS.stats, (text) => parse(text, SummarySchema, '/stats/summary'), timeoutMs);
+  return readAll(cluster, nodes, KUBELET_PATHS.stats, (body) => parse(body, SummarySchema, '/stats/summary'), timeoutMs);
 }
 
 /** Parses a Kubernetes quantity ("100Mi", "2Gi", "1.5G", "512000") to bytes; undefined if it is not one. */

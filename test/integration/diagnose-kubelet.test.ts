@@ -92,6 +92,21 @@ describe('diagnose: the kubelet through the API server (/configz, /stats/summary
     );
   });
 
+  it('evictionHard set empty (absent from /configz, which shows values after defaulting) warns that nothing can evict', async () => {
+    await withFake(
+      healthy(),
+      async (fake, kc) => {
+        putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
+        const r = await diag(kc, ['--checks', KUBELET]);
+        const ev = r.check('node.kubelet.eviction', 'win-1');
+        assert.equal(ev.status, 'warn');
+        assert.match(ev.message, /no hard eviction threshold that can fire on Windows \(evictionHard is empty\)/);
+        assert.match(r.check('node.kubelet.memory', 'win-1').message, /no memory\.available threshold is set/);
+      },
+      { configz: () => windowsKubeletConfig((c) => delete c['evictionHard']) },
+    );
+  });
+
   it('a full image filesystem and memory below the threshold: fail with the numbers and the largest pods', async () => {
     await withFake(
       healthy(),
