@@ -735,7 +735,14 @@ function Get-RuntimeSection {
 
     # First the version: when the endpoint does not answer, that is said once, instead of
     # waiting for every command to time out.
-    $r = Invoke-Crictl -Path $crictl -Endpoint $endpoint -Arguments @('version')
+    try {
+        $r = Invoke-Crictl -Path $crictl -Endpoint $endpoint -Arguments @('version')
+    }
+    catch {
+        # Not a program this node can run (a wrong architecture, a blocked or damaged file).
+        $section.skipped = 'crictl at {0} could not start: {1}' -f $crictl, $_.Exception.Message
+        return $section
+    }
     if ($r.failure) {
         $section.unreachable = $r.failure
         return $section

@@ -135,6 +135,15 @@ Describe 'runtime section: no crictl, no answer, no end' {
         $s.Contains('version') | Should -BeFalse
     }
 
+    It 'skips, saying why, when crictl cannot start' {
+        $null = Install-FakeCrictl -Recording 'containerd-2.0-healthy'
+        $exe = Join-Path $env:SystemDrive 'k/crictl.exe'
+        & chmod 644 $exe
+        $s = Get-RuntimeSection
+        $s.skipped | Should -BeLike "crictl at $((Get-Item -LiteralPath $exe).FullName) could not start: *"
+        $s.Contains('unreachable') -and $s.unreachable | Should -BeFalse
+    }
+
     It "when the endpoint does not answer, records crictl's own error once and asks nothing more" {
         $log = Install-FakeCrictl -Recording 'containerd-2.0-healthy'
         $global:CriEndpoint = 'npipe:////./pipe/cri-dockerd'
