@@ -39,6 +39,13 @@ export const globalOptions = {
   config: { flags: '-c, --config <file>', description: 'config file (default: ./win-k8s.yaml when it exists)', kind: 'string' },
   kubeconfig: { flags: '--kubeconfig <path>', description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', kind: 'string', path: 'kubeconfig' },
   context: { flags: '--context <name>', description: 'kubeconfig context to use', kind: 'string', path: 'context' },
+  requestTimeout: {
+    flags: '--request-timeout <duration>',
+    description: 'how long one Kubernetes API request may take (0: no bound; connecting still gives up after 30s and the TLS handshake after 10s, as kubectl)',
+    kind: 'string',
+    path: 'requestTimeout',
+    defaultText: '0',
+  },
   output: { flags: '-o, --output <format>', description: 'output format', kind: 'string', path: 'output', choices: ['human', 'json'], defaultText: 'human' },
   yes: { flags: '-y, --yes', description: 'answer yes to confirmations (required without a TTY)', kind: 'boolean' },
   noColor: { flags: '--no-color', description: 'disable colours (also NO_COLOR)', kind: 'boolean' },
