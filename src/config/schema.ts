@@ -20,6 +20,7 @@ import {
 import { ARTIFACT_NAMES } from '../compat/artifacts.js';
 import { DEFAULT_WINDOWS_VERSION, WINDOWS_VERSIONS } from '../compat/windows.js';
 import { checkAdminSource } from './cidr.js';
+import { checkRequestTimeout } from './request-timeout.js';
 
 /**
  * The schema of win-k8s.yaml. Flags and WIN_K8S_* variables are mapped onto the same paths
@@ -165,6 +166,8 @@ export const ConfigFile = z
     kind: z.literal('Config', { error: 'expected Config' }).optional(),
     kubeconfig: z.string().optional(),
     context: z.string().optional(),
+    // YAML reads `requestTimeout: 0` as a number.
+    requestTimeout: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().superRefine(refine(checkRequestTimeout))).optional(),
     output: z.enum(['human', 'json'], { error: 'expected human or json' }).optional(),
     cloud: Cloud.optional(),
     cluster: ClusterSection.prefault({}),
