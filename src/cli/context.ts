@@ -25,6 +25,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** The one way to ask a yes/no question (honours --yes and the absence of a terminal). */
   confirm: Confirm;
+  /** --request-timeout / WIN_K8S_REQUEST_TIMEOUT / requestTimeout, for every Kubernetes API call; 0: no bound. */
+  requestTimeoutMs: number;
 }
 
 export interface RuntimeEnv {
@@ -107,6 +109,8 @@ export async function buildContext(cmd: Command, rt: RuntimeEnv): Promise<Comman
       return { value: all[key], fromCli: owner.getOptionValueSource(key) === 'cli' };
     },
   };
+  const { resolveRequestTimeoutMs } = await import('../config/request-timeout.js');
+  const requestTimeoutMs = resolveRequestTimeoutMs(globalString(root, 'requestTimeout', globalOptions.requestTimeout, {}), rt.env, configFile);
   const interactive = canPrompt(rt.streams, rt.env) && format !== 'json';
   return {
     output,
@@ -120,6 +124,7 @@ export async function buildContext(cmd: Command, rt: RuntimeEnv): Promise<Comman
     cli,
     toolVersion: rt.toolVersion,
     signal: rt.signal,
+    requestTimeoutMs,
   };
 }
 
