@@ -19,6 +19,9 @@ import { buildPlan, matrixTarget, planTarget } from './plan.js';
 /** Planning reads settings and reports warnings; it never asks or waits. */
 export interface PlanDeps extends ConfigSources {
   output: Output;
+  /** Bound on each Kubernetes API request (0: none), and Ctrl-C for requests in flight. */
+  requestTimeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 /** The validated config from flags, WIN_K8S_* variables and the config file, for these specs. */
@@ -31,7 +34,7 @@ export function resolveConfig(ctx: ConfigSources, specs: OptionSpec[]): Config {
 
 export async function openConfiguredCluster(ctx: PlanDeps, specs: OptionSpec[]): Promise<{ config: Config; cluster: Cluster; facts: ClusterFacts }> {
   const config = resolveConfig(ctx, specs);
-  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd, requestTimeoutMs: ctx.requestTimeoutMs, signal: ctx.signal }, ctx.output.sink);
   return { config, cluster, facts: await discover(cluster) };
 }
 
