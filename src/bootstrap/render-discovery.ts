@@ -24,7 +24,7 @@ export function refuseLoopbackEndpoint(endpoint: string, source: string): void {
  * Explicit values always win. Mutates `config` in place.
  */
 export async function fillFromCluster(ctx: PlanDeps, config: ConfigFile, createToken: boolean): Promise<void> {
-  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const cluster = await openCluster({ kubeconfig: config.kubeconfig, context: config.context, env: ctx.env, cwd: ctx.cwd, requestTimeoutMs: ctx.requestTimeoutMs, signal: ctx.signal }, ctx.output.sink);
   const facts = await discover(cluster);
   const c = config.cluster;
   const filled: string[] = [];
