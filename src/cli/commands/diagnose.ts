@@ -66,7 +66,7 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const where = mergeSources({ specs: [globalOptions.kubeconfig, globalOptions.context], cli: ctx.cli, env: ctx.env, file: ctx.configFile }).raw;
   const kubeconfig = typeof where.kubeconfig === 'string' ? where.kubeconfig : undefined;
   const context = typeof where.context === 'string' ? where.context : undefined;
-  const cluster = await openCluster({ kubeconfig, context, env: ctx.env, cwd: ctx.cwd }, ctx.output.sink);
+  const cluster = await openCluster({ kubeconfig, context, env: ctx.env, cwd: ctx.cwd, requestTimeoutMs: ctx.requestTimeoutMs, signal: ctx.signal }, ctx.output.sink);
   const namespaces: string[] = [];
   const bundle = bundleFile ? new (await import('../../diagnose/bundle-contents.js')).BundleCollector() : undefined;
   const doc = await diagnose(
