@@ -34,8 +34,10 @@ async function initHandler(ctx: CommandContext, opts: { file: string; fileField:
   try {
     const { openCluster } = await import('../../cluster/session.js');
     const { discover } = await import('../../cluster/discovery.js');
-    facts = await discover(await openCluster({ env: ctx.env, cwd: ctx.cwd, kubeconfig: ctx.cli.get('kubeconfig').value as string | undefined, context: ctx.cli.get('context').value as string | undefined }, ctx.output.sink));
+    facts = await discover(await openCluster({ env: ctx.env, cwd: ctx.cwd, kubeconfig: ctx.cli.get('kubeconfig').value as string | undefined, context: ctx.cli.get('context').value as string | undefined, requestTimeoutMs: ctx.requestTimeoutMs, signal: ctx.signal }, ctx.output.sink));
   } catch (err) {
+    // Ctrl-C while the cluster is read ends the run; only a cluster that cannot be read is a warning.
+    if (ctx.signal.aborted) throw err;
     ctx.output.warn(`cluster not read (${(err as Error).message}); defaults will not come from it`);
   }
   const regions = facts?.placement?.cloud === 'aws' ? [facts.placement.region] : [];
