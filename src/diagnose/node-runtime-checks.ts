@@ -4,6 +4,7 @@ import { sandboxImage } from '../compat/runtime.js';
 import { compareVersions, k8sMinor } from '../compat/versions.js';
 import { windowsReleaseForBuild } from '../compat/windows.js';
 import { K8S_DOCS } from './docs.js';
+import { quantityBytes } from './kubelet-proxy.js';
 import { nodeBuild, NODE_REPORT_CHECK, withSection } from './node-host-checks.js';
 import type { NodeReport } from './node-report.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
@@ -23,8 +24,8 @@ const DOCS = {
 } as const;
 
 /**
- * The kubelet's defaults (KubeletConfiguration v1beta1): image GC starts above 85% use and
- * frees down to 80%; hard eviction at imagefs.available<15%.
+ * The kubelet's defaults (KubeletConfiguration v1beta1), used when its /configz was not read:
+ * image GC starts above 85% use and frees down to 80%; hard eviction at imagefs.available<15%.
  */
 export const IMAGE_GC_HIGH_PERCENT = 85;
 export const IMAGE_GC_LOW_PERCENT = 80;
@@ -356,7 +357,27 @@ function imageOsOutcome(rt: Answered, report: NodeReport, n: k8s.V1Node | undefi
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
-function imageFsOutcome(rt: Answered): CheckOutcome {
+/** The kubelet's image GC and imagefs eviction thresholds: from its /configz when read, else its defaults. */
+function imageFsThresholds(snap: Snapshot, n: k8s.V1Node | undefined): { gcHigh: number; gcLow: number; eviction?: { percent?: number; bytes?: number; text: string }; from: string } {
+  const entry = snap.kubeletConfig?.get(n?.metadata?.name ?? '');
+  if (!entry || !('doc' in entry)) {
+    return { gcHigh: IMAGE_GC_HIGH_PERCENT, gcLow: IMAGE_GC_LOW_PERCENT, eviction: { percent: IMAGEFS_EVICTION_AVAILABLE_PERCENT, text: `${IMAGEFS_EVICTION_AVAILABLE_PERCENT}%` }, from: 'its default' };
+  }
+  const cfg = entry.doc;
+  // /configz shows the effective configuration: an evictionHard without imagefs.available (or
+  // none at all: it was set empty) has no such threshold.
+  const text = cfg.evictionHard?.['imagefs.available'];
+  const percent = text?.endsWith('%') ? Number(text.slice(0, -1)) : undefined;
+  const bytes = text && percent === undefined ? quantityBytes(text) : undefined;
+  return {
+    gcHigh: cfg.imageGCHighThresholdPercent ?? IMAGE_GC_HIGH_PERCENT,
+    gcLow: cfg.imageGCLowThresholdPercent ?? IMAGE_GC_LOW_PERCENT,
+    ...(text && (percent !== undefined || bytes !== undefined) ? { eviction: { ...(percent !== undefined ? { percent } : {}), ...(bytes !== undefined ? { bytes } : {}), text } } : {}),
+    from: "its /configz",
+  };
+}
+
+function imageFsOutcome(rt: Answered, snap: Snapshot, n: k8s.V1Node | undefined): CheckOutcome {
   if (rt.imageFsError) return partError('the image filesystem (crictl imagefsinfo)', rt.imageFsError);
   const fs = rt.imageFs;
   if (!fs) return { status: 'skip', message: 'the report has no image filesystem' };
@@ -368,17 +389,20 @@ function imageFsOutcome(rt: Answered): CheckOutcome {
   const freePct = 100 - usedPct;
   const figures = `${where}: ${gib(fs.freeBytes)} free of ${gib(fs.sizeBytes)} (${usedPct.toFixed(0)}% used)${fs.usedBytes ? `, ${gib(fs.usedBytes)} in image layers` : ''}`;
   const free = 'remove unused images (crictl rmi --prune), old logs under C:\\var\\log, or grow the disk; Windows base layers are several GB per build';
-  if (freePct < IMAGEFS_EVICTION_AVAILABLE_PERCENT) {
+  const t = imageFsThresholds(snap, n);
+  const ev = t.eviction;
+  if (ev && ((ev.percent !== undefined && freePct < ev.percent) || (ev.bytes !== undefined && fs.freeBytes < ev.bytes))) {
     return {
       status: 'fail',
-      message: `${figures}: below the kubelet's eviction threshold imagefs.available<${IMAGEFS_EVICTION_AVAILABLE_PERCENT}% (its default), so it reports DiskPressure, evicts pods and deletes unused images`,
+      message: `${figures}: below the kubelet's eviction threshold imagefs.available<${ev.text} (${t.from}), so it reports DiskPressure, evicts pods and deletes unused images`,
       hint: free,
     };
   }
-  if (usedPct >= IMAGE_GC_LOW_PERCENT) {
+  // 100 turns image garbage collection off.
+  if (t.gcHigh < 100 && usedPct >= t.gcLow) {
     return {
       status: 'warn',
-      message: `${figures}: near the kubelet's image garbage collection threshold (imageGCHighThresholdPercent ${IMAGE_GC_HIGH_PERCENT}%, by default), above which it deletes unused images down to ${IMAGE_GC_LOW_PERCENT}%`,
+      message: `${figures}: ${usedPct >= t.gcHigh ? 'past' : 'near'} the kubelet's image garbage collection threshold (imageGCHighThresholdPercent ${t.gcHigh}%, ${t.from}), above which it deletes unused images down to ${t.gcLow}%`,
       hint: free,
     };
   }
@@ -436,7 +460,7 @@ function versionOutcome(rt: Answered, report: NodeReport, snap: Snapshot, n: k8s
 
 // ---------------------------------------------------------------------------------------------
 
-const check = (id: string, title: string, docs: string, run: CheckDefinition['run']): CheckDefinition => ({
+const check = (id: string, title: string, docs: string, run: CheckDefinition['run'], needs: CheckDefinition['needs'] = ['nodeReports']): CheckDefinition => ({
   id,
   category: CATEGORY,
   scope: 'node',
@@ -444,7 +468,7 @@ const check = (id: string, title: string, docs: string, run: CheckDefinition['ru
   dependsOn: [NODE_REPORT_CHECK],
   fatal: false,
   docs,
-  needs: ['nodeReports'],
+  needs,
   run,
 });
 
@@ -455,7 +479,8 @@ export const NODE_RUNTIME_CHECKS: CheckDefinition[] = [
   check('node.runtime.containers', 'no container in a crash loop', DOCS.debugPod, (snap, n) => withCri(snap, n, (rt) => containersOutcome(rt, snap, n))),
   check('node.runtime.pause-image', "sandbox (pause) image present and built for the node's Windows build", K8S_DOCS.windowsIntro, (snap, n) => withCri(snap, n, (rt, r) => pauseImageOutcome(rt, r, n))),
   check('node.runtime.image-os', "images built for the node's Windows build", K8S_DOCS.windowsIntro, (snap, n) => withCri(snap, n, (rt, r) => imageOsOutcome(rt, r, n))),
-  check('node.runtime.image-fs', "image filesystem below the kubelet's GC and eviction thresholds", DOCS.garbageCollection, (snap, n) => withCri(snap, n, (rt) => imageFsOutcome(rt))),
+  // The kubelet's own thresholds, when its /configz can be read through the API server.
+  check('node.runtime.image-fs', "image filesystem below the kubelet's GC and eviction thresholds", DOCS.garbageCollection, (snap, n) => withCri(snap, n, (rt) => imageFsOutcome(rt, snap, n)), ['nodeReports', 'kubeletConfig']),
   check('node.runtime.version', 'runtime and CRI version suit the Kubernetes version', K8S_DOCS.containerRuntimes, (snap, n) => withCri(snap, n, (rt, r) => versionOutcome(rt, r, snap, n))),
 ];
 

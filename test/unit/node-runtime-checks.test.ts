@@ -6,6 +6,7 @@ import { extractNodeReport, NODE_REPORT_BEGIN, NODE_REPORT_END, type NodeReport 
 import { NODE_RUNTIME_CHECKS, windowsBuildRuns } from '../../src/diagnose/node-runtime-checks.js';
 import { allChecks } from '../../src/diagnose/registry.js';
 import { runChecks } from '../../src/diagnose/runner.js';
+import type { KubeletConfig } from '../../src/diagnose/kubelet-proxy.js';
 import type { CheckOutcome, Snapshot } from '../../src/diagnose/types.js';
 
 /*
@@ -37,7 +38,7 @@ function node(kubelet = 'v1.33.2', runtime = 'containerd://2.0.10', build = '10.
 const pod = (ns: string, name: string, phase = 'Running'): k8s.V1Pod => ({ metadata: { namespace: ns, name }, spec: { nodeName: 'win-1', containers: [{ name: 'c' }] }, status: { phase } });
 const PODS = [pod('default', 'web-win-1', 'Pending'), pod('default', 'legacy-app-5d9f7'), pod('kube-flannel', 'kube-flannel-ds-windows-win-1'), pod('kube-system', 'kube-proxy-windows-win-1')];
 
-function snapshot(report: NodeReport, opts: { node?: k8s.V1Node; pods?: k8s.V1Pod[] } = {}): Snapshot {
+function snapshot(report: NodeReport, opts: { node?: k8s.V1Node; pods?: k8s.V1Pod[]; kubeletConfig?: KubeletConfig } = {}): Snapshot {
   return {
     serverVersion: 'v1.33.2',
     facts: { cni: { type: 'flannel', flannel: { namespace: 'kube-flannel', backendType: 'vxlan', vni: 4096 } } },
@@ -46,6 +47,7 @@ function snapshot(report: NodeReport, opts: { node?: k8s.V1Node; pods?: k8s.V1Po
     events: [],
     dnsSlices: [],
     nodeReports: new Map([['win-1', { report }]]),
+    ...(opts.kubeletConfig ? { kubeletConfig: new Map([['win-1', { doc: opts.kubeletConfig }]]) } : {}),
   };
 }
 
@@ -72,7 +74,8 @@ describe('node runtime checks (CRI through crictl)', () => {
       assert.equal(c.category, 'runtime');
       assert.equal(c.scope, 'node');
       assert.deepEqual(c.dependsOn, ['node.host.report']);
-      assert.deepEqual(c.needs, ['nodeReports']);
+      // image-fs reads the kubelet's own thresholds from /configz when it can.
+      assert.deepEqual(c.needs, c.id === 'node.runtime.image-fs' ? ['nodeReports', 'kubeletConfig'] : ['nodeReports']);
     }
   });
 
@@ -228,7 +231,16 @@ describe('node runtime checks (CRI through crictl)', () => {
       expectStatus(run('node.runtime.image-fs', healthy()), 'pass', /^C:\\ProgramData\\containerd\\root\\io\.containerd\.snapshotter\.v1\.windows \(on C:\): 50\.0 GiB free of 127\.0 GiB \(61% used\)$/);
       expectStatus(run('node.runtime.image-fs', broken()), 'fail', /96% used\): below the kubelet's eviction threshold imagefs\.available<15%/, /crictl rmi --prune/);
       const near = healthy((rt) => (rt['imageFs']['freeBytes'] = 0.18 * 136365211648));
-      expectStatus(run('node.runtime.image-fs', near), 'warn', /82% used\): near the kubelet's image garbage collection threshold \(imageGCHighThresholdPercent 85%/);
+      expectStatus(run('node.runtime.image-fs', near), 'warn', /82% used\): near the kubelet's image garbage collection threshold \(imageGCHighThresholdPercent 85%, its default\)/);
+    });
+
+    it("uses the kubelet's own thresholds when its /configz was read", () => {
+      const strict = { evictionHard: { 'imagefs.available': '40%', 'memory.available': '100Mi' }, imageGCHighThresholdPercent: 90, imageGCLowThresholdPercent: 85 };
+      expectStatus(run('node.runtime.image-fs', healthy(), { kubeletConfig: strict }), 'fail', /61% used\): below the kubelet's eviction threshold imagefs\.available<40% \(its \/configz\)/);
+      // No imagefs.available in the effective evictionHard: no eviction, only image GC.
+      expectStatus(run('node.runtime.image-fs', broken(), { kubeletConfig: { evictionHard: { 'memory.available': '100Mi' }, imageGCHighThresholdPercent: 85, imageGCLowThresholdPercent: 80 } }), 'warn', /96% used\): past the kubelet's image garbage collection threshold \(imageGCHighThresholdPercent 85%, its \/configz\)/);
+      expectStatus(run('node.runtime.image-fs', broken(), { kubeletConfig: { evictionHard: { 'imagefs.available': '6Gi' } } }), 'fail', /imagefs\.available<6Gi \(its \/configz\)/);
+      expectStatus(run('node.runtime.image-fs', broken(), { kubeletConfig: { evictionHard: { 'imagefs.available': '2Gi' }, imageGCHighThresholdPercent: 100, imageGCLowThresholdPercent: 80 } }), 'pass');
     });
   });
 
