@@ -637,6 +637,10 @@ function Invoke-Crictl {
         [Parameter(Mandatory = $true)] [string]$Endpoint,
         [Parameter(Mandatory = $true)] [string[]]$Arguments
     )
+    if ($script:CrictlStalled) {
+        # One call that hung says the runtime hangs: the others would each wait as long.
+        return [ordered]@{ exitCode = -1; stdout = ''; stderr = ''; failure = ('crictl {0} not run: {1}' -f $Arguments[0], $script:CrictlStalled) }
+    }
     $all = @('--runtime-endpoint', $Endpoint, '--image-endpoint', $Endpoint, '--timeout', '10s') + $Arguments
     $psi = New-Object System.Diagnostics.ProcessStartInfo
     $psi.FileName = $Path
@@ -658,7 +662,8 @@ function Invoke-Crictl {
         catch {
             Write-Verbose "crictl had already exited: $($_.Exception.Message)"
         }
-        return [ordered]@{ exitCode = -1; stdout = ''; stderr = ''; failure = ('crictl {0} did not finish within {1}s' -f $Arguments[0], $CrictlTimeoutSeconds) }
+        $script:CrictlStalled = 'crictl {0} did not finish within {1}s' -f $Arguments[0], $CrictlTimeoutSeconds
+        return [ordered]@{ exitCode = -1; stdout = ''; stderr = ''; failure = $script:CrictlStalled }
     }
     $process.WaitForExit()
     $result = [ordered]@{ exitCode = $process.ExitCode; stdout = $stdout.Result; stderr = $stderr.Result; failure = $null }
@@ -723,6 +728,7 @@ function ConvertTo-TimeText {
 }
 
 function Get-RuntimeSection {
+    $script:CrictlStalled = $null
     $ep = Get-CriEndpoint
     $section = [ordered]@{ crictlPath = $null; endpoint = $ep.endpoint; endpointSource = $ep.source; skipped = $null; unreachable = $null }
     $crictl = Find-Crictl

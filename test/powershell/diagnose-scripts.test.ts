@@ -74,7 +74,7 @@ describe('diagnose scripts under pwsh', function () {
     const out = mkdtempSync(join(tmpdir(), 'win-k8s-runtime-runs-'));
     try {
       const run = await runPester(['NodeChecks.Tests.ps1', 'RuntimeChecks.Tests.ps1', 'CollectLogs.Tests.ps1', 'Probe.Tests.ps1'].map((f) => join(HERE, f)), { WIN_K8S_NODE_REPORTS_OUT: out });
-      assertPesterPassed(run, 28);
+      assertPesterPassed(run, 29);
       for (const name of ['runtime-healthy-2.0', 'runtime-broken-1.7']) runtimeRuns.set(name, readFileSync(join(out, `${name}.txt`), 'utf8'));
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -11,7 +11,8 @@
 # per id before 1.31, one indented JSON array from 1.31 (cmd/crictl/util.go outputStatusData).
 #
 # Environment: WIN_K8S_FAKE_CRICTL_RECORDING (directory), WIN_K8S_FAKE_CRICTL_LOG (file to append
-# to), WIN_K8S_FAKE_CRICTL_HANG=1 (never answer, for the caller's time limit).
+# to), WIN_K8S_FAKE_CRICTL_HANG=1 or =<command> (never answer, or not that command: for the
+# caller's time limit).
 
 dir=$WIN_K8S_FAKE_CRICTL_RECORDING
 if [ -n "$WIN_K8S_FAKE_CRICTL_LOG" ]; then
@@ -37,7 +38,7 @@ done
 command=$1
 shift
 
-if [ "$WIN_K8S_FAKE_CRICTL_HANG" = 1 ]; then
+if [ "$WIN_K8S_FAKE_CRICTL_HANG" = 1 ] || [ "$WIN_K8S_FAKE_CRICTL_HANG" = "$command" ]; then
     exec sleep 3600
 fi
 [ -f "$dir/meta" ] || fatal "fake crictl: no recording at $dir"

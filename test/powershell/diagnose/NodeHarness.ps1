@@ -154,7 +154,7 @@ function Remove-WindowsStubs {
   Returns the log to which it appends each call's arguments.
 #>
 function Install-FakeCrictl {
-    param([Parameter(Mandatory = $true)] [string]$Recording, [switch]$Hang)
+    param([Parameter(Mandatory = $true)] [string]$Recording, [switch]$Hang, [string]$HangOn = '')
     $fakes = (Resolve-Path (Join-Path $script:HarnessDir '../../fakes/crictl')).Path
     $exe = Join-Path $env:SystemDrive 'k/crictl.exe'
     $log = Join-Path $env:SystemDrive 'crictl-calls.log'
@@ -163,7 +163,7 @@ function Install-FakeCrictl {
     & chmod 755 $exe
     $env:WIN_K8S_FAKE_CRICTL_RECORDING = Join-Path $fakes "recordings/$Recording"
     $env:WIN_K8S_FAKE_CRICTL_LOG = $log
-    $env:WIN_K8S_FAKE_CRICTL_HANG = $(if ($Hang) { '1' } else { '' })
+    $env:WIN_K8S_FAKE_CRICTL_HANG = $(if ($Hang) { '1' } else { $HangOn })
     return $log
 }
 

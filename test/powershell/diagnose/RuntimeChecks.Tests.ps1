@@ -162,4 +162,16 @@ Describe 'runtime section: no crictl, no answer, no end' {
         $s.unreachable | Should -Be 'crictl version did not finish within 1s'
         @(Get-CrictlCalls $log).Count | Should -Be 1
     }
+
+    It 'after one command hangs, runs no other: each would wait as long' {
+        $log = Install-FakeCrictl -Recording 'containerd-2.0-healthy' -HangOn 'info'
+        $global:WinK8sStubKubeletCommandLine = $script:KubeletLine
+        $global:CrictlTimeoutSeconds = 1
+        try { $s = Get-RuntimeSection } finally { $global:CrictlTimeoutSeconds = 30 }
+        $s.version.runtimeVersion | Should -Be 'v2.0.10'
+        $s.statusError | Should -Be 'crictl info did not finish within 1s'
+        $s.sandboxesError | Should -Be 'crictl pods not run: crictl info did not finish within 1s'
+        $s.imageFsError | Should -Be 'crictl imagefsinfo not run: crictl info did not finish within 1s'
+        (Get-CrictlCalls $log | ForEach-Object { $_[6] }) | Should -Be @('version', 'info')
+    }
 }
