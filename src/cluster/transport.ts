@@ -6,7 +6,7 @@ import { EnvironmentError, InterruptedError } from '../errors.js';
  * after 30 s and on the TLS handshake after 10 s, and `--request-timeout` (default 0: none)
  * bounds a whole request. Without them an endpoint that accepts TCP and never speaks TLS
  * hangs a command for as long as the kernel keeps the connection, and Ctrl-C has nothing to
- * stop. The run's abort signal (the first Ctrl-C) cancels requests in flight.
+ * stop. The run's abort signal (the first Ctrl-C) cancels the requests in flight.
  */
 export interface TransportOptions {
   /** Whole-request bound in milliseconds; 0 waits as long as it takes. */
@@ -64,12 +64,14 @@ export function boundedKubeConfig(lib: typeof k8s, o: TransportOptions): k8s.Kub
 }
 
 async function send(base: k8s.IsomorphicFetchHttpLibrary, request: k8s.RequestContext, server: string, o: TransportOptions): Promise<k8s.ResponseContext> {
-  if (o.signal?.aborted) throw new InterruptedError();
+  // Ctrl-C cancels the requests in flight when it comes. Requests made after it are the
+  // command's cleanup (deleting the token it made, say): they run, bounded as any other.
+  const interrupt = o.signal && !o.signal.aborted ? o.signal : undefined;
   const timeout = o.requestTimeoutMs > 0 ? AbortSignal.timeout(o.requestTimeoutMs) : undefined;
-  const signals = [o.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const signals = [interrupt, timeout].filter((s): s is AbortSignal => s !== undefined);
   if (signals.length > 0) request.setSignal(signals.length === 1 ? signals[0]! : AbortSignal.any(signals));
   const explain = (err: unknown): unknown => {
-    if (o.signal?.aborted) return new InterruptedError();
+    if (interrupt?.aborted) return new InterruptedError();
     if (timeout?.aborted) {
       return new EnvironmentError(`the API server at ${server} did not answer within ${formatMs(o.requestTimeoutMs)} (--request-timeout)`, { hint: HINT, cause: err });
     }
