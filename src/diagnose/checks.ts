@@ -331,7 +331,7 @@ export const CHECKS: CheckDefinition[] = [
     run(snap, n) {
       const probe = snap.kubelet?.get(nameOf(node(n)));
       if (!probe) return { status: 'skip', message: 'skipped: kubelet reachability not checked' };
-      if (probe.ok) return { status: 'pass', message: 'kubelet /healthz answers through the API server (logs, exec and port-forward work)' };
+      if (probe.ok) return { status: 'pass', message: `kubelet ${probe.via ?? '/healthz'} answers through the API server (logs, exec and port-forward work)` };
       const forbidden = /\b403\b|forbidden/i.test(probe.error);
       return {
         status: forbidden ? 'warn' : 'fail',

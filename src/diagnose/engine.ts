@@ -128,8 +128,25 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
  */
 async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, opts: DiagnoseOptions, budgetMs?: number): Promise<void> {
   const tasks: Promise<void>[] = [];
-  if (needs.has('kubelet')) tasks.push(kubeletReachability(cluster, snap.windowsNodes).then((m) => void (snap.kubelet = m)));
-  if (needs.has('kubeletConfig')) tasks.push(readKubeletConfigs(cluster, snap.windowsNodes).then((m) => void (snap.kubeletConfig = m)));
+  if (needs.has('kubeletConfig')) {
+    tasks.push(
+      (async () => {
+        snap.kubeletConfig = await readKubeletConfigs(cluster, snap.windowsNodes);
+        if (!needs.has('kubelet')) return;
+        // A kubelet that served /configz through the proxy is reachable there: /healthz is asked
+        // only of the others (each proxied call costs a TLS connection; 100 nodes, 100 fewer).
+        const answered = (n: k8s.V1Node) => {
+          const d = snap.kubeletConfig?.get(n.metadata?.name ?? '');
+          return d !== undefined && 'doc' in d;
+        };
+        const m = await kubeletReachability(cluster, snap.windowsNodes.filter((n) => !answered(n)));
+        for (const n of snap.windowsNodes.filter(answered)) m.set(n.metadata?.name ?? '', { ok: true, via: '/configz' });
+        snap.kubelet = m;
+      })(),
+    );
+  } else if (needs.has('kubelet')) {
+    tasks.push(kubeletReachability(cluster, snap.windowsNodes).then((m) => void (snap.kubelet = m)));
+  }
   if (needs.has('kubeletStats')) tasks.push(readKubeletSummaries(cluster, snap.windowsNodes).then((m) => void (snap.kubeletStats = m)));
   const timeoutMs = Math.min(opts.probeTimeoutMs ?? 120_000, budgetMs ?? Infinity);
   const nodeReportsFailed = (why: string) => {

@@ -29,7 +29,7 @@ export interface Snapshot {
   /** Every node, Linux ones included (probes pick their Linux peer among them). */
   allNodes?: k8s.V1Node[];
   /** The API server's proxy to each selected node's kubelet (port 10250): ok, or the error. */
-  kubelet?: Map<string, { ok: true } | { ok: false; error: string }>;
+  kubelet?: Map<string, { ok: true; via?: string } | { ok: false; error: string }>;
   /** Each selected node's kubelet configuration (/configz through the node proxy), or why not. */
   kubeletConfig?: Map<string, KubeletDocument<KubeletConfig>>;
   /** Each selected node's kubelet stats summary (/stats/summary through the node proxy), or why not. */
