@@ -163,6 +163,25 @@ function hostRunOutcome(snap: Snapshot, nd: k8s.V1Node, c: HostComponent, startH
   return undefined;
 }
 
+/** The extended resource EKS's VPC resource controller puts on a Windows node: the pod IPs it can hand out. */
+const EKS_WINDOWS_IPS = 'vpc.amazonaws.com/PrivateIPv4Address';
+
+/**
+ * EKS: Windows pods get their IPs from the VPC resource controller in the control plane, not a
+ * node pod. It manages a Windows node once enable-windows-ipam is "true" in the
+ * kube-system/amazon-vpc-cni ConfigMap, and then advertises the node's IPs as this resource;
+ * without it, every Windows pod waits for an IP in ContainerCreating.
+ */
+function vpcCniOutcome(nd: k8s.V1Node): CheckOutcome {
+  const ips = Number(nd.status?.allocatable?.[EKS_WINDOWS_IPS] ?? nd.status?.capacity?.[EKS_WINDOWS_IPS] ?? Number.NaN);
+  if (Number.isFinite(ips) && ips > 0) return { status: 'pass', message: `amazon-vpc-cni: the VPC resource controller gives this node ${ips} pod IPs (${EKS_WINDOWS_IPS}); no node pod expected` };
+  return {
+    status: 'fail',
+    message: `the node advertises no ${EKS_WINDOWS_IPS}: the VPC resource controller hands it no pod IPs, so Windows pods stay in ContainerCreating`,
+    hint: 'set enable-windows-ipam: "true" in the kube-system/amazon-vpc-cni ConfigMap and check that the cluster IAM role has AmazonEKSVPCResourceController; the resource appears on the node within a minute',
+  };
+}
+
 const node = (n: k8s.V1Node | undefined): k8s.V1Node => {
   if (!n) throw new Error('node check run without a node');
   return n;
@@ -382,7 +401,7 @@ export const CHECKS: CheckDefinition[] = [
     docs: K8S_DOCS.windowsNetworking,
     run(snap, n) {
       const name = nameOf(node(n));
-      if (snap.facts.cni.type === 'aws-vpc-cni') return { status: 'pass', message: 'amazon-vpc-cni: Windows IPs come from the control plane vpc-resource-controller, no node pod expected' };
+      if (snap.facts.cni.type === 'aws-vpc-cni') return vpcCniOutcome(node(n));
       const pods = podsOn(snap, name).filter(
         (p) => ['kube-system', 'kube-flannel', 'calico-system'].includes(p.metadata?.namespace ?? '') && /flannel|calico-node/.test(p.metadata?.name ?? '') && (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet'),
       );

@@ -19,18 +19,18 @@ function report(edit?: (doc: Record<string, any>) => void): NodeReport {
   return r.report;
 }
 
-function winNode(pool?: string): k8s.V1Node {
+function winNode(pool?: string, allocatable?: Record<string, string>): k8s.V1Node {
   return {
     metadata: { name: 'win-1', labels: { 'kubernetes.io/os': 'windows', 'node.kubernetes.io/windows-build': '10.0.20348', ...(pool ? { 'win-k8s.io/pool': pool } : {}) } },
     spec: { podCIDR: '10.244.21.0/24' },
-    status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { containerRuntimeVersion: 'containerd://2.0.0', kubeletVersion: 'v1.33.2' } as k8s.V1NodeSystemInfo },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], ...(allocatable ? { allocatable } : {}), nodeInfo: { containerRuntimeVersion: 'containerd://2.0.0', kubeletVersion: 'v1.33.2' } as k8s.V1NodeSystemInfo },
   };
 }
 
 const FLANNEL: Snapshot['facts']['cni'] = { type: 'flannel', flannel: { namespace: 'kube-flannel', backendType: 'vxlan', vni: 4096, port: 4789, network: '10.244.0.0/16' } };
 
-function run(opts: { pool?: string; entry?: NodeReportEntry; cni?: Snapshot['facts']['cni']; pods?: k8s.V1Pod[] }): (id: string) => CheckResult {
-  const n = winNode(opts.pool);
+function run(opts: { pool?: string; entry?: NodeReportEntry; cni?: Snapshot['facts']['cni']; pods?: k8s.V1Pod[]; allocatable?: Record<string, string> }): (id: string) => CheckResult {
+  const n = winNode(opts.pool, opts.allocatable);
   const snap: Snapshot = {
     serverVersion: 'v1.33.2',
     facts: { cni: opts.cni ?? FLANNEL },
@@ -106,5 +106,26 @@ describe('net.kube-proxy and net.cni on nodes that run them outside pods', () =>
     const check = run({ pool: 'win', entry: { error: 'pod never started' } });
     assert.equal(check('net.kube-proxy').status, 'skip');
     assert.match(check('net.kube-proxy').message, /the on-node report failed: pod never started/);
+  });
+});
+
+describe('net.cni on EKS: the VPC resource controller, not a node pod', () => {
+  it('passes with the pod IPs the controller advertises on the node', () => {
+    const r = run({ cni: { type: 'aws-vpc-cni' }, allocatable: { cpu: '2', memory: '7934456Ki', 'vpc.amazonaws.com/PrivateIPv4Address': '9' } })('net.cni');
+    assert.equal(r.status, 'pass', r.message);
+    assert.match(r.message, /gives this node 9 pod IPs \(vpc\.amazonaws\.com\/PrivateIPv4Address\)/);
+  });
+
+  it('fails without the resource (Windows IPAM off), naming enable-windows-ipam', () => {
+    const r = run({ cni: { type: 'aws-vpc-cni' }, allocatable: { cpu: '2', memory: '7934456Ki' } })('net.cni');
+    assert.equal(r.status, 'fail');
+    assert.match(r.message, /advertises no vpc\.amazonaws\.com\/PrivateIPv4Address/);
+    assert.match(r.hint ?? '', /enable-windows-ipam: "true" in the kube-system\/amazon-vpc-cni ConfigMap/);
+  });
+
+  it('kube-proxy on an EKS node runs as a Windows service: judged from the on-node report', () => {
+    const check = run({ cni: { type: 'aws-vpc-cni' }, entry: { report: report() } });
+    assert.equal(check('net.kube-proxy').status, 'pass');
+    assert.match(check('net.kube-proxy').message, /Windows service kube-proxy Running/);
   });
 });
