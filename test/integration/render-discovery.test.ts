@@ -35,6 +35,19 @@ describe('render with a kubeconfig: join values discovered from the cluster', ()
     assert.equal(t.kubernetesVersion, '1.32.13');
   });
 
+  it('takes the endpoint from cluster-info when it holds an address nodes can reach, and says where it came from', async () => {
+    const published = new FakeKubeApiServer(healthyKubeadmFlannel({ controlPlaneEndpoint: 'cp.example.internal:6443', clusterInfoServer: 'https://10.0.0.10:6443' }));
+    await published.start();
+    try {
+      const r = await runCli(['render', '--kubeconfig', writeKubeconfigFor(published, { token: ADMIN_TOKEN }), '--node-name', 'win-abcde', '-o', 'json'], { env: { WIN_K8S_TOKEN: TOKEN } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { target: { apiServer: string } }).target.apiServer, '10.0.0.10:6443', 'cluster-info is what kubeadm join reads');
+      assert.match(r.stderr, /from the cluster: endpoint 10\.0\.0\.10:6443 \(cluster-info\), CA hash sha256:[0-9a-f]{64}/);
+    } finally {
+      await published.stop();
+    }
+  });
+
   it('--create-token creates a kubeadm bootstrap token that authenticates, never shown on stderr', async () => {
     const r = await runCli(['render', '--kubeconfig', kubeconfig, '--node-name', 'win-abcde', '--api-server', 'cp.example.internal:6443', '--create-token', '--token-ttl', '2h', '-v']);
     assert.equal(r.code, 0, r.stderr);

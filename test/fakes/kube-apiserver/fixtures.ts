@@ -132,6 +132,11 @@ export interface KubeadmFixtureOptions {
   bootstrapTokenExpiration?: string;
   /** controlPlaneEndpoint in ClusterConfiguration (default: the fake's host:port). */
   controlPlaneEndpoint?: string;
+  /**
+   * The server URL kube-public/cluster-info holds (default: the fake's own 127.0.0.1 URL). A real
+   * cluster publishes the address nodes reach, which a test on loopback cannot serve.
+   */
+  clusterInfoServer?: string;
   /** Flannel DaemonSet pins Linux with nodeSelector (default, as the brief asked) or with node affinity (as upstream kube-flannel.yml does). */
   flannelOsSelector?: 'nodeSelector' | 'affinity';
   /** More seeding after the fixture's own. */
@@ -621,7 +626,7 @@ function kubeadmFixture(name: string, o: KubeadmFixtureOptions): FakeClusterFixt
       putAll(store, kubeadmRbac());
 
       // Bootstrap token and cluster-info (signed with it, as the bootstrap signer does).
-      const kubeconfig = clusterInfoKubeconfig(ctx.url, ctx.caData);
+      const kubeconfig = clusterInfoKubeconfig(o.clusterInfoServer ?? ctx.url, ctx.caData);
       const clusterInfo: Record<string, string> = { kubeconfig };
       if (o.bootstrapToken ?? true) {
         const [id, secret] = BOOTSTRAP_TOKEN.split('.') as [string, string];
