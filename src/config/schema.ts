@@ -1,9 +1,9 @@
 import type * as zt from 'zod';
-import { array, boolean, enum as enum_, literal, number, object, preprocess, record, string, toJSONSchema } from 'zod';
+import { array, boolean, enum as enum_, literal, number, object, preprocess, record, string } from 'zod';
 
 // Named imports, not the `z` namespace: the namespace drags every zod locale into the bundle
 // (450 KB instead of 90 KB), and compiling it is most of `render`'s start-up time.
-const z = { array, boolean, enum: enum_, literal, number, object, preprocess, record, string, toJSONSchema };
+const z = { array, boolean, enum: enum_, literal, number, object, preprocess, record, string };
 import {
   CA_CERT_HASH,
   KUBEADM_TOKEN,
@@ -192,15 +192,6 @@ export const RenderSection = z
   })
   .strict();
 
-export function jsonSchema(): unknown {
-  const schema = z.toJSONSchema(ConfigFile, { io: 'input', target: 'draft-2020-12' });
-  return {
-    ...schema,
-    $id: 'https://win-k8s.io/schema/v1alpha1/win-k8s.schema.json',
-    title: 'win-k8s.yaml',
-    description: 'Configuration of win-k8s: the cluster to join and the Windows node pool to create.',
-  };
-}
 
 /** Options of one run of join/provision, not stored in win-k8s.yaml. */
 export const JoinCommandSection = z

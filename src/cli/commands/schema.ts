@@ -7,7 +7,7 @@ export function register(program: Command, run: RunCommand): Command {
     .description('print the JSON Schema of win-k8s.yaml (for editors and CI validation)')
     .action(async (_opts: unknown, cmd: Command) =>
       run(cmd, async () => {
-        const { jsonSchema } = await import('../../config/schema.js');
+        const { jsonSchema } = await import('../../config/json-schema.js');
         return async (ctx) => {
           // The schema is JSON whatever -o says: it is the artefact itself.
           ctx.output.result(jsonSchema(), (s) => JSON.stringify(s, null, 2));
