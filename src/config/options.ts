@@ -163,6 +163,7 @@ export const removeOptions = {
 export const initOptions = {
   file: { flags: '--file <path>', description: 'where to write the config', kind: 'string', path: 'command.file', defaultText: 'win-k8s.yaml' },
   force: { flags: '--force', description: 'overwrite an existing file', kind: 'boolean', path: 'command.force' },
+  defaults: { flags: '--defaults', description: 'write the file without asking: the defaults and what the cluster tells (for CI and scripts)', kind: 'boolean', path: 'command.defaults' },
 } satisfies Record<string, OptionSpec>;
 
 /**
