@@ -15,6 +15,8 @@ import type { Cluster } from '../cluster/client.js';
 import type { ConfigFile as Config } from '../config/schema.js';
 import { newNodeNames } from './node-names.js';
 import { buildPlan, matrixTarget, planTarget } from './plan.js';
+import { readCloudFacts, type CloudFactsResult } from './cloud-facts.js';
+import { loadProvider } from '../cloud/load-provider.js';
 
 /** Planning reads settings and reports warnings; it never asks or waits. */
 export interface PlanDeps extends ConfigSources {
@@ -42,7 +44,7 @@ export async function openConfiguredCluster(ctx: PlanDeps, specs: OptionSpec[]):
  * Validates the config, reads the facts (cluster, preflight) and builds the plan from them.
  * Only reading: nothing changes. The plan itself is buildPlan's (pure).
  */
-export async function computePlan(ctx: PlanDeps, specs: OptionSpec[], mode: 'join' | 'provision' = 'join'): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
+export async function computePlan(ctx: PlanDeps, specs: OptionSpec[], mode: 'join' | 'provision' = 'join', options: { askCloud?: boolean } = {}): Promise<{ plan: PlanDocument; facts: ClusterFacts; config: Config; cluster: Cluster; checks: Check[] }> {
   const { config, cluster, facts: discovered } = await openConfiguredCluster(ctx, specs);
   // Explicit values win over discovery (a user may know a better endpoint than cluster-info).
   const facts: ClusterFacts = {
@@ -80,9 +82,28 @@ export async function computePlan(ctx: PlanDeps, specs: OptionSpec[], mode: 'joi
     );
   }
   const checks = await preflight(cluster, facts, { target, pool: pool.name, taintWindows: pool.taintWindows, allowUnsupported: pool.allowUnsupported });
+  const cloud = options.askCloud ? await askCloud(ctx, config, facts, planned) : undefined;
+  if (cloud) checks.push(...cloud.checks);
   const nodeNames = newNodeNames(pool.name, pool.count, new Set(facts.nodes.map((n) => n.name)));
-  const plan = buildPlan(config, { cluster: facts, checks, nodeNames }, mode);
+  const plan = buildPlan(config, { cluster: facts, checks, nodeNames, cloud: cloud?.facts }, mode);
   return { plan, facts, config, cluster, checks };
+}
+
+/**
+ * plan and --dry-run ask the cloud what join would ask it before creating anything (reading
+ * only), so "joinable" means the cloud agrees too. Without a cloud to ask (no providerID, no
+ * --cloud) that is a finding: join could not start either.
+ */
+async function askCloud(ctx: PlanDeps, config: Config, facts: ClusterFacts, planned: PlanDocument['target']): Promise<CloudFactsResult> {
+  const cloud = planned.cloud;
+  if (cloud !== 'aws' && cloud !== 'azure' && cloud !== 'gcp') {
+    return {
+      facts: null,
+      checks: [{ id: 'cloud.target', status: 'fail', message: 'cannot tell which cloud to create VMs in: the control plane has no providerID', hint: 'pass --cloud aws, azure or gcp' }],
+    };
+  }
+  const provider = await loadProvider(cloud, config, facts.placement, ctx.output.sink, ctx.env);
+  return readCloudFacts(provider, config, facts.placement, planned.windowsVersion);
 }
 
 const CLOUD_LABEL = { aws: 'an AWS', azure: 'an Azure', gcp: 'a GCP' } as const;

@@ -29,6 +29,18 @@ export interface PlanDocument {
     pool: string;
     count: number;
   };
+  /**
+   * What the cloud said (plan and --dry-run ask it, reading only): where the nodes would go and
+   * the image they would run. Null when the cloud was not asked or could not place them.
+   */
+  cloud: {
+    region: string;
+    zone: string | null;
+    network: string;
+    subnet: string;
+    networkCidr: string;
+    image: { id: string; name: string } | null;
+  } | null;
   nodes: { name: string }[];
   checks: { id: string; status: string; message: string; hint: string | null }[];
   joinable: boolean;

@@ -15,6 +15,8 @@ export interface PlanFacts {
   checks: Check[];
   /** Names for the nodes to create (random suffixes are chosen by the caller, not here). */
   nodeNames: string[];
+  /** What the cloud said (read only), when it was asked: its region and image go into the target. */
+  cloud?: PlanDocument['cloud'] | undefined;
 }
 
 /**
@@ -75,7 +77,9 @@ export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | '
   }
   const c = facts.cluster;
   const pool = config.pool;
-  const target = planTarget(config, c);
+  const planned = planTarget(config, c);
+  // The cloud's answer wins over the control plane's region: it honours --region as join does.
+  const target = facts.cloud ? { ...planned, region: facts.cloud.region, image: facts.cloud.image?.id ?? null } : planned;
   const { cloud } = target;
   return {
     cluster: {
@@ -90,6 +94,7 @@ export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | '
       dnsIp: c.dnsIp ?? null,
     },
     target,
+    cloud: facts.cloud ?? null,
     nodes: facts.nodeNames.map((name) => ({ name })),
     checks: facts.checks.map((ch) => ({ id: ch.id, status: ch.status, message: ch.message, hint: ch.hint ?? null })),
     joinable: !facts.checks.some((ch) => ch.status === 'fail'),

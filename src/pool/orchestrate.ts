@@ -17,7 +17,7 @@ export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', spe
   const merged = mergeSources({ specs, cli: ctx.cli, env: ctx.env, file: ctx.configFile });
   const { command: rawCommand } = merged.raw as { command?: unknown };
   const command = validate(JoinCommandSection, rawCommand ?? {}, merged, 'command');
-  const { plan, facts, config, cluster, checks } = await computePlan(ctx, specs, mode);
+  const { plan, facts, config, cluster, checks } = await computePlan(ctx, specs, mode, { askCloud: command.dryRun });
 
   if (command.dryRun) {
     ctx.output.result(plan, renderPlanHuman);

@@ -1,0 +1,86 @@
+import type { Check } from '../cluster/preflight.js';
+import type { Placement } from '../cluster/provider-id.js';
+import type { CloudProvider } from '../cloud/provider.js';
+import type { ConfigFile } from '../config/schema.js';
+import { ExitCode, isWinK8sError } from '../errors.js';
+import type { WindowsVersion } from '../compat/windows.js';
+
+/** What the cloud said about where the nodes would go and what they would run. */
+export interface CloudFacts {
+  region: string;
+  zone: string | null;
+  network: string;
+  subnet: string;
+  networkCidr: string;
+  image: { id: string; name: string } | null;
+}
+
+export interface CloudFactsResult {
+  facts: CloudFacts | null;
+  checks: Check[];
+}
+
+/**
+ * Asks the cloud, through the same read paths join takes before it creates anything (placement,
+ * then the image), whether the nodes could be made: credentials, region, network, instance type
+ * in that zone, image. Reads only: the firewall and VMs are never touched here.
+ *
+ * A problem the user fixes with a flag becomes a failed check naming that flag, so plan shows
+ * every problem at once and ends "not joinable". Missing or refused credentials are not a
+ * finding but the environment (exit 3, with the cloud's hint), as join reports them.
+ */
+export async function readCloudFacts(provider: CloudProvider, config: ConfigFile, controlPlane: Placement | undefined, windowsVersion: WindowsVersion): Promise<CloudFactsResult> {
+  const checks: Check[] = [];
+  const placement = await provider.resolvePlacement({ controlPlane }).catch((err: unknown) => {
+    checks.push(finding(err, 'cloud.placement', provider.cloud));
+    return undefined;
+  });
+  if (placement) {
+    checks.push({
+      id: 'cloud.placement',
+      status: 'pass',
+      message: `${provider.cloud}: region ${placement.region}${placement.zone ? `, zone ${placement.zone}` : ''}, subnet ${placement.subnetId} in ${placement.networkId} (${placement.networkCidr}); instance type ${config.pool.instanceType ?? 'default'} offered there`,
+    });
+  }
+  // A region the cloud refuses fails every call alike: one finding says it.
+  const regionRefused = checks.some((c) => c.id === 'cloud.region');
+  const image = regionRefused
+    ? undefined
+    : await provider.resolveImage({ windowsVersion, edition: config.pool.edition, image: config.pool.image }).catch((err: unknown) => {
+        checks.push(finding(err, 'cloud.image', provider.cloud));
+        return undefined;
+      });
+  if (image) checks.push({ id: 'cloud.image', status: 'pass', message: `image ${image.id} (${image.name})` });
+  return {
+    facts: placement
+      ? {
+          region: placement.region,
+          zone: placement.zone ?? null,
+          network: placement.networkId,
+          subnet: placement.subnetId,
+          networkCidr: placement.networkCidr,
+          image: image ? { id: image.id, name: image.name } : null,
+        }
+      : null,
+    checks,
+  };
+}
+
+/** The check ids by the flag that fixes them: a finding is filed under what the user changes. */
+const FIELD_CHECK: Record<string, string> = {
+  '--region': 'cloud.region',
+  '--instance-type': 'cloud.instance-type',
+  '--image': 'cloud.image',
+  '--windows-version': 'cloud.image',
+  '--edition': 'cloud.image',
+  '--subnet-id': 'cloud.placement',
+};
+
+function finding(err: unknown, fallbackId: string, cloud: string): Check {
+  // Credentials, permissions, an unreachable API: nothing the plan can judge; exit 3 as join.
+  if (!isWinK8sError(err) || err.exitCode === ExitCode.environment || err.exitCode === ExitCode.interrupted) throw err;
+  const field = 'field' in err && typeof err.field === 'string' ? err.field : undefined;
+  const id = (field && FIELD_CHECK[field]) ?? fallbackId;
+  const hint = err.hint ?? (field ? `change ${field}` : undefined);
+  return { id, status: 'fail', message: `${cloud}: ${err.message}`, ...(hint ? { hint: field && !hint.includes(field) ? `${field}: ${hint}` : hint } : {}) };
+}
