@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { globalOptions, joinValueOptions, poolOptions, targetOptions, type OptionSpec } from '../../config/options.js';
+import { cloudOptions, globalOptions, joinValueOptions, poolOptions, targetOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
@@ -8,6 +8,8 @@ import { renderPlanHuman } from '../../output/render-plan.js';
 const SPECS: OptionSpec[] = [
   ...Object.values(poolOptions),
   ...Object.values(targetOptions),
+  // The cloud is asked where the nodes would go and what they would run: the same choices as join.
+  ...Object.values(cloudOptions),
   joinValueOptions.apiServer,
   joinValueOptions.caCertHash,
   joinValueOptions.serviceCidr,
@@ -26,7 +28,7 @@ export function register(program: Command, run: RunCommand): Command {
 
 async function planHandler(ctx: CommandContext): Promise<number> {
   const { computePlan } = await import('../../plan/build-plan.js');
-  const { plan } = await computePlan(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context]);
+  const { plan } = await computePlan(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], 'join', { askCloud: true });
   ctx.output.result(plan, renderPlanHuman);
   // Being denied what join needs is the environment (3), like an unreachable cluster.
   if (plan.checks.some((c) => c.id === 'rbac.permissions' && c.status === 'fail')) return 3;
