@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { FAKE_CREDENTIALS, WINDOWS_AMIS, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
+import { runCli } from '../helpers/cli.js';
+import type { PlanDocument } from '../../src/plan/plan-document.js';
+
+/**
+ * plan and join --dry-run ask AWS (through moto) what join would ask it before creating
+ * anything: credentials, region, subnet, instance type in the zone, image. The in-process CLI's
+ * SDK reads credentials and the endpoint from process.env, so they are set there for the file.
+ */
+describe('plan asks AWS, reading only (moto)', function () {
+  this.timeout(60_000);
+  let moto: MotoServer;
+  let proxy: AwsProxy;
+  let seeded: SeededCluster;
+  let fake: FakeKubeApiServer;
+  let kubeconfig: string;
+  const saved: Record<string, string | undefined> = {};
+  const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_ENDPOINT_URL: '' };
+
+  before(async () => {
+    moto = await startMoto();
+    proxy = await startAwsProxy(moto.url);
+    seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
+    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
+    await fake.start();
+    placeControlPlane(fake, seeded.providerId);
+    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+    ENV.AWS_ENDPOINT_URL = proxy.url;
+    for (const [k, v] of Object.entries(ENV)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+  });
+
+  after(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await fake?.stop();
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  beforeEach(() => proxy.clearLog());
+
+  /** Every call that reached AWS was a read: Describe*, Get*, List*. */
+  function assertOnlyReads(): void {
+    const writes = proxy.log.map((e) => e.action).filter((a) => !/^(Describe|Get|List)/.test(a));
+    assert.deepEqual(writes, [], 'plan made no mutating call');
+    assert.ok(proxy.log.length > 0, 'AWS was asked');
+  }
+
+  async function plan(args: string[] = [], verb: string[] = ['plan']) {
+    const r = await runCli([...verb, '--kubeconfig', kubeconfig, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args], { env: { AWS_REGION: '' } });
+    const doc = JSON.parse(r.stdout) as PlanDocument;
+    const check = (id: string) => doc.checks.find((c) => c.id === id);
+    return { ...r, doc, check };
+  }
+
+  it('a clean plan: joinable, with the subnet, zone and image AWS would use', async () => {
+    const r = await plan();
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(r.doc.joinable, true);
+    assert.equal(r.check('cloud.placement')?.status, 'pass', r.check('cloud.placement')?.message);
+    assert.equal(r.check('cloud.image')?.status, 'pass', r.check('cloud.image')?.message);
+    assert.deepEqual(
+      { region: r.doc.cloud?.region, zone: r.doc.cloud?.zone, network: r.doc.cloud?.network, subnet: r.doc.cloud?.subnet },
+      { region: 'us-east-1', zone: seeded.zone, network: seeded.vpcId, subnet: seeded.subnetId },
+    );
+    assert.ok(Object.values(WINDOWS_AMIS).map(String).includes(r.doc.cloud!.image!.id) || /^ami-/.test(r.doc.cloud!.image!.id), r.doc.cloud?.image?.id);
+    assert.equal(r.doc.target.image, r.doc.cloud!.image!.id);
+    assertOnlyReads();
+  });
+
+  it('--region mars-1: not joinable, the finding names --region (plan and join --dry-run)', async () => {
+    for (const verb of [['plan'], ['join', '--dry-run']]) {
+      const r = await plan(['--region', 'mars-1'], verb);
+      assert.equal(r.code, 1, `${verb[0]}: ${r.stderr}`);
+      assert.equal(r.doc.joinable, false);
+      const c = r.check('cloud.region');
+      assert.equal(c?.status, 'fail');
+      assert.match(c!.message, /--region: "mars-1" .*not an AWS region/);
+      assert.equal(r.check('cloud.image'), undefined, 'one finding for the region, not one per call');
+    }
+    assert.deepEqual(proxy.log.map((e) => e.action), [], 'nothing reached AWS');
+  });
+
+  it('a region other than the control plane\'s: the finding names --region', async () => {
+    const r = await plan(['--region', 'us-west-2']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.check('cloud.region')!.message, /control plane runs in us-east-1/);
+    assert.match(r.check('cloud.region')!.hint!, /--region us-east-1/);
+  });
+
+  it('an AMI that is not in the region: not joinable, naming --image', async () => {
+    const r = await plan(['--image', 'ami-0000000000000dead']);
+    assert.equal(r.code, 1, r.stderr);
+    const c = r.check('cloud.image');
+    assert.equal(c?.status, 'fail');
+    assert.match(c!.message, /--image: AMI ami-0000000000000dead does not exist in us-east-1/);
+    assert.equal(r.check('cloud.placement')?.status, 'pass');
+    assertOnlyReads();
+  });
+
+  it('an instance type EC2 does not have: not joinable, naming --instance-type', async () => {
+    const r = await plan(['--instance-type', 'm5.huge']);
+    assert.equal(r.code, 1, r.stderr);
+    const c = r.check('cloud.instance-type');
+    assert.equal(c?.status, 'fail');
+    assert.match(c!.message, /--instance-type: "m5\.huge" is not an EC2 instance type in us-east-1/);
+    assertOnlyReads();
+  });
+
+  it('no AWS credentials: exit 3 with the hint, as join', async () => {
+    const key = process.env.AWS_ACCESS_KEY_ID;
+    const secret = process.env.AWS_SECRET_ACCESS_KEY;
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    try {
+      const r = await runCli(['plan', '--kubeconfig', kubeconfig, '--api-server', 'cp.example.internal:6443'], { env: { HOME: '/nonexistent' } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /no AWS credentials found/);
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = key;
+      process.env.AWS_SECRET_ACCESS_KEY = secret;
+    }
+  });
+});
