@@ -14,8 +14,10 @@ import {
   healthyKubeadmFlannel,
   rbacDenied,
   writeKubeconfigFor,
+  placeControlPlane,
   type FakeClusterFixture,
 } from '../fakes/kube-apiserver/index.js';
+import { FAKE_CREDENTIALS, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { runCli } from '../helpers/cli.js';
 import { caCertHash } from '../../src/cluster/ca-hash.js';
 import { resolveKubeconfig } from '../../src/cluster/kubeconfig.js';
@@ -24,9 +26,39 @@ import type { PlanDocument } from '../../src/plan/plan-document.js';
 
 const ENDPOINT = ['--api-server', 'cp.example.internal:6443'];
 
+// plan asks the cloud (reading only) where the nodes would go: the fixtures' control plane
+// runs on EC2, so one moto serves the file, with fake credentials in process.env where the
+// in-process CLI's SDK reads them.
+let moto: MotoServer | undefined;
+let proxy: AwsProxy | undefined;
+let seeded: SeededCluster | undefined;
+const savedEnv: Record<string, string | undefined> = {};
+before(async function () {
+  this.timeout(60_000);
+  moto = await startMoto();
+  proxy = await startAwsProxy(moto.url);
+  seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
+  const env = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, AWS_ENDPOINT_URL: proxy.url };
+  for (const [k, v] of Object.entries(env)) {
+    savedEnv[k] = process.env[k];
+    process.env[k] = v;
+  }
+});
+after(async () => {
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await proxy?.stop();
+  await moto?.stop();
+});
+
 async function withFake<T>(fixture: FakeClusterFixture, fn: (fake: FakeKubeApiServer, kubeconfig: string) => Promise<T>, token = ADMIN_TOKEN): Promise<T> {
   const fake = new FakeKubeApiServer(fixture);
   await fake.start();
+  // A control plane on EC2 is put on moto's seeded instance, where the cloud can find it.
+  const cp = fake.store.get('nodes', undefined, 'cp-1');
+  if (seeded && String((cp?.spec as { providerID?: string } | undefined)?.providerID ?? '').startsWith('aws://')) placeControlPlane(fake, seeded.providerId);
   try {
     return await fn(fake, writeKubeconfigFor(fake, { token }));
   } finally {
@@ -268,7 +300,8 @@ describe('plan against broken or unsuitable clusters', () => {
 
   it('EKS: not joinable by token, names the managed way', async () => {
     await withFake(eks(), async (_fake, kc) => {
-      const r = await plan(kc, [...ENDPOINT, '--cni', 'none']);
+      // The fixture's nodes are not in moto: the nodes' subnet is given instead.
+      const r = await plan(kc, [...ENDPOINT, '--cni', 'none', '--subnet-id', seeded!.subnetId]);
       assert.equal(r.doc.cluster.flavor, 'eks');
       assert.equal(r.doc.cluster.cni.type, 'aws-vpc-cni');
       assert.equal(r.check('cluster.flavor')?.status, 'fail');
