@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { evaluate } from '../compat/matrix.js';
 import { sandboxImage } from '../compat/runtime.js';
 import { compareVersions, k8sMinor } from '../compat/versions.js';
-import { windowsReleaseForBuild } from '../compat/windows.js';
+import { DEFAULT_WINDOWS_VERSION, WINDOWS_RELEASES, windowsReleaseForBuild } from '../compat/windows.js';
 import { K8S_DOCS } from './docs.js';
 import { quantityBytes } from './kubelet-proxy.js';
 import { nodeBuild, NODE_REPORT_CHECK, withSection } from './node-host-checks.js';
@@ -261,11 +261,14 @@ function buildOf(osVersion: string | null | undefined): number | undefined {
  * Whether a process-isolated container of image build `image` runs on host build `host`, as
  * containerd decides (containerd/platforms, checkWindowsHostAndContainerCompat): before
  * Windows Server 2022 only the same build; from it, any build from the newest LTSC release
- * older than the host (2022: 20348, 2025: 26100) up to the host's own.
+ * older than the host (on 2025: 2025's; on 2022: 2022's) up to the host's own. The LTSC builds
+ * come from WINDOWS_RELEASES, so a new release needs no edit here.
  */
 export function windowsBuildRuns(host: number, image: number): boolean {
-  if (host < 20348) return host === image;
-  const lowest = [26100, 20348].find((ltsc) => host > ltsc) ?? 20348;
+  const first = WINDOWS_RELEASES['2022'].build;
+  if (host < first) return host === image;
+  const ltsc = Object.values(WINDOWS_RELEASES).map((r) => r.build).filter((b) => b >= first).sort((a, b) => b - a);
+  const lowest = ltsc.find((b) => host > b) ?? first;
   return lowest <= image && image <= host;
 }
 
@@ -434,7 +437,7 @@ function versionOutcome(rt: Answered, report: NodeReport, snap: Snapshot, n: k8s
   try {
     findings = evaluate({
       // The containerd rules read only the versions; the Windows version is a placeholder when unknown.
-      windowsVersion: (build !== undefined ? windowsReleaseForBuild(build)?.version : undefined) ?? '2022',
+      windowsVersion: (build !== undefined ? windowsReleaseForBuild(build)?.version : undefined) ?? DEFAULT_WINDOWS_VERSION,
       kubernetesVersion: kubelet.replace(/^v/, '').replace(/[-+].*$/, ''),
       runtime: 'containerd',
       cni: 'none',
