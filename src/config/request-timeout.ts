@@ -1,21 +1,16 @@
-import { UsageError } from '../errors.js';
 import { envName, globalOptions } from './options.js';
-import { parseDurationMs } from './validators.js';
+import { durationOf, durationProblem, parseDuration } from './duration.js';
 
 /**
  * kubectl's --request-timeout syntax: "0" means no bound, a bare integer is seconds, anything
- * else a duration with its unit (10s, 1m). Milliseconds; undefined when the text is none of these.
+ * else a duration with its unit (10s, 1m30s). Milliseconds; undefined when the text is none of these.
  */
 export function parseRequestTimeoutMs(text: string): number | undefined {
-  const t = text.trim();
-  if (/^\d+$/.test(t)) return Number(t) * 1000;
-  return parseDurationMs(t);
+  return parseDuration(text, globalOptions.requestTimeout.duration);
 }
 
-export const REQUEST_TIMEOUT_EXPECTED = 'expected 0 (no bound) or a duration such as 30s or 2m, as kubectl\'s --request-timeout';
-
 export function checkRequestTimeout(text: string): string | undefined {
-  return parseRequestTimeoutMs(text) === undefined ? `${REQUEST_TIMEOUT_EXPECTED}, got "${text}"` : undefined;
+  return durationProblem(text, globalOptions.requestTimeout.duration);
 }
 
 /**
@@ -32,7 +27,5 @@ export function resolveRequestTimeoutMs(fromFlag: string | undefined, env: Recor
     : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, variable]
     : fromFile !== undefined && fromFile !== null ? [String(fromFile), `requestTimeout (in ${file!.path})`]
     : ['0', ''];
-  const ms = parseRequestTimeoutMs(text);
-  if (ms === undefined) throw new UsageError(`${REQUEST_TIMEOUT_EXPECTED}, got "${text}"`, { field });
-  return ms;
+  return durationOf(text, field, globalOptions.requestTimeout.duration);
 }

@@ -15,8 +15,9 @@ import {
   checkProxyUrl,
   checkTaint,
   normaliseApiServer,
-  parseDurationMs,
 } from './validators.js';
+import { durationProblem, parseDuration, type DurationRule } from './duration.js';
+import { joinOptions, joinValueOptions } from './options.js';
 import { ARTIFACT_NAMES } from '../compat/artifacts.js';
 import { DEFAULT_WINDOWS_VERSION, WINDOWS_VERSIONS } from '../compat/windows.js';
 import { checkAdminSource } from './cidr.js';
@@ -47,12 +48,12 @@ export const Cloud = z.enum(['aws', 'azure', 'gcp'], { error: 'expected aws, azu
 
 const cidr = z.string().superRefine(refine(checkCidr));
 
-/** A duration flag ("90s", "20m", "1h") as milliseconds. */
-const duration = (what: string) =>
+/** A duration ("90s", "1h30m") as milliseconds, by the one parser and with the flag's range. */
+const duration = (rule: DurationRule) =>
   z.string().transform((v, ctx) => {
-    const ms = parseDurationMs(v);
-    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `expected a ${what}` });
-    return ms ?? 0;
+    const problem = durationProblem(v, rule);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return parseDuration(v, rule) ?? 0;
   });
 
 export const ClusterSection = z
@@ -69,9 +70,8 @@ export const ClusterSection = z
       .transform((v) => v.toLowerCase())
       .pipe(z.string().regex(CA_CERT_HASH, { error: 'expected sha256:<64 hex digits> (kubeadm\'s --discovery-token-ca-cert-hash)' }))
       .optional(),
-    tokenTtl: duration('duration such as 30m or 2h')
-      .transform((ms) => ms / 1000)
-      .pipe(z.number().min(60, { error: 'at least 1m' }).max(7 * 24 * 3600, { error: 'at most 168h' }))
+    tokenTtl: duration(joinValueOptions.tokenTtl.duration)
+      .transform((ms) => Math.round(ms / 1000))
       .default(1800),
     serviceCidr: cidr.optional(),
     podCidr: cidr.optional(),
@@ -198,7 +198,7 @@ export const JoinCommandSection = z
   .object({
     dryRun: z.boolean().default(false),
     concurrency: z.number().int().min(1, { error: 'expected an integer >= 1' }).max(100, { error: 'at most 100' }).default(10),
-    timeout: duration('duration such as 90s, 20m or 1h').default(20 * 60_000),
+    timeout: duration(joinOptions.timeout.duration).default(20 * 60_000),
     onFailure: z.enum(['keep', 'delete'], { error: 'expected keep or delete' }).default('keep'),
   })
   .strict();

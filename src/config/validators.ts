@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { parseDuration } from './duration.js';
 /**
  * Pure validators shared by the config schema and the CLI. Each returns an error message
  * (without the field name, which the caller knows) or undefined when the value is fine.
@@ -168,11 +169,9 @@ export function checkProxyUrl(url: string): string | undefined {
   return undefined;
 }
 
-/** "90s", "20m", "2h" -> milliseconds; undefined when the text is not such a duration. */
+/** "90s", "1h30m", "500ms" -> milliseconds; undefined when the text is not a duration (see duration.ts). */
 export function parseDurationMs(text: string): number | undefined {
-  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+  return parseDuration(text);
 }
 
 /** The network address and prefix of a valid CIDR as bits, for comparing ranges; undefined if it does not parse. */
