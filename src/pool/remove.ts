@@ -3,7 +3,8 @@ import type { OptionSpec } from '../config/options.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { parseDurationMs } from '../config/validators.js';
+import { durationOf } from '../config/duration.js';
+import { removeOptions } from '../config/options.js';
 import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
 import { openManaged } from './list.js';
 import { renderRemoveResult } from '../output/render-remove.js';
@@ -20,9 +21,7 @@ export interface RemoveRequest {
 
 
 function parseDuration(text: string, field: string): number {
-  const ms = parseDurationMs(text);
-  if (ms === undefined) throw new UsageError(`expected a duration such as 90s or 5m, got "${text}"`, { field });
-  return ms;
+  return durationOf(text, field, removeOptions.drainTimeout.duration);
 }
 
 export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: RemoveRequest): Promise<number> {
