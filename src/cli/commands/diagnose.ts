@@ -17,7 +17,7 @@ export function register(program: Command, run: RunCommand): Command {
 
 async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const { UsageError, UsageErrors } = await import('../../errors.js');
-  const { parseDurationMs } = await import('../../config/validators.js');
+  const { durationProblem, parseDuration } = await import('../../config/duration.js');
   const { selectChecks } = await import('../../diagnose/registry.js');
   const { commandValues, mergeSources } = await import('../../config/resolve.js');
   const opts = commandValues(ctx, diagnoseOptions);
@@ -26,12 +26,15 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const problems: InstanceType<typeof UsageError>[] = [];
   const failOn = str('failOn') ?? 'fail';
   if (failOn !== 'warn' && failOn !== 'fail') problems.push(new UsageError(`expected warn or fail, got "${failOn}"`, { field: opts.field('failOn') }));
+  // One duration parser and wording for every duration flag (config/duration.ts).
+  const durationFlag = (key: 'wait' | 'probeTimeout', text: string) => {
+    const problem = durationProblem(text, diagnoseOptions[key].duration);
+    if (problem) problems.push(new UsageError(problem, { field: opts.field(key) }));
+    return parseDuration(text, diagnoseOptions[key].duration);
+  };
   const waitText = str('wait');
-  const waitMs = waitText === undefined ? 0 : parseDurationMs(waitText);
-  if (waitMs === undefined) problems.push(new UsageError(`expected a duration like 90s, 5m or 1h, got "${waitText}"`, { field: opts.field('wait') }));
-  const probeText = str('probeTimeout') ?? '2m';
-  const probeTimeoutMs = parseDurationMs(probeText);
-  if (probeTimeoutMs === undefined || probeTimeoutMs < 1000) problems.push(new UsageError(`expected a duration of at least 1s like 90s or 5m, got "${probeText}"`, { field: opts.field('probeTimeout') }));
+  const waitMs = waitText === undefined ? 0 : durationFlag('wait', waitText);
+  const probeTimeoutMs = durationFlag('probeTimeout', str('probeTimeout') ?? '2m');
   const externalTarget = str('externalTarget') ?? 'mcr.microsoft.com:443';
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(externalTarget) || Number(externalTarget.split(':')[1] ?? 443) > 65535) {
     problems.push(new UsageError(`expected host or host:port, got "${externalTarget}"`, { field: opts.field('externalTarget') }));
