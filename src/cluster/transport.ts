@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
 import { EnvironmentError, InterruptedError } from '../errors.js';
 
@@ -18,6 +21,13 @@ export interface TransportOptions {
 }
 
 export const CONNECT_TIMEOUT_MS = 30_000;
+/**
+ * Connections one KubeConfig keeps open to its API server. diagnose asks the kubelets of many
+ * nodes at once through the node proxy; more sockets than this queue rather than each paying
+ * a TCP and TLS handshake. client-go multiplexes over one HTTP/2 connection; this is the
+ * HTTP/1.1 equivalent.
+ */
+export const MAX_SOCKETS = 32;
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const HINT = 'check the server address in the kubeconfig (--kubeconfig, --context) and the network path to the control plane; --request-timeout bounds each request (0: no bound)';
@@ -48,9 +58,14 @@ export function boundedKubeConfig(lib: typeof k8s, o: TransportOptions): k8s.Kub
       return new apiClientType(lib.createConfiguration({ baseServer: new lib.ServerConfiguration(server, {}), authMethods: { default: this }, httpApi }));
     }
 
-    // Generated API clients: client-node makes a new agent per request here.
+    // Generated API clients: client-node makes a new agent per request here, so every call
+    // would open its own connection. Requests with the same TLS settings share one agent
+    // that keeps its connections alive instead.
+    private readonly pooled = new Map<string, http.Agent>();
     override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
       await super.applySecurityAuthentication(context);
+      const agent = keepAlive(context.getAgent(), this.pooled);
+      if (agent) context.setAgent(agent);
       boundConnections(context.getAgent(), o);
     }
 
@@ -92,6 +107,30 @@ async function send(base: k8s.IsomorphicFetchHttpLibrary, request: k8s.RequestCo
     binary: () => body.binary().catch((err: unknown) => Promise.reject(explain(err))),
   };
   return response;
+}
+
+/**
+ * The shared keep-alive agent for a plain http(s) agent's settings, made on first use. Proxy
+ * agents are left as they are (they tunnel per request). The settings are keyed by a digest,
+ * so a rotated client certificate gets its own agent and no key material is held twice.
+ */
+function keepAlive(agent: unknown, pooled: Map<string, http.Agent>): http.Agent | undefined {
+  const plain = agent instanceof https.Agent && agent.constructor === https.Agent ? 'https' : agent instanceof http.Agent && agent.constructor === http.Agent ? 'http' : undefined;
+  if (!plain) return undefined;
+  const options = (agent as http.Agent & { options?: Record<string, unknown> }).options ?? {};
+  const fields = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => {
+    const v = options[k];
+    return v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  });
+  const key = `${plain}:${createHash('sha256').update(fields.join('\0')).digest('hex')}`;
+  let shared = pooled.get(key);
+  if (!shared) {
+    // Idle sockets are unref'd by the agent, so an open connection never keeps the CLI running.
+    const settings = { ...options, keepAlive: true, maxSockets: MAX_SOCKETS };
+    shared = plain === 'https' ? new https.Agent(settings) : new http.Agent(settings);
+    pooled.set(key, shared);
+  }
+  return shared;
 }
 
 /** The text of a ConnectionTimeout, also when node-fetch has re-wrapped it (it keeps only the message). */
