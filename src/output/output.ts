@@ -1,6 +1,7 @@
 import { makeStyle, type Style } from './style.js';
 
-export type OutputFormat = 'human' | 'json';
+/** `short` is diagnose's one line per category (as `linkerd check -o short`); elsewhere it reads as human. */
+export type OutputFormat = 'human' | 'json' | 'short';
 export type LogLevel = 'debug' | 'info' | 'success' | 'warn' | 'error';
 
 export interface OutputOptions {
@@ -32,6 +33,27 @@ export interface ResultOptions {
 
 export type EventSink = (event: OutputEvent) => void;
 
+/** How the human rendering of a result is asked for: -o short, -v. */
+export interface View {
+  short: boolean;
+  verbose: boolean;
+}
+
+/**
+ * Lines redrawn in place under the log on a terminal (a spinner, per-node progress). Output
+ * erases them before writing anything to stderr and draws them again after.
+ */
+export interface Overlay {
+  erase(): string;
+  draw(): string;
+}
+
+/** Something in progress, shown as a spinner on a terminal and as a line every few seconds off one. */
+export interface Activity {
+  update(text: string): void;
+  stop(): void;
+}
+
 const MARKS: Record<LogLevel, string> = { debug: '[▸]', info: '[ℹ]', success: '[✔]', warn: '[!]', error: '[✖]' };
 
 /**
@@ -46,6 +68,7 @@ export class Output {
   private readonly options: OutputOptions;
   private readonly secrets = new Set<string>();
   private resultWritten = false;
+  private overlay: Overlay | undefined;
 
   constructor(options: OutputOptions) {
     this.options = options;
@@ -106,14 +129,14 @@ export class Output {
    * Writes the command's result: JSON (one document) or the human rendering. May be called
    * once per command, so that stdout stays a single parseable document.
    */
-  result<T>(data: T, human: (data: T, style: Style) => string, options: ResultOptions = {}): void {
+  result<T>(data: T, human: (data: T, style: Style, view: View) => string, options: ResultOptions = {}): void {
     if (this.resultWritten) throw new Error('Output.result called twice');
     this.resultWritten = true;
     let text: string;
     if (this.format === 'json') {
       text = `${JSON.stringify(data, null, 2)}\n`;
     } else {
-      const rendered = human(data, this.style);
+      const rendered = human(data, this.style, { short: this.format === 'short', verbose: this.verbose });
       text = rendered.endsWith('\n') || rendered === '' ? rendered : `${rendered}\n`;
     }
     this.options.stdout.write(options.carriesSecrets ? text : this.redact(text));
@@ -131,7 +154,40 @@ export class Output {
 
   /** Writes to stderr as-is (already formatted blocks such as plan tables). */
   writeErr(text: string): void {
-    this.options.stderr.write(this.redact(text));
+    const overlay = this.overlay;
+    this.options.stderr.write(overlay ? `${overlay.erase()}${this.redact(text)}${this.redact(overlay.draw())}` : this.redact(text));
+  }
+
+  /** True when stderr is a person's terminal: progress may redraw in place. */
+  get live(): boolean {
+    return this.options.live;
+  }
+
+  /**
+   * Puts lines under the log that redraw in place (live terminals only; see `live`), or takes
+   * them away (undefined), erasing what was drawn.
+   */
+  setOverlay(overlay: Overlay | undefined): void {
+    if (!this.options.live) return;
+    const before = this.overlay;
+    this.overlay = overlay;
+    this.options.stderr.write(`${before ? before.erase() : ''}${overlay ? this.redact(overlay.draw()) : ''}`);
+  }
+
+  /** Redraws the overlay (a spinner's next frame). */
+  redraw(): void {
+    const overlay = this.overlay;
+    if (overlay) this.options.stderr.write(`${overlay.erase()}${this.redact(overlay.draw())}`);
+  }
+
+  /**
+   * Starts showing an activity: a spinner with the text and the time so far on a terminal; off
+   * one the text as an info line, repeated every few seconds while it lasts. Loaded on first
+   * use, so commands that never wait (and --help) do not pay for it.
+   */
+  async activity(text: string): Promise<Activity> {
+    const { startActivity } = await import('./activity.js');
+    return startActivity(this, text);
   }
 
 }
