@@ -1,4 +1,5 @@
 import { DEFAULT_WINDOWS_VERSION, WINDOWS_VERSIONS } from '../compat/windows.js';
+import type { DurationRule } from './duration.js';
 /**
  * Every option the CLI takes, once: its flag, its WIN_K8S_* variable and its path in
  * win-k8s.yaml. Commands pick from here, so a value has one name and one rule wherever it is
@@ -16,6 +17,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Shown in help only; the real default lives in the schema so flag, env and file agree. */
   defaultText?: string;
+  /** A duration (90s, 1h30m): read by the one duration parser, with this flag's range. */
+  duration?: DurationRule;
 }
 
 /** `--node-name <name>` -> `nodeName`, the key commander stores the value under. */
@@ -45,6 +48,7 @@ export const globalOptions = {
     kind: 'string',
     path: 'requestTimeout',
     defaultText: '0',
+    duration: { bareSeconds: true },
   },
   output: { flags: '-o, --output <format>', description: 'output format (short: diagnose only, one line per category)', kind: 'string', path: 'output', choices: ['human', 'json', 'short'], defaultText: 'human' },
   yes: { flags: '-y, --yes', description: 'answer yes to confirmations (required without a TTY)', kind: 'boolean' },
@@ -70,7 +74,7 @@ export const joinValueOptions = {
   apiServer: { flags: '--api-server <host:port>', description: 'API server endpoint the node joins', kind: 'string', path: 'cluster.apiServer' },
   token: { flags: '--token <token>', description: 'bootstrap token (prefer WIN_K8S_TOKEN: flags are visible in the process list)', kind: 'string', path: 'cluster.token' },
   caCertHash: { flags: '--ca-cert-hash <sha256:hex>', description: 'hash of the cluster CA public key, for kubeadm discovery', kind: 'string', path: 'cluster.caCertHash' },
-  tokenTtl: { flags: '--token-ttl <duration>', description: 'lifetime of a bootstrap token win-k8s creates (e.g. 30m, 2h)', kind: 'string', path: 'cluster.tokenTtl', defaultText: '30m' },
+  tokenTtl: { flags: '--token-ttl <duration>', description: 'lifetime of a bootstrap token win-k8s creates (e.g. 30m, 2h)', kind: 'string', path: 'cluster.tokenTtl', defaultText: '30m', duration: { min: 60_000, max: 168 * 3_600_000 } },
   serviceCidr: { flags: '--service-cidr <cidr>', description: 'cluster Service CIDR', kind: 'string', path: 'cluster.serviceCidr', defaultText: '10.96.0.0/12' },
   clusterCidr: { flags: '--cluster-cidr <cidr>', description: 'cluster Pod CIDR', kind: 'string', path: 'cluster.podCidr', defaultText: '10.244.0.0/16' },
 } satisfies Record<string, OptionSpec>;
@@ -122,7 +126,7 @@ export const cloudOptions = {
 export const joinOptions = {
   dryRun: { flags: '--dry-run', description: 'print the plan and change nothing', kind: 'boolean', path: 'command.dryRun' },
   concurrency: { flags: '--concurrency <n>', description: 'VMs created at the same time', kind: 'int', path: 'command.concurrency', defaultText: '10' },
-  timeout: { flags: '--timeout <duration>', description: 'how long a node may take to become Ready (e.g. 20m)', kind: 'string', path: 'command.timeout', defaultText: '20m' },
+  timeout: { flags: '--timeout <duration>', description: 'how long a node may take to become Ready (e.g. 20m)', kind: 'string', path: 'command.timeout', defaultText: '20m', duration: { min: 1000 } },
   onFailure: { flags: '--on-failure <action>', description: 'what to do with VMs whose node failed', kind: 'string', path: 'command.onFailure', choices: ['keep', 'delete'], defaultText: 'keep' },
 } satisfies Record<string, OptionSpec>;
 
@@ -134,11 +138,11 @@ export const diagnoseOptions = {
   node: { flags: '--node <name>', description: 'only this Windows node (repeatable, or a comma list)', kind: 'list', path: 'command.nodes' },
   pool: { flags: '--pool <name>', description: 'only the nodes of this pool (label win-k8s.io/pool)', kind: 'string', path: 'command.pool' },
   checks: { flags: '--checks <pattern>', description: 'comma list of check id globs; a ! prefix excludes (e.g. node.*,!node.version-skew)', kind: 'string', path: 'command.checks' },
-  wait: { flags: '--wait <duration>', description: 're-run failing checks until they pass or the duration (90s, 5m) ends', kind: 'string', path: 'command.wait' },
+  wait: { flags: '--wait <duration>', description: 're-run failing checks until they pass or the duration (90s, 5m) ends', kind: 'string', path: 'command.wait', duration: {} },
   failOn: { flags: '--fail-on <level>', description: 'exit 1 on a failed check (fail) or also on a warning (warn)', kind: 'string', path: 'command.failOn', defaultText: 'fail' },
   junitFile: { flags: '--junit-file <path>', description: 'also write the results as JUnit XML', kind: 'string', path: 'command.junitFile' },
   skipProbes: { flags: '--skip-probes', description: 'do not run the in-cluster network probes (they create pods in a temporary namespace)', kind: 'boolean', path: 'command.skipProbes' },
-  probeTimeout: { flags: '--probe-timeout <duration>', description: 'bound for each probe pod to start and finish', kind: 'string', path: 'command.probeTimeout', defaultText: '2m' },
+  probeTimeout: { flags: '--probe-timeout <duration>', description: 'bound for each probe pod to start and finish', kind: 'string', path: 'command.probeTimeout', defaultText: '2m', duration: { min: 1000 } },
   externalTarget: { flags: '--external-target <host:port>', description: 'what the egress probe resolves and connects to', kind: 'string', path: 'command.externalTarget', defaultText: 'mcr.microsoft.com:443' },
   skipNodeChecks: { flags: '--skip-node-checks', description: 'do not run the on-node script (HostProcess pod, or the cloud run-command on Docker nodes)', kind: 'boolean', path: 'command.skipNodeChecks' },
   bundle: { flags: '--bundle <file.tar.gz>', description: 'also write a support bundle: node reports, logs, node/pod/event YAML, secrets redacted', kind: 'string', path: 'command.bundle' },
@@ -156,7 +160,7 @@ export const listOptions = {
  */
 export const removeOptions = {
   force: { flags: '--force', description: 'also delete pods that no controller manages (they are lost)', kind: 'boolean', path: 'command.force' },
-  drainTimeout: { flags: '--drain-timeout <duration>', description: 'how long to wait for evictions (PodDisruptionBudgets) per node', kind: 'string', path: 'command.drainTimeout', defaultText: '5m' },
+  drainTimeout: { flags: '--drain-timeout <duration>', description: 'how long to wait for evictions (PodDisruptionBudgets) per node', kind: 'string', path: 'command.drainTimeout', defaultText: '5m', duration: { min: 1000 } },
 } satisfies Record<string, OptionSpec>;
 
 /** init's own options (per run, so flags and WIN_K8S_* variables only). */
