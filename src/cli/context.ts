@@ -90,9 +90,12 @@ export async function buildContext(cmd: Command, rt: RuntimeEnv): Promise<Comman
   const configFile = await loadConfigFile(configPath, rt.cwd, configField);
   let format = earlyFormat(root, rt.env);
   const fromFlagOrEnv = globalString(root, 'output', globalOptions.output, rt.env);
-  if (fromFlagOrEnv !== undefined && fromFlagOrEnv !== 'json' && fromFlagOrEnv !== 'human') {
-    throw new UsageError(`expected human or json, got "${fromFlagOrEnv}"`, { field: root.getOptionValueSource('output') === 'cli' ? '--output' : envName(globalOptions.output) });
+  // short is diagnose's summary (one line per category); other commands have no such view.
+  const short = fromFlagOrEnv === 'short' && cmd.name() === 'diagnose';
+  if (fromFlagOrEnv !== undefined && fromFlagOrEnv !== 'json' && fromFlagOrEnv !== 'human' && !short) {
+    throw new UsageError(`expected human or json${fromFlagOrEnv === 'short' ? ' (short is for diagnose)' : ''}, got "${fromFlagOrEnv}"`, { field: root.getOptionValueSource('output') === 'cli' ? '--output' : envName(globalOptions.output) });
   }
+  if (short) format = 'short';
   if (fromFlagOrEnv === undefined && configFile?.data.output !== undefined) {
     const fileFormat = configFile.data.output;
     if (fileFormat !== 'json' && fileFormat !== 'human') throw new UsageError(`expected human or json`, { field: `output (in ${configFile.path})` });
