@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError } from 'commander';
 import { globalOptions } from '../config/options.js';
 import { ExitCode } from '../errors.js';
@@ -16,6 +17,8 @@ import * as plan from './commands/plan.js';
 import * as provision from './commands/provision.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
+import * as version from './commands/version.js';
+import * as completion from './commands/completion.js';
 
 export interface MainOptions {
   env?: Env;
@@ -25,7 +28,7 @@ export interface MainOptions {
   signal?: AbortSignal;
 }
 
-export const COMMANDS = [init, render, plan, join, provision, list, remove, diagnose, schema];
+export const COMMANDS = [init, render, plan, join, provision, list, remove, diagnose, schema, version, completion];
 
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -35,6 +38,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   // The AWS SDK warns about Node 20 on stderr; -o json users want a clean stream.
   if (env === process.env) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const controller = new AbortController();
+  // Every request in flight listens on the run's signal (diagnose has dozens at once): not a leak,
+  // and Node's warning about more than 10 listeners would land on the user's stderr.
+  setMaxListeners(0, controller.signal);
   const cleanup = options.signal ? linkSignal(options.signal, controller) : trapSignals(controller, streams);
   const state = { exitCode: ExitCode.ok as number };
   const version = toolVersion();
