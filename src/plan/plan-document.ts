@@ -1,5 +1,6 @@
 import type { WindowsVersion } from '../compat/windows.js';
 import type { PlanStep } from './steps.js';
+import type { ConfigFileInput } from '../config/schema.js';
 
 /** What `plan`, `join --dry-run` and `-o json` print: the cluster as read, the target, the nodes and the checks. */
 export interface PlanDocument {
@@ -46,4 +47,6 @@ export interface PlanDocument {
   joinable: boolean;
   /** What join will do, in order (see steps.ts). */
   steps: PlanStep[];
+  /** The resolved configuration as win-k8s.yaml takes it back with -c (config-document.ts). */
+  config: ConfigFileInput;
 }

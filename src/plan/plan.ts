@@ -6,6 +6,7 @@ import type { Target } from '../compat/matrix.js';
 import { UsageError } from '../errors.js';
 import type { PlanDocument } from './plan-document.js';
 import { joinSteps } from './steps.js';
+import { configDocument } from './config-document.js';
 import { formatTaint, WINDOWS_TAINT } from '../cluster/nodes.js';
 
 export interface PlanFacts {
@@ -110,5 +111,6 @@ export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | '
       windowsTaint: pool.taintWindows ? formatTaint(WINDOWS_TAINT) : undefined,
       tokenTtlSeconds: config.cluster.tokenTtl,
     }),
+    config: configDocument(config),
   };
 }
