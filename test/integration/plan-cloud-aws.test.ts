@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { FAKE_CREDENTIALS, WINDOWS_AMIS, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -127,5 +130,24 @@ describe('plan asks AWS, reading only (moto)', function () {
       process.env.AWS_ACCESS_KEY_ID = key;
       process.env.AWS_SECRET_ACCESS_KEY = secret;
     }
+  });
+
+  it('prints the resolved configuration in a form -c takes back: the same plan again', async () => {
+    const flags = ['--pool', 'edge', '--count', '2', '--instance-type', 'm5.xlarge', '--edition', 'full', '--taint-windows', '--token-ttl', '45m', '--node-labels', 'team=web'];
+    const first = await plan(flags, ['join', '--dry-run']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.doc.config.cluster?.token, undefined, 'no secret');
+    const dir = mkdtempSync(join(tmpdir(), 'win-k8s-roundtrip-'));
+    const file = join(dir, 'win-k8s.yaml');
+    writeFileSync(file, JSON.stringify(first.doc.config));
+    // Only the file this time (it names the kubeconfig too).
+    const again = await runCli(['plan', '-c', file, '-o', 'json']);
+    assert.equal(again.code, 0, again.stderr);
+    const doc = JSON.parse(again.stdout) as PlanDocument;
+    const sameButNames = (d: PlanDocument) => ({ ...d, nodes: d.nodes.length, steps: JSON.stringify(d.steps).replace(/edge-[a-z0-9]{5}/g, 'edge-*') });
+    assert.deepEqual(sameButNames(doc), sameButNames(first.doc));
+    assert.equal(doc.target.pool, 'edge');
+    assert.equal(doc.config.pool?.instanceType, 'm5.xlarge');
+    assertOnlyReads();
   });
 });
