@@ -403,7 +403,7 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
       assert.deepEqual(choices.subnets.map((x) => [x.id, x.cidr, x.network]), [[subnet('nodes'), SUBNET_RANGE, NETWORK], [subnet('nodes-b'), '10.30.0.0/24', NETWORK]]);
       assert.deepEqual(choices.instanceTypes, ['n2-standard-4', 'e2-standard-2', 'n2-standard-8'], 'the default first, too-small types left out');
       const asked: string[] = [];
-      const answers: Record<string, string> = { Cloud: 'gcp', Region: REGION, 'Pool name': 'ini', 'Number of Windows nodes': '1', Subnet: subnet('nodes-b'), 'Instance type': 'n2-standard-8' };
+      const answers: Record<string, string> = { Cloud: 'gcp', Zone: ZONE, 'Pool name': 'ini', 'Number of Windows nodes': '1', Subnet: subnet('nodes-b'), 'Instance type': 'n2-standard-8' };
       const answer = (message: string, offered?: string) => {
         asked.push(message);
         return Object.entries(answers).find(([k]) => message.startsWith(k))?.[1] ?? offered ?? '';
@@ -420,7 +420,7 @@ describe('win-k8s join on GCP, end to end (fake Compute API + fake kube-apiserve
           return a;
         },
       };
-      text = renderInitConfig(await askInit(prompter, undefined, [], async (cloud) => (cloud === 'gcp' ? choices : undefined)), undefined);
+      text = renderInitConfig(await askInit(prompter, undefined, async (cloud) => (cloud === 'gcp' ? choices : undefined)), undefined);
       assert.ok(asked.includes('Subnet') && asked.includes('Instance type'));
     } finally {
       if (saved === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
