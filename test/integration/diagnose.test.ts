@@ -397,13 +397,23 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^node$/m);
       assert.match(r.stdout, /^network$/m);
-      assert.match(r.stdout, /✖ node\.windows-build \[win-1\]: Windows Server 2016/);
-      assert.match(r.stdout, /✔ node\.ready \[win-1\]/);
-      assert.match(r.stdout, /hint: reinstall with/);
+      const title = (id: string) => selectChecks(id).selected[0]!.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // Checks by title, with the id beside it for --checks.
+      assert.match(r.stdout, new RegExp(`✖ ${title('node.windows-build')} \\[win-1\\]: Windows Server 2016.* \\(node\\.windows-build\\)$`, 'm'));
+      assert.match(r.stdout, new RegExp(`✔ ${title('node.ready')} \\[win-1\\]: .*\\(node\\.ready\\)$`, 'm'));
+      // The recap at the end: what failed, its hint and its docs link.
+      assert.match(r.stdout, /^To look at\n {2}✖ .* \[win-1\] \(node\.windows-build\)\n {6}hint: reinstall with.*\n {6}docs: https:\/\/\S+$/m);
       assert.match(r.stdout, /\d+ passed, \d+ warnings?, 1 failed, \d+ skipped\s*$/);
       const { suite, cases } = readJUnit(junit);
-      // The same checks as the human output lists, one line each.
-      assert.equal(cases.length, [...r.stdout.matchAll(/^ {2}[✔!✖-] \S+/gm)].length);
+      // -v lists every check, skipped ones included: the same checks as JUnit, one line each.
+      const verbose = await runDiagnose(['--kubeconfig', kc, '-v', '--skip-probes', '--skip-node-checks']);
+      const listed = verbose.stdout.split('\nTo look at\n')[0]!;
+      assert.equal(cases.length, [...listed.matchAll(/^ {2}[✔!✖-] .* \([a-z0-9.-]+\)$/gm)].length);
+      // Without -v a category's skipped checks are one line naming the reasons.
+      const skippedLines = [...r.stdout.matchAll(/^ {2}- (\d+) checks? skipped: .*\(-v lists them\)$/gm)];
+      assert.ok(skippedLines.length > 0);
+      assert.equal(skippedLines.reduce((n, m) => n + Number(m[1]), 0), Number(suite.attributes['skipped']));
+      assert.doesNotMatch(r.stdout, /^ {2}- .* \([a-z0-9.-]+\)$/m);
       assert.equal(Number(suite.attributes['tests']), cases.length);
       const failures = cases.filter((c) => elements(c, 'failure').length > 0);
       assert.equal(Number(suite.attributes['failures']), failures.length);
