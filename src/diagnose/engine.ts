@@ -128,6 +128,8 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
  */
 async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, opts: DiagnoseOptions, budgetMs?: number): Promise<void> {
   const tasks: Promise<void>[] = [];
+  const count = `${snap.windowsNodes.length} Windows node${snap.windowsNodes.length === 1 ? '' : 's'}`;
+  if (needs.has('kubelet') || needs.has('kubeletConfig') || needs.has('kubeletStats')) opts.progress?.(`asking the kubelets of ${count} through the API server`);
   if (needs.has('kubeletConfig')) {
     tasks.push(
       (async () => {
@@ -166,6 +168,7 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
           opts.progress?.(`running in-cluster checks in namespace ${ws.namespace} (removed afterwards)`);
           // The node script first: while probe pods run, their HNS endpoints would look leaked to it.
           if (needs.has('nodeReports')) {
+            opts.progress?.(`running the node script on ${count} (a HostProcess pod each)`);
             try {
               snap.nodeReports = await opts.collectNodeReports!(ws, snap);
             } catch (err) {
@@ -173,6 +176,7 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
             }
           }
           if (needs.has('probes') && !opts.signal?.aborted) {
+            opts.progress?.(`starting the network probe pods on ${count}`);
             try {
               snap.probes = await runProbes(ws, {
                 windowsNodes: snap.windowsNodes,
