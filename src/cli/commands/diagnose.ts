@@ -72,6 +72,8 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
   const cluster = await openCluster({ kubeconfig, context, env: ctx.env, cwd: ctx.cwd, requestTimeoutMs: ctx.requestTimeoutMs, signal: ctx.signal }, ctx.output.sink);
   const namespaces: string[] = [];
   const bundle = bundleFile ? new (await import('../../diagnose/bundle-contents.js')).BundleCollector() : undefined;
+  // A spinner on a terminal, a line every few seconds off one: probe pods take a while to start.
+  const activity = await ctx.output.activity('reading the cluster');
   const doc = await diagnose(
     cluster,
     {
@@ -86,7 +88,7 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
       probeTimeoutMs: probeTimeoutMs ?? 120_000,
       externalTarget,
       pollMs: pollIntervalFromEnv(ctx.env) ?? 1000,
-      progress: (m) => ctx.output.info(m),
+      progress: (m) => activity.update(m),
       warn: (m) => ctx.output.warn(m),
       onNamespace: (name) => namespaces.push(name),
       collectNodeReports: async (ws, snap) => {
@@ -102,8 +104,8 @@ async function diagnoseHandler(ctx: CommandContext): Promise<number> {
       },
       ...(bundle ? { onGathered: bundle.onGathered } : {}),
     },
-    (round, failing) => ctx.output.info(`${failing} check(s) failing; waiting, round ${round}`),
-  );
+    (round, failing) => activity.update(`${failing} check(s) failing; waiting, round ${round}`),
+  ).finally(() => activity.stop());
   if (ctx.signal.aborted) {
     const { InterruptedError } = await import('../../errors.js');
     // The namespace's deletion was asked for on the way out; a failure to do so was warned about.
