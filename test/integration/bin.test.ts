@@ -18,10 +18,19 @@ describe('the built CLI (bin/win-k8s.js over dist/)', () => {
     assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+/);
   });
 
+  it('version prints what a bug report needs; -o json is {version, node, platform, arch}', () => {
+    const human = run(['version']);
+    assert.equal(human.status, 0, human.stderr);
+    assert.equal(human.stdout, `win-k8s ${run(['--version']).stdout.trim()} (node ${process.versions.node}, ${process.platform}/${process.arch})\n`);
+    const json = run(['version', '-o', 'json']);
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { version: run(['--version']).stdout.trim(), node: process.versions.node, platform: process.platform, arch: process.arch });
+  });
+
   it('registers only commands that work', () => {
     const help = run(['--help']).stdout;
     const commands = [...help.split('Commands:')[1]!.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]);
-    assert.deepEqual(commands.filter((c) => c !== 'help').sort(), ['diagnose', 'init', 'join', 'list', 'plan', 'provision', 'remove', 'render', 'schema']);
+    assert.deepEqual(commands.filter((c) => c !== 'help').sort(), ['completion', 'diagnose', 'init', 'join', 'list', 'plan', 'provision', 'remove', 'render', 'schema', 'version']);
   });
 
   it('an unknown command or flag is exit 2', () => {

@@ -29,7 +29,7 @@ describe('every option of every command also reads WIN_K8S_<NAME>', () => {
   const specs = allSpecs();
 
   it('walks all the commands and their options', () => {
-    assert.deepEqual(program.commands.map((c) => c.name()).sort(), ['diagnose', 'init', 'join', 'list', 'plan', 'provision', 'remove', 'render', 'schema']);
+    assert.deepEqual(program.commands.map((c) => c.name()).sort(), ['completion', 'diagnose', 'init', 'join', 'list', 'plan', 'provision', 'remove', 'render', 'schema', 'version']);
     assert.ok(program.commands.flatMap((c) => c.options).length > 60);
   });
 
