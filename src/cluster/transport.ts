@@ -127,10 +127,32 @@ function keepAlive(agent: unknown, pooled: Map<string, http.Agent>): http.Agent 
   if (!shared) {
     // Idle sockets are unref'd by the agent, so an open connection never keeps the CLI running.
     const settings = { ...options, keepAlive: true, maxSockets: MAX_SOCKETS };
-    shared = plain === 'https' ? new https.Agent(settings) : new http.Agent(settings);
+    shared = plain === 'https' ? new LateHttpsAgent(settings) : new LateHttpAgent(settings);
     pooled.set(key, shared);
   }
   return shared;
+}
+
+/**
+ * An agent that hands a freed socket to the next request (or its pool) only after the
+ * response that freed it has closed. node-fetch 2, under client-node, takes a chunked
+ * response as cut short ("Premature close") when, as it closes, its socket already has the
+ * next request's listeners (node-fetch issue 1767); the pod log of a node report was then
+ * read as empty. One setImmediate per request is the whole cost.
+ */
+class LateHttpsAgent extends https.Agent {
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== 'free') return super.emit(event, ...args);
+    setImmediate(() => super.emit(event, ...args));
+    return true;
+  }
+}
+class LateHttpAgent extends http.Agent {
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== 'free') return super.emit(event, ...args);
+    setImmediate(() => super.emit(event, ...args));
+    return true;
+  }
 }
 
 /** The text of a ConnectionTimeout, also when node-fetch has re-wrapped it (it keeps only the message). */
