@@ -32,14 +32,22 @@ export interface CloudFactsResult {
 export async function readCloudFacts(provider: CloudProvider, config: ConfigFile, controlPlane: Placement | undefined, windowsVersion: WindowsVersion): Promise<CloudFactsResult> {
   const checks: Check[] = [];
   const placement = await provider.resolvePlacement({ controlPlane }).catch((err: unknown) => {
-    checks.push(finding(err, 'cloud.placement', provider.cloud));
+    checks.push(finding(err, 'cloud.placement', provider.cloud, regionFlag(provider.cloud, config)));
     return undefined;
   });
-  if (placement) {
+  // GCP places by zone (--zone, else the control plane's): a --region elsewhere would be ignored.
+  if (placement && provider.cloud === 'gcp' && config.pool.region && config.pool.region !== placement.region) {
+    checks.push({
+      id: 'cloud.region',
+      status: 'fail',
+      message: `gcp: --region: ${config.pool.region} is not the region of zone ${placement.zone ?? '?'} (${placement.region}), where the nodes would go`,
+      hint: `on GCP the zone decides: give --zone in ${config.pool.region}, or leave --region out`,
+    });
+  } else if (placement) {
     checks.push({
       id: 'cloud.placement',
       status: 'pass',
-      message: `${provider.cloud}: region ${placement.region}${placement.zone ? `, zone ${placement.zone}` : ''}, subnet ${placement.subnetId} in ${placement.networkId} (${placement.networkCidr}); instance type ${config.pool.instanceType ?? 'default'} offered there`,
+      message: `${provider.cloud}: region ${placement.region}${placement.zone ? `, zone ${placement.zone}` : ''}, subnet ${placement.subnetId} in ${placement.networkId} (${placement.networkCidr}); instance type ${config.pool.instanceType ?? '(the default)'} offered there`,
     });
   }
   // A region the cloud refuses fails every call alike: one finding says it.
@@ -74,12 +82,24 @@ const FIELD_CHECK: Record<string, string> = {
   '--windows-version': 'cloud.image',
   '--edition': 'cloud.image',
   '--subnet-id': 'cloud.placement',
+  '--location': 'cloud.region',
+  '--zone': 'cloud.region',
 };
 
-function finding(err: unknown, fallbackId: string, cloud: string): Check {
+/** --region stands for Azure's location when --location is not given: a finding names the flag typed. */
+function regionFlag(cloud: string, config: ConfigFile): Record<string, string> {
+  return cloud === 'azure' && config.pool.region && !config.azure.location ? { '--location': '--region' } : {};
+}
+
+function finding(err: unknown, fallbackId: string, cloud: string, renamed: Record<string, string> = {}): Check {
   // Credentials, permissions, an unreachable API: nothing the plan can judge; exit 3 as join.
   if (!isWinK8sError(err) || err.exitCode === ExitCode.environment || err.exitCode === ExitCode.interrupted) throw err;
-  const field = 'field' in err && typeof err.field === 'string' ? err.field : undefined;
+  const given = 'field' in err && typeof err.field === 'string' ? err.field : undefined;
+  const field = given && renamed[given] ? renamed[given] : given;
+  if (given && field !== given && err.message.startsWith(`${given}: `)) {
+    const message = `${field}: ${err.message.slice(given.length + 2)}`;
+    return { id: FIELD_CHECK[given] ?? fallbackId, status: 'fail', message: `${cloud}: ${message}`, hint: `${field} is ${cloud === 'azure' ? 'the Azure location' : 'the region'} here${err.hint ? `; ${err.hint}` : ''}` };
+  }
   const id = (field && FIELD_CHECK[field]) ?? fallbackId;
   const hint = err.hint ?? (field ? `change ${field}` : undefined);
   return { id, status: 'fail', message: `${cloud}: ${err.message}`, ...(hint ? { hint: field && !hint.includes(field) ? `${field}: ${hint}` : hint } : {}) };
