@@ -9,6 +9,7 @@ import { PARTITIONS, regionStatus } from '../cloud/aws/region.js';
 import type { WizardChoices } from '../cloud/provider.js';
 import { DEFAULT_WINDOWS_VERSION, WINDOWS_RELEASES, WINDOWS_VERSIONS, type WindowsVersion } from '../compat/windows.js';
 import { evaluate, refusedFindings } from '../compat/matrix.js';
+import { EnvironmentError } from '../errors.js';
 import { defaultContainerdVersion } from '../compat/runtime.js';
 
 /** Every question init asks goes through this, so tests can answer without a terminal. */
@@ -58,10 +59,15 @@ export function awsRegionChoices(placed: string | undefined): string[] {
 }
 
 /** The target the matrix judges, from what was answered so far (the rest at init's defaults). */
-function refused(kubernetesVersion: string | undefined, t: { windowsVersion: WindowsVersion; runtime?: 'containerd' | 'docker'; cni?: 'flannel' | 'calico' | 'none' }): boolean {
+type Partial = { windowsVersion: WindowsVersion; runtime?: 'containerd' | 'docker'; cni?: 'flannel' | 'calico' | 'none' };
+
+function matrixTarget(kubernetesVersion: string, t: Partial) {
+  return { windowsVersion: t.windowsVersion, kubernetesVersion, runtime: t.runtime ?? 'containerd', cni: t.cni ?? 'flannel', hypervIsolation: false, containerdVersion: defaultContainerdVersion(kubernetesVersion) } as const;
+}
+
+function refused(kubernetesVersion: string | undefined, t: Partial): boolean {
   if (!kubernetesVersion) return false;
-  const target = { windowsVersion: t.windowsVersion, kubernetesVersion, runtime: t.runtime ?? 'containerd', cni: t.cni ?? 'flannel', hypervIsolation: false, containerdVersion: defaultContainerdVersion(kubernetesVersion) };
-  return refusedFindings(evaluate(target).findings, false).length > 0;
+  return refusedFindings(evaluate(matrixTarget(kubernetesVersion, t)).findings, false).length > 0;
 }
 
 /** Asks the questions, offering what the cluster (and cloud) told us as defaults; each answer is checked as it is given. */
@@ -99,7 +105,7 @@ export async function askInit(p: Prompter, facts: ClusterFacts | undefined, load
   // The schema's own rule, so the wizard and the file agree on the limit.
   const countText = await p.input('Number of Windows nodes', '2', (v) => (/^\d+$/.test(v.trim()) ? bySchema(PoolSection.shape.count, Number(v)) : 'a whole number >= 1'));
   const k8s = facts?.version;
-  const versions = windowsChoices(k8s);
+  const versions = offeredVersions(k8s);
   const windowsVersion = await p.select<WindowsVersion>(
     'Windows Server version',
     versions.map((v) => ({ value: v, name: WINDOWS_RELEASES[v].label })),
@@ -171,7 +177,7 @@ export function checkJoinEndpoint(v: string): string | true {
 export function defaultAnswers(facts: ClusterFacts | undefined): WizardAnswers {
   const cloud = facts?.placement?.cloud ?? 'aws';
   const k8s = facts?.version;
-  const versions = windowsChoices(k8s);
+  const versions = offeredVersions(k8s);
   const windowsVersion = versions.includes(DEFAULT_WINDOWS_VERSION) ? DEFAULT_WINDOWS_VERSION : versions[0]!;
   const detected = facts?.cni.type === 'flannel' || facts?.cni.type === 'calico' ? facts.cni.type : 'flannel';
   const cni = refused(k8s, { windowsVersion, cni: detected }) ? 'flannel' : detected;
@@ -246,8 +252,16 @@ export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefin
 export function windowsChoices(kubernetesVersion: string | undefined): WindowsVersion[] {
   const order = [...WINDOWS_VERSIONS].filter((v) => WINDOWS_RELEASES[v].containerd).sort((a, b) => (a === DEFAULT_WINDOWS_VERSION ? -1 : b === DEFAULT_WINDOWS_VERSION ? 1 : Number(b) - Number(a)));
   if (!kubernetesVersion) return order;
-  const supported = order.filter(
-    (v) => refusedFindings(evaluate({ windowsVersion: v, kubernetesVersion, runtime: 'containerd', cni: 'flannel', hypervIsolation: false, containerdVersion: defaultContainerdVersion(kubernetesVersion) }).findings, false).length === 0,
-  );
-  return supported.length > 0 ? supported : order;
+  // Empty when the cluster supports none: offering them all would write a file plan refuses.
+  return order.filter((v) => !refused(kubernetesVersion, { windowsVersion: v }));
+}
+
+/** The releases to offer, or why there are none (the matrix's reason for the default release). */
+function offeredVersions(kubernetesVersion: string | undefined): WindowsVersion[] {
+  const versions = windowsChoices(kubernetesVersion);
+  if (versions.length > 0) return versions;
+  const why = refusedFindings(evaluate(matrixTarget(kubernetesVersion!, { windowsVersion: DEFAULT_WINDOWS_VERSION })).findings, false)[0];
+  throw new EnvironmentError(`the cluster runs Kubernetes ${kubernetesVersion}, which no Windows Server release win-k8s joins supports${why ? `: ${why.message}` : ''}`, {
+    hint: why?.instead ? `instead: ${why.instead}` : 'upgrade the cluster',
+  });
 }

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { askInit, awsRegionChoices, defaultAnswers, renderInitConfig, type Prompter } from '../../src/init/wizard.js';
 import { runInit } from '../../src/init/run.js';
 import { Output } from '../../src/output/output.js';
-import { POOL_NAME_PATTERN, fileOptionSpecs, jsonSchema } from '../../src/config/json-schema.js';
+import { POOL_NAME_PATTERN, fieldDescription, fileOptionSpecs, jsonSchema } from '../../src/config/json-schema.js';
 import { checkPoolName } from '../../src/config/validators.js';
 import { PARTITIONS } from '../../src/cloud/aws/region.js';
 import { validate } from '../helpers/json-schema.js';
@@ -235,6 +235,21 @@ describe('init wizard: only what plan accepts is offered', () => {
   });
 });
 
+describe('init wizard: a cluster no Windows release supports', () => {
+  it('offers nothing (not every release, which plan would refuse) and says why, exit 3', async () => {
+    const { windowsChoices } = await import('../../src/init/wizard.js');
+    assert.deepEqual(windowsChoices('1.18.0'), []);
+    const old = { ...facts, version: '1.18.0' } as ClusterFacts;
+    for (const attempt of [() => askInit(scripted({}), old), async () => defaultAnswers(old)]) {
+      await assert.rejects(attempt(), (e: Error & { exitCode?: number; hint?: string }) => {
+        assert.equal(e.exitCode, 3);
+        assert.match(e.message, /^the cluster runs Kubernetes 1\.18\.0, which no Windows Server release win-k8s joins supports: \S/);
+        return true;
+      });
+    }
+  });
+});
+
 describe('init wizard: the join endpoint when cluster-info holds a loopback address', () => {
   const loopback = { ...facts, endpoint: '127.0.0.1:6443', endpointSource: 'cluster-info' } as ClusterFacts;
 
@@ -265,7 +280,7 @@ describe('the file init writes', () => {
     const fields = lines.map((l, i) => ({ l, i })).filter(({ l }) => /^( {2})?[A-Za-z]+:/.test(l));
     assert.ok(fields.length >= 12, text);
     for (const { l, i } of fields) assert.match(lines[i - 1]!, /^\s*#\s\S/, `no comment above "${l}":\n${text}`);
-    assert.match(text, /# node pool name \(at most 9 characters/);
+    assert.ok(text.includes(`  # ${fieldDescription('pool.name')}\n  name: win\n`), text);
   });
 
   it('validates against the JSON Schema (checked by a strict validator), which refuses what the CLI refuses', async () => {
