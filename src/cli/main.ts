@@ -4,7 +4,7 @@ import { globalOptions } from '../config/options.js';
 import { ExitCode } from '../errors.js';
 import type { Env, Streams } from '../output/terminal.js';
 import { endQuietlyOnClosedPipe } from '../output/closed-pipe.js';
-import { addOptions } from './options.js';
+import { addOptions, globalFlagsLine, helpConfiguration } from './options.js';
 import { makeRunner } from './run.js';
 import { requestsJson, writeParseFailureDocument } from './parse-failure.js';
 import { toolVersion } from './version.js';
@@ -50,6 +50,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .version(version, '--version', 'print the win-k8s version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
+    .configureHelp(helpConfiguration)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => streams.stdout.write(s),
@@ -68,6 +69,7 @@ Exit codes: 0 ok, 1 failed, 2 invalid usage or config, 3 cluster/cloud unreachab
   for (const command of COMMANDS) {
     const sub = command.register(program, run);
     sub.exitOverride().configureOutput({ writeOut: (s) => streams.stdout.write(s), writeErr: (s) => streams.stderr.write(s) });
+    sub.addHelpText('after', globalFlagsLine(program.name()));
   }
 
   try {
