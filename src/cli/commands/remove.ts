@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { cloudOptions, globalOptions, poolOptions, removeOptions, type OptionSpec } from '../../config/options.js';
+import { cloudOptions, globalOptions, managedOptions, removeOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
 import { checkPoolFlag } from '../../config/validators.js';
 
-const SPECS: OptionSpec[] = [poolOptions.cloud, cloudOptions.region, cloudOptions.subscription, cloudOptions.resourceGroup, cloudOptions.location, cloudOptions.azureEndpoint, cloudOptions.project, cloudOptions.zone];
+const SPECS: OptionSpec[] = [managedOptions.cloud, cloudOptions.region, cloudOptions.subscription, cloudOptions.resourceGroup, cloudOptions.location, cloudOptions.azureEndpoint, cloudOptions.project, cloudOptions.zone];
 
 export function register(program: Command, run: RunCommand): Command {
   const cmd = program
