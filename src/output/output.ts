@@ -69,6 +69,7 @@ export class Output {
   private readonly secrets = new Set<string>();
   private resultWritten = false;
   private overlay: Overlay | undefined;
+  private board: { event(event: OutputEvent): void; stop(): void } | undefined;
 
   constructor(options: OutputOptions) {
     this.options = options;
@@ -120,6 +121,7 @@ export class Output {
     const mark = colorMark[event.level](MARKS[event.level]);
     const prefix = this.options.live ? '' : `${formatTimestamp((this.options.now ?? (() => new Date()))())} `;
     const subject = event.subject ? `${s.bold(event.subject)}: ` : '';
+    this.board?.event(event);
     const lines = event.message.split('\n');
     const text = lines.map((line, i) => (i === 0 ? `${prefix}${mark}  ${subject}${line}` : `${' '.repeat(prefix.length + 5)}${line}`)).join('\n');
     this.writeErr(`${text}\n`);
@@ -132,6 +134,8 @@ export class Output {
   result<T>(data: T, human: (data: T, style: Style, view: View) => string, options: ResultOptions = {}): void {
     if (this.resultWritten) throw new Error('Output.result called twice');
     this.resultWritten = true;
+    // Whatever was redrawing in place is done: the result is written below the log.
+    this.endProgress();
     let text: string;
     if (this.format === 'json') {
       text = `${JSON.stringify(data, null, 2)}\n`;
@@ -178,6 +182,26 @@ export class Output {
   redraw(): void {
     const overlay = this.overlay;
     if (overlay) this.options.stderr.write(`${overlay.erase()}${this.redact(overlay.draw())}`);
+  }
+
+  /**
+   * On a terminal, one line per node under the log, redrawn in place from the events that
+   * name a node (status, what it is doing, for how long); off one, nothing changes. Loaded on
+   * first use. Ends with the returned stop() or when the result is written.
+   */
+  async nodeProgress(): Promise<{ stop(): void }> {
+    if (!this.options.live || this.format === 'json' || this.board) return { stop: () => this.endProgress() };
+    const { startNodeBoard } = await import('./node-board.js');
+    const stream = this.options.stderr as { columns?: number };
+    // A pseudo-terminal without a size reports 0 columns.
+    this.board = startNodeBoard(this, () => stream.columns || 80);
+    return { stop: () => this.endProgress() };
+  }
+
+  private endProgress(): void {
+    this.board?.stop();
+    this.board = undefined;
+    if (this.overlay) this.setOverlay(undefined);
   }
 
   /**
