@@ -44,6 +44,8 @@ export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', spe
     return ExitCode.failed;
   }
 
+  // On a terminal, a line per node redrawn in place while VMs boot and register.
+  const progress = await ctx.output.nodeProgress();
   const { result, exitCode } = await runJoin({
     ctx,
     config,
@@ -57,7 +59,7 @@ export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', spe
     timeoutMs: command.timeout,
     onFailure: command.onFailure,
     consolePollMs: pollIntervalFromEnv(ctx.env) ?? 15_000,
-  });
+  }).finally(() => progress.stop());
   ctx.output.result(result, renderJoinResult);
   return exitCode;
 }
