@@ -61,7 +61,9 @@ export function fieldDescription(path: string): string | undefined {
 type Node = Record<string, unknown> & { properties?: Record<string, Node>; description?: string };
 
 export function jsonSchema(): Record<string, unknown> {
-  const schema = toJSONSchema(ConfigFile, { io: 'input', target: 'draft-2020-12' }) as Node;
+  // Draft 7: the newest draft yaml-language-server (VS Code's YAML extension) documents; the
+  // keywords used here mean the same in 2020-12.
+  const schema = toJSONSchema(ConfigFile, { io: 'input', target: 'draft-7' }) as Node;
   const visit = (node: Node, path: string) => {
     const description = fieldDescription(path);
     if (description) node.description = description;

@@ -1,5 +1,5 @@
 /**
- * A JSON Schema (draft 2020-12) validator for the keywords win-k8s's schema uses, and strict
+ * A JSON Schema (draft 7) validator for the keywords win-k8s's schema uses, and strict
  * about the rest: a keyword it does not know makes it throw, so a schema that grows a keyword
  * cannot pass by being half-read. (No validator library is among the dependencies.)
  */
