@@ -15,6 +15,7 @@ import {
   makePod,
   writeKubeconfigFor,
   type FakeClusterFixture,
+  type RequestLogEntry,
 } from '../fakes/kube-apiserver/index.js';
 import { globalOptions } from '../../src/config/options.js';
 import { addOptions } from '../../src/cli/options.js';
@@ -485,9 +486,15 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
     await withFake(healthy(), async (fake, kc) => {
       putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
       fake.store.remove('Pod', 'kube-system', 'kube-proxy-windows-win-1');
-      const timer = setTimeout(() => {
+      // Fixed once the first round has listed the pods (not after a fixed delay, which a loaded
+      // machine can outrun): that round fails, a later one passes.
+      let fixed = false;
+      const fix = (e: RequestLogEntry) => {
+        if (fixed || e.resource !== 'pods' || e.verb !== 'list') return;
+        fixed = true;
         fake.store.put(makePod({ namespace: 'kube-system', name: 'kube-proxy-windows-win-1', nodeName: 'win-1', hostIP: '10.0.2.21', template: { ...tpl('kube-proxy', 'sigwindowstools/kube-proxy:v1.33.2'), hostNetwork: true }, owner: DS_OWNER('kube-proxy-windows') }));
-      }, 1500);
+      };
+      fake.on('request', fix);
       try {
         const started = Date.now();
         const r = await diag(kc, ['--checks', 'net.*', '--wait', '20s']);
@@ -496,7 +503,7 @@ describe('diagnose (API checks against the fake kube-apiserver)', function () {
         assert.ok(Date.now() - started < 15_000);
         assert.match(r.stderr, /check\(s\) failing; waiting/);
       } finally {
-        clearTimeout(timer);
+        fake.off('request', fix);
       }
     });
   });
