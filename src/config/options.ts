@@ -184,6 +184,7 @@ export const listOptions = {
 export const removeOptions = {
   force: { flags: '--force', description: 'also delete pods that no controller manages (they are lost)', kind: 'boolean', path: 'command.force' },
   drainTimeout: { flags: '--drain-timeout <duration>', description: 'how long to wait for evictions (PodDisruptionBudgets) per node', kind: 'string', path: 'command.drainTimeout', defaultText: '5m', duration: { min: 1000 } },
+  dryRun: { flags: '--dry-run', description: 'show what would be deleted (Nodes, VMs, bootstrap tokens, the pool\'s firewall) and delete nothing', kind: 'boolean', path: 'command.dryRun' },
 } satisfies Record<string, OptionSpec>;
 
 /** init's own options (per run, so flags and WIN_K8S_* variables only). */
