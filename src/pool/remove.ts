@@ -7,8 +7,8 @@ import { durationOf } from '../config/duration.js';
 import { removeOptions } from '../config/options.js';
 import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
 import { openManaged } from './list.js';
-import { renderRemoveResult } from '../output/render-remove.js';
-import type { RemoveResult } from './result.js';
+import { renderRemovePlan, renderRemoveResult } from '../output/render-remove.js';
+import type { RemovePlan, RemoveResult } from './result.js';
 
 export interface RemoveRequest {
   nodes: string[];
@@ -17,6 +17,8 @@ export interface RemoveRequest {
   drainTimeout: string;
   /** Where the drain timeout came from (--drain-timeout or WIN_K8S_DRAIN_TIMEOUT), for its error. */
   drainTimeoutField?: string;
+  /** Show what would be deleted, delete nothing (reads only). */
+  dryRun?: boolean;
 }
 
 
@@ -34,6 +36,24 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
   const names = req.pool ? [...new Set([...vms.map((v) => v.nodeName), ...labelled])] : req.nodes;
   const unknown = req.nodes.filter((n) => !vms.some((v) => v.nodeName === n) && !labelled.includes(n));
   if (unknown.length > 0) throw new UsageError(`not managed by win-k8s in cluster ${clusterName}: ${unknown.join(', ')}`, { hint: 'win-k8s list shows what it manages' });
+  if (req.dryRun) {
+    // The same choice of what goes as a real run, from the same reads; then nothing is deleted.
+    const chosen = vms.filter((v) => names.includes(v.nodeName));
+    const left = (pool: string) => vms.filter((v) => v.pool === pool && !names.includes(v.nodeName)).length;
+    const pools = [...new Set([...(req.pool ? [req.pool] : []), ...chosen.map((v) => v.pool)])];
+    const plan: RemovePlan = {
+      dryRun: true,
+      cluster: clusterName,
+      nodes: names.map((name) => {
+        const vm = vms.find((v) => v.nodeName === name);
+        return { name, node: labelled.includes(name) ? 'present' : 'absent', instanceId: vm?.instanceId ?? null, pool: vm?.pool ?? null };
+      }),
+      tokens: req.pool ? (await listPoolTokens(cluster, req.pool)).map((t) => t.id) : [],
+      poolFirewalls: pools.filter((p) => left(p) === 0).map((pool) => ({ pool, cloud: provider.cloud })),
+    };
+    ctx.output.result(plan, renderRemovePlan);
+    return ExitCode.ok;
+  }
   if (names.length === 0) {
     ctx.output.info(`pool ${req.pool} has no nodes or VMs`);
   } else if (!(await ctx.confirm(`remove ${names.join(', ')} (drain, delete the Node and the VM)?`))) {

@@ -25,6 +25,17 @@ export interface JoinResult {
 }
 
 /** What `remove` did: the document `-o json` prints. */
+/** What `remove --dry-run` would delete; nothing is deleted. */
+export interface RemovePlan {
+  dryRun: true;
+  cluster: string;
+  nodes: { name: string; node: 'present' | 'absent'; instanceId: string | null; pool: string | null }[];
+  /** Bootstrap tokens of the pool (a token left by a run that died). */
+  tokens: string[];
+  /** The firewall of each pool left without VMs: deleted once its last VM is gone. */
+  poolFirewalls: { pool: string; cloud: string }[];
+}
+
 export interface RemoveResult {
   removed: { name: string; instanceId: string | null; node: 'deleted' | 'absent'; vm: 'terminated' | 'absent' }[];
   deletedResources: string[];
