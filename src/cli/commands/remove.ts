@@ -27,6 +27,7 @@ export function register(program: Command, run: RunCommand): Command {
         force: values.value('force') === true,
         drainTimeout: (values.value('drainTimeout') as string | undefined) ?? '5m',
         drainTimeoutField: values.field('drainTimeout'),
+        dryRun: values.value('dryRun') === true,
       });
     }),
   );
