@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { FAKE_CREDENTIALS, WINDOWS_AMIS, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { FAKE_CREDENTIALS, WINDOWS_AMIS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { runCli } from '../helpers/cli.js';
 import type { PlanDocument } from '../../src/plan/plan-document.js';
 
@@ -149,5 +150,32 @@ describe('plan asks AWS, reading only (moto)', function () {
     assert.equal(doc.target.pool, 'edge');
     assert.equal(doc.config.pool?.instanceType, 'm5.xlarge');
     assertOnlyReads();
+  });
+
+  it('remove --dry-run shows the Nodes, VMs and the pool\'s firewall that would go, and deletes nothing', async () => {
+    const ec2 = motoEc2(moto.url);
+    try {
+      const tags = [{ Key: 'win-k8s.io/cluster', Value: 'kubernetes' }, { Key: 'win-k8s.io/pool', Value: 'old' }, { Key: 'win-k8s.io/node-name', Value: 'old-abcde' }];
+      const run = await ec2.send(new RunInstancesCommand({ ImageId: WINDOWS_AMIS['Windows_Server-2022-English-Core-Base'], InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, SubnetId: seeded.subnetId, TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] }));
+      const instanceId = run.Instances![0]!.InstanceId!;
+      fake.store.put(makeNode({ name: 'old-abcde', os: 'windows', internalIP: '10.0.1.50', labels: { 'win-k8s.io/pool': 'old' } }));
+      proxy.clearLog();
+      const kubeBefore = fake.requests.length;
+      const r = await runCli(['remove', '--pool', 'old', '--dry-run', '--kubeconfig', kubeconfig, '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { dryRun: boolean; nodes: { name: string; node: string; instanceId: string | null }[]; poolFirewalls: { pool: string }[] };
+      assert.equal(doc.dryRun, true);
+      assert.deepEqual(doc.nodes.map((n) => [n.name, n.node, n.instanceId]), [['old-abcde', 'present', instanceId]]);
+      assert.deepEqual(doc.poolFirewalls.map((f) => f.pool), ['old']);
+      assertOnlyReads();
+      const writes = fake.requests.slice(kubeBefore).filter((e) => e.method !== 'GET' && !e.path.includes('selfsubjectaccessreviews'));
+      assert.deepEqual(writes.map((e) => `${e.method} ${e.path}`), [], 'no cordon, eviction or delete');
+      assert.ok(fake.store.get('nodes', undefined, 'old-abcde'), 'the Node is still there');
+      const human = await runCli(['remove', '--pool', 'old', '--dry-run', '--kubeconfig', kubeconfig]);
+      assert.match(human.stdout, /would remove old-abcde: drain and delete the Node, delete VM i-/);
+      assert.match(human.stdout, /--dry-run: nothing was deleted/);
+    } finally {
+      ec2.destroy();
+    }
   });
 });
