@@ -84,7 +84,7 @@ export async function runInit(deps: InitDeps, opts: InitOptions): Promise<number
   // From here on the answers exist only in memory: any failure keeps them.
   let text: string;
   try {
-    text = renderInitConfig(answers, facts, schemaOurs ? `./${SCHEMA_FILE_NAME}` : SCHEMA_ID);
+    text = renderInitConfig(answers, facts, schemaOurs ? `./${SCHEMA_FILE_NAME}` : null);
   } catch (err) {
     throw saveAside(deps, JSON.stringify(answers, null, 2), 'json', `the config could not be rendered: ${(err as Error).message}`);
   }
@@ -101,7 +101,7 @@ export async function runInit(deps: InitDeps, opts: InitOptions): Promise<number
       deps.output.warn(`${schemaPath} could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); \`win-k8s schema\` prints it`);
     }
   } else {
-    deps.output.warn(`${schemaPath} is not win-k8s's schema and was left alone; the config points editors at ${SCHEMA_ID}`);
+    deps.output.warn(`${schemaPath} is not win-k8s's schema and was left alone, so the config has no schema line: \`win-k8s schema > <file>\` writes it elsewhere, and a first line \`# yaml-language-server: $schema=<file>\` points editors at it`);
   }
   deps.output.success(`wrote ${path}${schemaOurs ? ` and ${basename(schemaPath)} (its JSON Schema, for editors)` : ''}; next: win-k8s plan${opts.file === 'win-k8s.yaml' ? '' : ` -c ${opts.file}`}`);
   return 0;

@@ -3,7 +3,7 @@ import type { ClusterFacts } from '../cluster/discovery.js';
 import type { Placement } from '../cluster/provider-id.js';
 import { checkPoolName, normaliseApiServer } from '../config/validators.js';
 import { AzureSection, ConfigFile, GcpSection, PoolSection } from '../config/schema.js';
-import { SCHEMA_ID, fieldDescription } from '../config/json-schema.js';
+import { SCHEMA_FILE_NAME, fieldDescription } from '../config/json-schema.js';
 import { isLoopbackEndpoint } from '../cluster/preflight.js';
 import { PARTITIONS, regionStatus } from '../cloud/aws/region.js';
 import type { WizardChoices } from '../cloud/provider.js';
@@ -199,7 +199,7 @@ export function defaultAnswers(facts: ClusterFacts | undefined): WizardAnswers {
  * first line that points YAML editors at the schema. Validated against the schema before it is
  * returned.
  */
-export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefined, schemaRef: string = SCHEMA_ID): string {
+export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefined, schemaRef: string | null = `./${SCHEMA_FILE_NAME}`): string {
   const doc = {
     apiVersion: 'win-k8s.io/v1alpha1',
     kind: 'Config',
@@ -234,7 +234,8 @@ export function renderInitConfig(a: WizardAnswers, facts: ClusterFacts | undefin
   };
   describe(yaml.contents, '');
   return [
-    `# yaml-language-server: $schema=${schemaRef}`,
+    // Only a schema that is really there: an editor given an address that does not answer checks nothing.
+    ...(schemaRef ? [`# yaml-language-server: $schema=${schemaRef}`] : []),
     '# win-k8s configuration, written by `win-k8s init`.',
     '# Its JSON Schema: `win-k8s schema`. Flags and WIN_K8S_* variables override these values.',
     '# Next: `win-k8s plan` checks the cluster; `win-k8s join --yes` creates and joins the nodes.',

@@ -356,12 +356,16 @@ describe('init --defaults and a late error', () => {
     assert.match(o.text(), /wrote .*win-k8s\.yaml and win-k8s\.schema\.json/);
   });
 
-  it('a schema file that is not ours is left alone, and the file points at the published one', async () => {
+  it('a schema file that is not ours is left alone, and the file gets no schema line it cannot honour', async () => {
     const cwd = dir();
     writeFileSync(join(cwd, 'win-k8s.schema.json'), '{"mine": true}');
-    assert.equal(await runInit(deps(cwd, output()), { file: 'win-k8s.yaml', fileField: '--file', force: false, defaults: true }), 0);
+    const o = output();
+    assert.equal(await runInit(deps(cwd, o), { file: 'win-k8s.yaml', fileField: '--file', force: false, defaults: true }), 0);
     assert.equal(readFileSync(join(cwd, 'win-k8s.schema.json'), 'utf8'), '{"mine": true}');
-    assert.match(readFileSync(join(cwd, 'win-k8s.yaml'), 'utf8'), /^# yaml-language-server: \$schema=https:\/\//);
+    const text = readFileSync(join(cwd, 'win-k8s.yaml'), 'utf8');
+    assert.doesNotMatch(text, /yaml-language-server/);
+    assert.match(text, /^# win-k8s configuration/);
+    assert.match(o.text(), /win-k8s\.schema\.json is not win-k8s's schema and was left alone.*win-k8s schema > <file>/);
   });
 
   it('with a loopback cluster-info, --defaults needs --api-server (exit 2 naming it) and writes it when given', async () => {
