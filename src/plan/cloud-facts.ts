@@ -26,8 +26,8 @@ export interface CloudFactsResult {
  * in that zone, image. Reads only: the firewall and VMs are never touched here.
  *
  * A problem the user fixes with a flag becomes a failed check naming that flag, so plan shows
- * every problem at once and ends "not joinable". Missing or refused credentials are not a
- * finding but the environment (exit 3, with the cloud's hint), as join reports them.
+ * every problem at once and ends "not joinable". Missing or refused credentials fail the
+ * cloud.access check with the cloud's hint, which the commands exit 3 on, as join does.
  */
 export async function readCloudFacts(provider: CloudProvider, config: ConfigFile, controlPlane: Placement | undefined, windowsVersion: WindowsVersion): Promise<CloudFactsResult> {
   const checks: Check[] = [];
@@ -50,8 +50,8 @@ export async function readCloudFacts(provider: CloudProvider, config: ConfigFile
       message: `${provider.cloud}: region ${placement.region}${placement.zone ? `, zone ${placement.zone}` : ''}, subnet ${placement.subnetId} in ${placement.networkId} (${placement.networkCidr}); instance type ${config.pool.instanceType ?? '(the default)'} offered there`,
     });
   }
-  // A region the cloud refuses fails every call alike: one finding says it.
-  const regionRefused = checks.some((c) => c.id === 'cloud.region');
+  // A region the cloud refuses, or credentials it refuses, fail every call alike: one finding says it.
+  const regionRefused = checks.some((c) => c.id === 'cloud.region' || c.id === CLOUD_ACCESS_CHECK);
   const image = regionRefused
     ? undefined
     : await provider.resolveImage({ windowsVersion, edition: config.pool.edition, image: config.pool.image }).catch((err: unknown) => {
@@ -74,6 +74,9 @@ export async function readCloudFacts(provider: CloudProvider, config: ConfigFile
   };
 }
 
+/** A failed check of this id is the environment (credentials, permissions, reachability): exit 3. */
+export const CLOUD_ACCESS_CHECK = 'cloud.access';
+
 /** The check ids by the flag that fixes them: a finding is filed under what the user changes. */
 const FIELD_CHECK: Record<string, string> = {
   '--region': 'cloud.region',
@@ -92,8 +95,10 @@ function regionFlag(cloud: string, config: ConfigFile): Record<string, string> {
 }
 
 function finding(err: unknown, fallbackId: string, cloud: string, renamed: Record<string, string> = {}): Check {
-  // Credentials, permissions, an unreachable API: nothing the plan can judge; exit 3 as join.
-  if (!isWinK8sError(err) || err.exitCode === ExitCode.environment || err.exitCode === ExitCode.interrupted) throw err;
+  if (!isWinK8sError(err) || err.exitCode === ExitCode.interrupted) throw err;
+  // Credentials, permissions, an unreachable API: the environment, not a choice of flags. The
+  // plan still shows what the cluster said; the command exits 3 on it (CLOUD_ACCESS_CHECK).
+  if (err.exitCode === ExitCode.environment) return { id: CLOUD_ACCESS_CHECK, status: 'fail', message: `${cloud}: ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) };
   const given = 'field' in err && typeof err.field === 'string' ? err.field : undefined;
   const field = given && renamed[given] ? renamed[given] : given;
   if (given && field !== given && err.message.startsWith(`${given}: `)) {

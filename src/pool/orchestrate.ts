@@ -4,6 +4,7 @@ import type { OptionSpec } from '../config/options.js';
 import { JoinCommandSection } from '../config/schema.js';
 import { mergeSources, validate } from '../config/resolve.js';
 import { computePlan } from '../plan/build-plan.js';
+import { CLOUD_ACCESS_CHECK } from '../plan/cloud-facts.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { loadProvider } from '../cloud/load-provider.js';
 import { renderJoinResult } from '../output/render-join.js';
@@ -22,6 +23,8 @@ export async function orchestrate(ctx: PoolDeps, mode: 'join' | 'provision', spe
   if (command.dryRun) {
     ctx.output.result(plan, renderPlanHuman);
     ctx.output.info('--dry-run: nothing was changed');
+    // No credentials for the cloud (or denied) is the environment, as in a real run.
+    if (plan.checks.some((c) => c.id === CLOUD_ACCESS_CHECK && c.status === 'fail')) return ExitCode.environment;
     return plan.joinable ? ExitCode.ok : ExitCode.failed;
   }
   if (ctx.output.format === 'human') ctx.output.writeErr(`${renderPlanHuman(plan, ctx.output.style)}\n`);
