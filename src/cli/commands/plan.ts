@@ -31,6 +31,6 @@ async function planHandler(ctx: CommandContext): Promise<number> {
   const { plan } = await computePlan(ctx, [...SPECS, globalOptions.kubeconfig, globalOptions.context], 'join', { askCloud: true });
   ctx.output.result(plan, renderPlanHuman);
   // Being denied what join needs is the environment (3), like an unreachable cluster.
-  if (plan.checks.some((c) => c.id === 'rbac.permissions' && c.status === 'fail')) return 3;
+  if (plan.checks.some((c) => (c.id === 'rbac.permissions' || c.id === 'cloud.access') && c.status === 'fail')) return 3;
   return plan.joinable ? 0 : 1;
 }
