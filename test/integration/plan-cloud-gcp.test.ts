@@ -129,6 +129,7 @@ describe('plan asks GCP, reading only (fake Compute API)', function () {
   it('no GCP credentials: exit 3 with the hint, as join', async () => {
     const r = await cli(['plan', '--api-server', 'cp.example.internal:6443'], baseEnv());
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /credential/i);
+    assert.match(r.stdout, /cloud\.access/);
+    assert.match(r.stdout, /credential/i);
   });
 });
