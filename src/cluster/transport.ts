@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
@@ -48,6 +49,9 @@ export function formatMs(ms: number): string {
 
 /** A KubeConfig whose API clients, watches and exec streams carry the bounds above. */
 export function boundedKubeConfig(lib: typeof k8s, o: TransportOptions): k8s.KubeConfig {
+  // Every request in flight listens on the run's signal (diagnose keeps dozens going): that is
+  // the design, not a leak, and Node's warning past ten listeners would reach the user's stderr.
+  if (o.signal) setMaxListeners(0, o.signal);
   const base = new lib.IsomorphicFetchHttpLibrary();
   class BoundedKubeConfig extends lib.KubeConfig {
     override makeApiClient<T extends k8s.ApiType>(apiClientType: k8s.ApiConstructor<T>): T {
