@@ -10,6 +10,7 @@ import { resultKey, runChecks, summarize } from './runner.js';
 import { withWorkspace } from './workspace.js';
 import type { CheckDefinition, CheckNeed, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
 import { sleep } from '../util/sleep.js';
+import { proxyError } from './kubelet-proxy.js';
 
 export interface DiagnoseOptions {
   nodes: string[];
@@ -84,26 +85,12 @@ export async function kubeletReachability(cluster: Cluster, nodes: k8s.V1Node[],
       await Promise.race([cluster.core.connectGetNodeProxyWithPath({ name, path: 'healthz' }), timeout]);
       out.set(name, { ok: true });
     } catch (err) {
-      out.set(name, { ok: false, error: proxyError(err) });
+      out.set(name, { ok: false, error: proxyError(err).error });
     } finally {
       clearTimeout(timer);
     }
   });
   return out;
-}
-
-function proxyError(err: unknown): string {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  let message = e.message ?? String(err);
-  const body = typeof e.body === 'string' ? e.body : undefined;
-  if (body) {
-    try {
-      message = (JSON.parse(body) as { message?: string }).message ?? message;
-    } catch {
-      message = body;
-    }
-  }
-  return e.code ? `HTTP ${e.code}: ${message.split('\n')[0]}` : message.split('\n')[0] ?? message;
 }
 
 function needsOf(checks: readonly CheckDefinition[], opts: DiagnoseOptions, snap: Snapshot): Set<CheckNeed> {
