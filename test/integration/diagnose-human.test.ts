@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { SimulatedKubeletOptions } from '../fakes/kube-apiserver/index.js';
 import { healthy, putHealthyWindowsNode, withFake } from '../helpers/diagnose.js';
+import { watchOnTerminal } from '../helpers/pty.js';
 
 /**
  * diagnose for people, through bin/win-k8s.js: -o short, and progress while the node script's
@@ -33,19 +34,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs the CLI on a pseudo-terminal (util-linux `script`); returns what the terminal received. */
-function onTty(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; screen: string }> {
-  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, bin, ...args].map(quote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...baseEnv(), TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let screen = '';
-    child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, screen }));
   });
 }
 
@@ -99,7 +87,7 @@ describe('diagnose for people (bin/win-k8s.js)', function () {
       healthy(),
       async (fake, kc) => {
         putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
-        const r = await onTty(['diagnose', '--kubeconfig', kc, '--skip-probes', '--checks', 'node.host.*']);
+        const r = await watchOnTerminal(['diagnose', '--kubeconfig', kc, '--skip-probes', '--checks', 'node.host.*'], baseEnv());
         assert.equal(r.code, 0, r.screen);
         const frames = [...r.screen.matchAll(/\r\u001b\[2K\S*[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\S* running the node script on 1 Windows node/g)];
         assert.ok(frames.length >= 3, `spinner frames: ${frames.length}\n${JSON.stringify(r.screen)}`);
@@ -117,7 +105,7 @@ describe('diagnose for people (bin/win-k8s.js)', function () {
       healthy(),
       async (fake, kc) => {
         putHealthyWindowsNode(fake, 'win-1', { octet: 21 });
-        const r = await onTty(['diagnose', '--kubeconfig', kc, '--skip-probes', '--checks', 'node.host.*', '--no-color'], { CI: 'true' });
+        const r = await watchOnTerminal(['diagnose', '--kubeconfig', kc, '--skip-probes', '--checks', 'node.host.*', '--no-color'], { ...baseEnv(), CI: 'true' });
         assert.equal(r.code, 0, r.screen);
         assert.doesNotMatch(r.screen, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
         assert.ok(!r.screen.includes(ESC), JSON.stringify(r.screen));

@@ -6,6 +6,7 @@ import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlan
 import { motoCliEnv, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import { scriptFromUserData } from '../fakes/node-agent/script.js';
+import { watchOnTerminal } from '../helpers/pty.js';
 
 /**
  * join's progress on a terminal (a pseudo-terminal from `script`): a line per node redrawn in
@@ -80,13 +81,7 @@ describe('join progress, on a terminal and off one (moto + fake kube-apiserver)'
   });
 
   it('on a terminal: a line per node with its phase and elapsed time, redrawn in place, erased before the summary', async () => {
-    const command = [process.execPath, bin, ...args('ontty')].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const r = await new Promise<{ code: number | null; screen: string }>((resolve) => {
-      const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...motoCliEnv(proxy.url), TERM: 'xterm', COLUMNS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let screen = '';
-      child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
-      child.on('close', (code) => resolve({ code, screen }));
-    });
+    const r = await watchOnTerminal(args('ontty'), { ...motoCliEnv(proxy.url), TERM: 'xterm', COLUMNS: '120' });
     assert.equal(r.code, 0, r.screen);
     const node = /ontty-[a-z0-9]{5}/.exec(r.screen)?.[0];
     assert.ok(node, r.screen);
