@@ -562,17 +562,12 @@ function logOutcome(logs: NonNullable<NodeReport['logs']>): CheckOutcome {
 
 // ---------------------------------------------------------------------------------------------
 
-const check = (id: string, title: string, docs: string, run: CheckDefinition['run']): CheckDefinition => ({
-  id,
-  category: CATEGORY,
-  scope: 'node',
-  title,
-  dependsOn: [NODE_REPORT_CHECK],
-  fatal: false,
-  docs,
-  needs: ['nodeReports'],
-  run,
-});
+/** A per-node check judged on the on-node report: it runs after node.host.report and needs the report collected. */
+export function onNodeCheck(category: CheckDefinition['category'], id: string, title: string, docs: string, run: CheckDefinition['run'], needs: CheckDefinition['needs'] = ['nodeReports']): CheckDefinition {
+  return { id, category, scope: 'node', title, dependsOn: [NODE_REPORT_CHECK], fatal: false, docs, needs, run };
+}
+
+const check = (id: string, title: string, docs: string, run: CheckDefinition['run']): CheckDefinition => onNodeCheck(CATEGORY, id, title, docs, run);
 
 export const NODE_HOST_CHECKS: CheckDefinition[] = [
   {

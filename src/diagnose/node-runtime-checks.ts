@@ -5,7 +5,7 @@ import { compareVersions, k8sMinor } from '../compat/versions.js';
 import { DEFAULT_WINDOWS_VERSION, WINDOWS_RELEASES, windowsReleaseForBuild } from '../compat/windows.js';
 import { K8S_DOCS } from './docs.js';
 import { quantityBytes } from './kubelet-proxy.js';
-import { nodeBuild, NODE_REPORT_CHECK, withSection } from './node-host-checks.js';
+import { nodeBuild, onNodeCheck, withSection } from './node-host-checks.js';
 import type { NodeReport } from './node-report.js';
 import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 
@@ -463,17 +463,7 @@ function versionOutcome(rt: Answered, report: NodeReport, snap: Snapshot, n: k8s
 
 // ---------------------------------------------------------------------------------------------
 
-const check = (id: string, title: string, docs: string, run: CheckDefinition['run'], needs: CheckDefinition['needs'] = ['nodeReports']): CheckDefinition => ({
-  id,
-  category: CATEGORY,
-  scope: 'node',
-  title,
-  dependsOn: [NODE_REPORT_CHECK],
-  fatal: false,
-  docs,
-  needs,
-  run,
-});
+const check = (id: string, title: string, docs: string, run: CheckDefinition['run'], needs?: CheckDefinition['needs']): CheckDefinition => onNodeCheck(CATEGORY, id, title, docs, run, needs);
 
 export const NODE_RUNTIME_CHECKS: CheckDefinition[] = [
   check('node.runtime.endpoint', 'the CRI endpoint answers crictl', DOCS.crictl, (snap, n) => withSection(snap, n, (r) => r.runtime, 'runtime', (rt) => endpointOutcome(rt, n))),
