@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { CloudProvider, CreateVmsRequest, ResolvedPlacement } from '../../src/cloud/provider.js';
-import type { ClusterFacts } from '../../src/cluster/discovery.js';
 import type { Cluster } from '../../src/cluster/client.js';
 import { ConfigFile } from '../../src/config/schema.js';
 import { UsageError } from '../../src/errors.js';
@@ -11,6 +10,7 @@ import type { Bootstrapper } from '../../src/pool/bootstrapper.js';
 import type { PoolDeps } from '../../src/pool/deps.js';
 import { runJoin } from '../../src/pool/join.js';
 import { vmBootstrapSource, type CreateNodesRequest, type ManagedPoolSource, type VmBootstrapSource } from '../../src/pool/node-source.js';
+import { kubeadmFlannelFacts } from '../helpers/cluster-facts.js';
 
 /**
  * The executor runs a plan through the NodeSource it is given: a test double that records
@@ -18,20 +18,7 @@ import { vmBootstrapSource, type CreateNodesRequest, type ManagedPoolSource, typ
  * mode needs no cluster at all (no token, no Node to wait for: the console says when a
  * bootstrap is complete).
  */
-const clusterFacts = {
-  name: 'demo',
-  version: '1.33.2',
-  endpoint: 'https://10.0.0.10:6443',
-  endpointSource: 'cluster-info',
-  caCertHash: `sha256:${'a'.repeat(64)}`,
-  flavor: 'kubeadm',
-  cni: { type: 'flannel', flannel: { vni: 4096, port: 4789 } },
-  serviceCidr: '10.96.0.0/12',
-  podCidr: '10.244.0.0/16',
-  dnsIp: '10.96.0.10',
-  nodes: [],
-  notes: [],
-} as unknown as ClusterFacts;
+const clusterFacts = kubeadmFlannelFacts();
 
 const placement: ResolvedPlacement = { region: 'eu-west-1', networkId: 'vpc-1', subnetId: 'subnet-1', networkCidr: '10.0.0.0/16', extraFirewallIds: [] };
 

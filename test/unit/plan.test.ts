@@ -3,25 +3,10 @@ import { ConfigFile } from '../../src/config/schema.js';
 import type { ClusterFacts } from '../../src/cluster/discovery.js';
 import { buildPlan, matrixTarget, planTarget } from '../../src/plan/plan.js';
 import { describeSteps, type PlanStep } from '../../src/plan/steps.js';
+import { kubeadmFlannelFacts } from '../helpers/cluster-facts.js';
 
-/** A kubeadm cluster with flannel as discovery reads it; no network is involved anywhere here. */
-function facts(overrides: Partial<ClusterFacts> = {}): ClusterFacts {
-  return {
-    name: 'demo',
-    version: '1.33.2',
-    endpoint: 'https://10.0.0.10:6443',
-    endpointSource: 'cluster-info',
-    caCertHash: `sha256:${'a'.repeat(64)}`,
-    flavor: 'kubeadm',
-    cni: { type: 'flannel', flannel: { vni: 4096, port: 4789 } },
-    serviceCidr: '10.96.0.0/12',
-    podCidr: '10.244.0.0/16',
-    dnsIp: '10.96.0.10',
-    nodes: [],
-    notes: [],
-    ...overrides,
-  } as ClusterFacts;
-}
+/** No network is involved anywhere here. */
+const facts = kubeadmFlannelFacts;
 
 const config = (pool: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) => ConfigFile.parse({ pool: { name: 'win', count: 2, ...pool }, ...rest });
 const ids = (steps: PlanStep[]) => steps.map((s) => s.id);
