@@ -4,16 +4,10 @@ import type { CloudProvider } from '../cloud/provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import { ExitCode, isWinK8sError } from '../errors.js';
 import type { WindowsVersion } from '../compat/windows.js';
+import type { PlanDocument } from './plan-document.js';
 
-/** What the cloud said about where the nodes would go and what they would run. */
-export interface CloudFacts {
-  region: string;
-  zone: string | null;
-  network: string;
-  subnet: string;
-  networkCidr: string;
-  image: { id: string; name: string } | null;
-}
+/** What the cloud said about where the nodes would go and what they would run: the plan document's cloud section. */
+export type CloudFacts = NonNullable<PlanDocument['cloud']>;
 
 export interface CloudFactsResult {
   facts: CloudFacts | null;
