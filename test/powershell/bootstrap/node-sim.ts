@@ -73,18 +73,28 @@ const HERE = import.meta.dirname;
  */
 let assembly: Promise<string> | undefined;
 function simAssembly(): Promise<string> {
+  // A failure is not kept: the next test tries again instead of failing on the same promise.
   assembly ??= (async () => {
     const source = readFileSync(join(HERE, 'windows-sim-types.cs'));
     const dir = join(PROJECT_ROOT, '.tmp');
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `windows-sim-${createHash('sha256').update(source).digest('hex').slice(0, 16)}.dll`);
     if (!existsSync(path)) {
-      const r = await runPwsh(['-Command', `Add-Type -TypeDefinition (Get-Content -Raw -LiteralPath '${join(HERE, 'windows-sim-types.cs')}') -OutputAssembly '${path}.partial' -OutputType Library`]);
-      if (r.code !== 0) throw new Error(`could not compile the simulator's types: ${r.stderr}`);
-      renameSync(`${path}.partial`, path);
+      // Test files run in parallel workers: each compiles into its own file and renames it into
+      // place (atomic), so two workers never write the same file and either result is whole.
+      const partial = `${path}.${process.pid}.partial`;
+      const r = await runPwsh(['-Command', `Add-Type -TypeDefinition (Get-Content -Raw -LiteralPath '${join(HERE, 'windows-sim-types.cs')}') -OutputAssembly '${partial}' -OutputType Library`]);
+      if (r.code !== 0) {
+        rmSync(partial, { force: true });
+        throw new Error(`could not compile the simulator's types: ${r.stderr}`);
+      }
+      renameSync(partial, path);
     }
     return path;
-  })();
+  })().catch((err: unknown) => {
+    assembly = undefined;
+    throw err;
+  });
   return assembly;
 }
 
