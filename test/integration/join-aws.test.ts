@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor, placeControlPlane, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
-import { motoCliEnv, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
-import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
-import { scriptFromUserData } from '../fakes/node-agent/script.js';
+import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { FakeKubeApiServer, makeNode, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
+import { motoCliEnv, type AwsProxy, type SeededCluster } from '../fakes/moto/index.js';
+import { startAwsJoinEnv, type AwsJoinEnv } from '../helpers/aws-join-env.js';
 import type { JoinResult } from '../../src/pool/result.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
@@ -18,14 +17,13 @@ interface Run {
 
 describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulated nodes)', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  let aws: AwsJoinEnv;
   let proxy: AwsProxy;
   let fake: FakeKubeApiServer;
   let seeded: SeededCluster;
   let kubeconfig: string;
   let ec2: EC2Client;
-  let agent: SimulatedNodeAgent;
-  const consoles = new Map<string, string[]>();
+  let agent: AwsJoinEnv['agent'];
   const outputs: string[] = [];
   /** Instance ids whose simulated node uses a wrong token (the broken-token test). */
   const brokenToken = new Set<string>();
@@ -53,43 +51,17 @@ describe('win-k8s join on AWS, end to end (moto + fake kube-apiserver + simulate
     return (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [seeded.controlPlaneGroupId] }))).SecurityGroups![0]!;
   }
 
-  async function instances(pool?: string) {
-    const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }, ...(pool ? [{ Name: 'tag:win-k8s.io/pool', Values: [pool] }] : [])] }));
-    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
-  }
+  const instances = (pool?: string) => aws.instances(pool);
 
   before(async () => {
-    moto = await startMoto();
-    proxy = await startAwsProxy(moto.url, { consoleOutput: (id) => consoles.get(id)?.join('\n') });
-    seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
-    ec2 = motoEc2(moto.url);
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    // The control plane runs on the seeded EC2 instance: placement comes from its providerID.
-    placeControlPlane(fake, seeded.providerId);
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
-    agent = new SimulatedNodeAgent({
-      fake,
-      pollMs: 100,
-      console: { append: (id, line) => consoles.set(id, [...(consoles.get(id) ?? []), line]) },
-      source: {
-        list: async () => (await instances()).filter((i) => i.State?.Name === 'running').map((i) => ({ id: i.InstanceId! })),
-        script: async (id) => {
-          const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
-          const script = scriptFromUserData(Buffer.from(attr.UserData?.Value ?? '', 'base64').toString('utf8'));
-          return brokenToken.has(id) ? script.replace(/^\$BootstrapToken = '[^']*'/m, "$BootstrapToken = 'zzzzzz.zzzzzzzzzzzzzzzz'") : script;
-        },
-      },
+    aws = await startAwsJoinEnv({
+      script: (id, script) => (brokenToken.has(id) ? script.replace(/^\$BootstrapToken = '[^']*'/m, "$BootstrapToken = 'zzzzzz.zzzzzzzzzzzzzzzz'") : script),
     });
-    agent.start();
+    ({ proxy, fake, seeded, kubeconfig, ec2, agent } = aws);
   });
 
   after(async () => {
-    await agent?.stop();
-    ec2?.destroy();
-    await fake?.stop();
-    await proxy?.stop();
-    await moto?.stop();
+    await aws?.stop();
   });
 
   const bootstrapSecrets = () => winK8sTokenSecrets(fake);

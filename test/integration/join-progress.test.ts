@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { motoCliEnv, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
-import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
-import { scriptFromUserData } from '../fakes/node-agent/script.js';
+import { motoCliEnv, type AwsProxy } from '../fakes/moto/index.js';
+import { startAwsJoinEnv, type AwsJoinEnv } from '../helpers/aws-join-env.js';
 import { watchOnTerminal } from '../helpers/pty.js';
 
 /**
@@ -17,50 +14,17 @@ const ESC = '\u001b';
 
 describe('join progress, on a terminal and off one (moto + fake kube-apiserver)', function () {
   this.timeout(180_000);
-  let moto: MotoServer;
+  let aws: AwsJoinEnv;
   let proxy: AwsProxy;
-  let fake: FakeKubeApiServer;
-  let seeded: SeededCluster;
   let kubeconfig: string;
-  let ec2: EC2Client;
-  let agent: SimulatedNodeAgent;
-  const consoles = new Map<string, string[]>();
-
-  async function instances() {
-    const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }] }));
-    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
-  }
 
   before(async () => {
-    moto = await startMoto();
-    proxy = await startAwsProxy(moto.url, { consoleOutput: (id) => consoles.get(id)?.join('\n') });
-    seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
-    ec2 = motoEc2(moto.url);
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    placeControlPlane(fake, seeded.providerId);
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
-    agent = new SimulatedNodeAgent({
-      fake,
-      pollMs: 100,
-      console: { append: (id, line) => consoles.set(id, [...(consoles.get(id) ?? []), line]) },
-      source: {
-        list: async () => (await instances()).filter((i) => i.State?.Name === 'running').map((i) => ({ id: i.InstanceId! })),
-        script: async (id) => {
-          const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
-          return scriptFromUserData(Buffer.from(attr.UserData?.Value ?? '', 'base64').toString('utf8'));
-        },
-      },
-    });
-    agent.start();
+    aws = await startAwsJoinEnv();
+    ({ proxy, kubeconfig } = aws);
   });
 
   after(async () => {
-    await agent?.stop();
-    ec2?.destroy();
-    await fake?.stop();
-    await proxy?.stop();
-    await moto?.stop();
+    await aws?.stop();
   });
 
   const args = (pool: string) => ['join', '--cloud', 'aws', '--api-server', 'cp.example.internal:6443', '--yes', '--pool', pool, '--count', '1', '--kubeconfig', kubeconfig];
