@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
 import { typeOnTerminal } from '../helpers/pty.js';
+import { startKubeadmFake } from '../helpers/kube-fake.js';
 
 describe('Ctrl-C at a prompt is an interrupt: exit 130, one short line, nothing half-written', () => {
   it('init, at the first question', async () => {
@@ -30,11 +31,7 @@ describe('Ctrl-C at a prompt is an interrupt: exit 130, one short line, nothing 
   describe("join's y/N confirmation", () => {
     let fake: FakeKubeApiServer;
     let kubeconfig: string;
-    before(async () => {
-      fake = new FakeKubeApiServer(healthyKubeadmFlannel({ controlPlaneEndpoint: 'cp.example.internal:6443' }));
-      await fake.start();
-      kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
-    });
+    before(async () => ({ fake, kubeconfig } = await startKubeadmFake()));
     after(() => fake.stop());
 
     it('Ctrl-C at "join up to 1 Windows node(s) ...?" exits 130 and creates nothing', async () => {

@@ -4,15 +4,12 @@ import { TOKEN, runCli } from '../helpers/cli.js';
 import { caCertHash } from '../../src/cluster/ca-hash.js';
 import { parsePowerShell } from '../helpers/powershell.js';
 import { kubeHttpClient } from '../helpers/kube-http.js';
+import { startKubeadmFake } from '../helpers/kube-fake.js';
 
 describe('render with a kubeconfig: join values discovered from the cluster', () => {
   let fake: FakeKubeApiServer;
   let kubeconfig: string;
-  before(async () => {
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ controlPlaneEndpoint: 'cp.example.internal:6443' }));
-    await fake.start();
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
-  });
+  before(async () => ({ fake, kubeconfig } = await startKubeadmFake()));
   after(() => fake.stop());
 
   it('fills CA hash, version and CIDRs; reads the endpoint from cluster-info but refuses a loopback one; explicit flags still win', async () => {

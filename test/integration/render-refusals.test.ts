@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
 import { CA_HASH, TOKEN } from '../helpers/cli.js';
+import { startKubeadmFake } from '../helpers/kube-fake.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 const runSync = (args: string[], env: Record<string, string> = {}) =>
@@ -60,11 +61,7 @@ describe('render: one friendly message per problem, and plan\'s refusal of a loo
   describe('with a kubeconfig whose cluster-info holds a loopback address', () => {
     let fake: FakeKubeApiServer;
     let kubeconfig: string;
-    before(async () => {
-      fake = new FakeKubeApiServer(healthyKubeadmFlannel({ controlPlaneEndpoint: 'cp.example.internal:6443' }));
-      await fake.start();
-      kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
-    });
+    before(async () => ({ fake, kubeconfig } = await startKubeadmFake()));
     after(() => fake.stop());
     const tokens = () => fake.store.list('secrets', { namespace: 'kube-system' }).filter((s) => s.type === 'bootstrap.kubernetes.io/token').length;
 
