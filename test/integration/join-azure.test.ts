@@ -5,18 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminPasswordOf, readBootstrap, sizeOffersNestedVirtualization, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
+import { CP_NIC, CP_VM, RG, SUB, SUBNET, VNET } from '../fakes/arm/ids.js';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import type { JoinResult } from '../../src/pool/result.js';
 
 const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 
-const SUB = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab';
-const RG = 'k8s-rg';
-const VNET = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/k8s-vnet`;
-const SUBNET = `${VNET}/subnets/nodes`;
-const CP_VM = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/cp-0`;
-const CP_NIC = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Network/networkInterfaces/cp-0-nic`;
 const TAG_POOL = 'win-k8s.io_pool';
 const TAG_CLUSTER = 'win-k8s.io_cluster';
 const TAG_NODE = 'win-k8s.io_node-name';
