@@ -21,14 +21,14 @@ const DEFAULT_EVICTION_HARD: Record<string, string> = { 'memory.available': '100
 
 /**
  * Signals a Windows kubelet never observes, so a threshold on them never fires: NTFS has no
- * inodes (the Windows stats leave the inode counters unset), and PIDPressure is not implemented
- * on Windows (kubernetes.io, Windows containers in Kubernetes: kubelet compatibility).
+ * inodes (the Windows stats leave the inode counters unset), and the kubelet reports no PID
+ * pressure on Windows (kubernetes.io, Windows containers in Kubernetes: kubelet compatibility).
  */
 const NEVER_ON_WINDOWS: Record<string, string> = {
   'nodefs.inodesFree': 'NTFS has no inodes',
   'imagefs.inodesFree': 'NTFS has no inodes',
   'containerfs.inodesFree': 'NTFS has no inodes',
-  'pid.available': 'PIDPressure is not implemented on Windows',
+  'pid.available': 'the Windows kubelet never reports PIDPressure',
 };
 
 /** The Kubernetes docs recommend reserving at least 2 GiB for Windows, Kubernetes and the runtime. */

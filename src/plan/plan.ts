@@ -72,7 +72,7 @@ export function matrixTarget(t: PlanDocument['target']): Target {
  */
 export function buildPlan(config: ConfigFile, facts: PlanFacts, mode: 'join' | 'provision' = 'join', nodeSource: NodeSourceKind = 'vm-bootstrapper'): PlanDocument {
   if (nodeSource === 'managed-pool') {
-    throw new UsageError('managed node pools (the cloud creates the nodes and joins them) are not implemented: win-k8s creates VMs and joins them with its bootstrap', {
+    throw new UsageError('win-k8s does not offer managed node pools (the cloud creating and joining the nodes): it creates VMs and joins them with its bootstrap', {
       hint: 'plan with the vm-bootstrapper node source, the only one there is',
     });
   }

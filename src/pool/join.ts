@@ -43,7 +43,7 @@ export async function runJoin(input: JoinInput): Promise<{ result: JoinResult; e
   const { ctx, config, plan, facts, cluster, provider, mode, source } = input;
   if (source.kind !== 'vm-bootstrapper') {
     // buildPlan refuses this kind already; a caller that skipped the plan is stopped before anything exists.
-    throw new UsageError(`the ${source.kind} node source is not implemented: join creates VMs and joins them with a bootstrapper`);
+    throw new UsageError(`join does not offer the ${source.kind} node source: it creates VMs and joins them with a bootstrapper`);
   }
   const out = ctx.output;
   const started = Date.now();

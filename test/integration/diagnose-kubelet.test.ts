@@ -60,7 +60,7 @@ describe('diagnose: the kubelet through the API server (/configz, /stats/summary
         assert.match(cg.hint ?? '', /--cgroups-per-qos=false/);
         const ev = r.check('node.kubelet.eviction', 'win-1');
         assert.equal(ev.status, 'warn');
-        assert.match(ev.message, /2 eviction threshold\(s\) can never fire on Windows: evictionHard nodefs\.inodesFree<5% \(NTFS has no inodes\); evictionHard pid\.available<10% \(PIDPressure is not implemented on Windows\)/);
+        assert.match(ev.message, /2 eviction threshold\(s\) can never fire on Windows: evictionHard nodefs\.inodesFree<5% \(NTFS has no inodes\); evictionHard pid\.available<10% \(the Windows kubelet never reports PIDPressure\)/);
         const res = r.check('node.kubelet.reserved', 'win-1');
         assert.equal(res.status, 'warn');
         assert.match(res.message, /only 0\.0 GiB reserved on a 3\.8 GiB VM/);

@@ -133,14 +133,14 @@ describe('NodeSource: the executor creates nodes through the source it is given'
   it('a managed-pool source is refused by the plan and by the executor, before anything is created', async () => {
     assert.throws(
       () => buildPlan(config, { cluster: clusterFacts, checks: [], nodeNames: ['win-aaaaa'] }, 'join', 'managed-pool'),
-      (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /managed node pools .* are not implemented/.test(err.message),
+      (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /does not offer managed node pools/.test(err.message),
     );
     const calls: string[] = [];
     const managed: ManagedPoolSource = { kind: 'managed-pool', ensurePool: () => assert.fail('a managed pool was asked for') };
     const plan = buildPlan(config, { cluster: clusterFacts, checks: [], nodeNames: ['win-aaaaa'] }, 'provision');
     await assert.rejects(
       runJoin({ ctx: deps(), config, plan, facts: clusterFacts, cluster: noCluster, provider: recordingProvider(calls), mode: 'provision', source: managed, concurrency: 1, timeoutMs: 1000, onFailure: 'keep', consolePollMs: 5 }),
-      (err: unknown) => err instanceof UsageError && /managed-pool node source is not implemented/.test(err.message),
+      (err: unknown) => err instanceof UsageError && /does not offer the managed-pool node source/.test(err.message),
     );
     assert.deepEqual(calls, [], 'no cloud call was made');
   });
