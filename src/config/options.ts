@@ -26,10 +26,13 @@ export interface OptionSpec {
 /** Help headings of the option groups, in the order help lists them. */
 export const OPTION_GROUPS = {
   cluster: 'Cluster:',
+  nodes: 'Nodes:',
   pool: 'Pool and node software:',
   cloud: 'Cloud:',
   network: 'Network:',
   security: 'Security:',
+  checks: 'Checks:',
+  drain: 'Drain:',
   output: 'Run and output:',
 } as const;
 export type OptionGroup = keyof typeof OPTION_GROUPS;
@@ -99,10 +102,10 @@ export const proxyOptions = {
 } satisfies Record<string, OptionSpec>;
 
 export const renderOptions = {
-  nodeName: { flags: '--node-name <name>', description: 'node name and Windows computer name (at most 15 characters)', kind: 'string', path: 'render.nodeName' },
-  createToken: { flags: '--create-token', description: 'create a bootstrap token in the cluster (needs --kubeconfig; expires after --token-ttl)', kind: 'boolean', path: 'render.createToken' },
-  compress: { flags: '--compress', description: 'emit a small stub carrying the script as base64 gzip (for 16 KB user-data limits)', kind: 'boolean', path: 'render.compress' },
-  outputFile: { flags: '--output-file <path>', description: 'write the script to a file (mode 0600) instead of stdout', kind: 'string', path: 'render.outputFile' },
+  nodeName: { group: 'pool', flags: '--node-name <name>', description: 'node name and Windows computer name (at most 15 characters)', kind: 'string', path: 'render.nodeName' },
+  createToken: { group: 'cluster', flags: '--create-token', description: 'create a bootstrap token in the cluster (needs --kubeconfig; expires after --token-ttl)', kind: 'boolean', path: 'render.createToken' },
+  compress: { group: 'output', flags: '--compress', description: 'emit a small stub carrying the script as base64 gzip (for 16 KB user-data limits)', kind: 'boolean', path: 'render.compress' },
+  outputFile: { group: 'output', flags: '--output-file <path>', description: 'write the script to a file (mode 0600) instead of stdout', kind: 'string', path: 'render.outputFile' },
 } satisfies Record<string, OptionSpec>;
 
 export const poolOptions = {
@@ -158,22 +161,22 @@ export const managedOptions = {
  * win-k8s.yaml fields. Defaults are applied by the command, so help shows them here.
  */
 export const diagnoseOptions = {
-  node: { flags: '--node <name>', description: 'only this Windows node (repeatable, or a comma list)', kind: 'list', path: 'command.nodes' },
-  pool: { flags: '--pool <name>', description: 'only the nodes of this pool (label win-k8s.io/pool)', kind: 'string', path: 'command.pool' },
-  checks: { flags: '--checks <pattern>', description: 'comma list of check id globs; a ! prefix excludes (e.g. node.*,!node.version-skew)', kind: 'string', path: 'command.checks' },
-  wait: { flags: '--wait <duration>', description: 're-run failing checks until they pass or the duration (e.g. 90s, 5m) ends', kind: 'string', path: 'command.wait', duration: {} },
-  failOn: { flags: '--fail-on <level>', description: 'when to exit 1: fail, on a failed check; warn, also on a warning', kind: 'string', path: 'command.failOn', defaultText: 'fail' },
-  junitFile: { flags: '--junit-file <path>', description: 'also write the results as JUnit XML', kind: 'string', path: 'command.junitFile' },
-  skipProbes: { flags: '--skip-probes', description: 'do not run the in-cluster network probes (they create pods in a temporary namespace)', kind: 'boolean', path: 'command.skipProbes' },
-  probeTimeout: { flags: '--probe-timeout <duration>', description: 'bound for each probe pod to start and finish', kind: 'string', path: 'command.probeTimeout', defaultText: '2m', duration: { min: 1000 } },
-  externalTarget: { flags: '--external-target <host:port>', description: 'what the egress probe resolves and connects to', kind: 'string', path: 'command.externalTarget', defaultText: 'mcr.microsoft.com:443' },
-  skipNodeChecks: { flags: '--skip-node-checks', description: 'do not run the on-node script (HostProcess pod, or the cloud run-command on Docker nodes)', kind: 'boolean', path: 'command.skipNodeChecks' },
-  bundle: { flags: '--bundle <file.tar.gz>', description: 'also write a support bundle: node reports, logs, node/pod/event YAML, secrets redacted', kind: 'string', path: 'command.bundle' },
+  node: { group: 'nodes', flags: '--node <name>', description: 'only this Windows node (repeatable, or a comma list)', kind: 'list', path: 'command.nodes' },
+  pool: { group: 'nodes', flags: '--pool <name>', description: 'only the nodes of this pool (label win-k8s.io/pool)', kind: 'string', path: 'command.pool' },
+  checks: { group: 'checks', flags: '--checks <pattern>', description: 'comma list of check id globs; a ! prefix excludes (e.g. node.*,!node.version-skew)', kind: 'string', path: 'command.checks' },
+  wait: { group: 'checks', flags: '--wait <duration>', description: 're-run failing checks until they pass or the duration (e.g. 90s, 5m) ends', kind: 'string', path: 'command.wait', duration: {} },
+  failOn: { group: 'checks', flags: '--fail-on <level>', description: 'when to exit 1: fail, on a failed check; warn, also on a warning', kind: 'string', path: 'command.failOn', defaultText: 'fail' },
+  junitFile: { group: 'output', flags: '--junit-file <path>', description: 'also write the results as JUnit XML', kind: 'string', path: 'command.junitFile' },
+  skipProbes: { group: 'checks', flags: '--skip-probes', description: 'do not run the in-cluster network probes (they create pods in a temporary namespace)', kind: 'boolean', path: 'command.skipProbes' },
+  probeTimeout: { group: 'checks', flags: '--probe-timeout <duration>', description: 'bound for each probe pod to start and finish', kind: 'string', path: 'command.probeTimeout', defaultText: '2m', duration: { min: 1000 } },
+  externalTarget: { group: 'checks', flags: '--external-target <host:port>', description: 'what the egress probe resolves and connects to', kind: 'string', path: 'command.externalTarget', defaultText: 'mcr.microsoft.com:443' },
+  skipNodeChecks: { group: 'checks', flags: '--skip-node-checks', description: 'do not run the on-node script (HostProcess pod, or the cloud run-command on Docker nodes)', kind: 'boolean', path: 'command.skipNodeChecks' },
+  bundle: { group: 'output', flags: '--bundle <file.tar.gz>', description: 'also write a support bundle: node reports, logs, node/pod/event YAML, secrets redacted', kind: 'string', path: 'command.bundle' },
 } satisfies Record<string, OptionSpec>;
 
 /** `list --pool`: a filter, so WIN_K8S_POOL (the pool join uses) narrows it too. */
 export const listOptions = {
-  pool: { flags: '--pool <name>', description: 'only this pool', kind: 'string', path: 'command.pool' },
+  pool: { group: 'nodes', flags: '--pool <name>', description: 'only this pool', kind: 'string', path: 'command.pool' },
 } satisfies Record<string, OptionSpec>;
 
 /**
@@ -182,16 +185,23 @@ export const listOptions = {
  * whole pool".
  */
 export const removeOptions = {
-  force: { flags: '--force', description: 'also delete pods that no controller manages (they are lost)', kind: 'boolean', path: 'command.force' },
-  drainTimeout: { flags: '--drain-timeout <duration>', description: 'how long to wait for evictions (PodDisruptionBudgets) per node', kind: 'string', path: 'command.drainTimeout', defaultText: '5m', duration: { min: 1000 } },
-  dryRun: { flags: '--dry-run', description: 'show what would be deleted (Nodes, VMs, bootstrap tokens, the pool\'s firewall) and delete nothing', kind: 'boolean', path: 'command.dryRun' },
+  force: { group: 'drain', flags: '--force', description: 'also delete pods that no controller manages (they are lost)', kind: 'boolean', path: 'command.force' },
+  drainTimeout: { group: 'drain', flags: '--drain-timeout <duration>', description: 'how long to wait for evictions (PodDisruptionBudgets) per node', kind: 'string', path: 'command.drainTimeout', defaultText: '5m', duration: { min: 1000 } },
+  dryRun: { group: 'output', flags: '--dry-run', description: 'show what would be deleted (Nodes, VMs, bootstrap tokens, the pool\'s firewall) and delete nothing', kind: 'boolean', path: 'command.dryRun' },
+  keepClusterObjects: {
+    group: 'cluster',
+    flags: '--keep-cluster-objects',
+    description: 'when the last win-k8s pool goes, keep the cluster-wide objects join made for Windows nodes (RuntimeClasses, ClusterRoleBindings, the Calico kube-proxy DaemonSet); only objects labelled app.kubernetes.io/managed-by=win-k8s are ever deleted',
+    kind: 'boolean',
+    path: 'command.keepClusterObjects',
+  },
 } satisfies Record<string, OptionSpec>;
 
 /** init's own options (per run, so flags and WIN_K8S_* variables only). */
 export const initOptions = {
-  file: { flags: '--file <path>', description: 'where to write the config', kind: 'string', path: 'command.file', defaultText: 'win-k8s.yaml' },
-  force: { flags: '--force', description: 'overwrite an existing file', kind: 'boolean', path: 'command.force' },
-  defaults: { flags: '--defaults', description: 'write the file without asking: the defaults and what the cluster tells (for CI and scripts)', kind: 'boolean', path: 'command.defaults' },
+  file: { group: 'output', flags: '--file <path>', description: 'where to write the config', kind: 'string', path: 'command.file', defaultText: 'win-k8s.yaml' },
+  force: { group: 'output', flags: '--force', description: 'overwrite an existing file', kind: 'boolean', path: 'command.force' },
+  defaults: { group: 'output', flags: '--defaults', description: 'write the file without asking: the defaults and what the cluster tells (for CI and scripts)', kind: 'boolean', path: 'command.defaults' },
 } satisfies Record<string, OptionSpec>;
 
 /**
