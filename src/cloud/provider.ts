@@ -100,6 +100,31 @@ export interface WizardChoices {
   instanceTypes: string[];
 }
 
+export interface QuotaRequest {
+  placement: ResolvedPlacement;
+  /** VMs the pool would add. */
+  count: number;
+}
+
+/** One limit the pool would count against, in the cloud's unit (vCPUs, addresses, GB). */
+export interface QuotaUse {
+  /** The cloud's name of the quota (L-1216C47A, standardDSv5Family, N2_CPUS ...). */
+  quota: string;
+  limit: number;
+  usage: number;
+  /** What the pool would add. */
+  needed: number;
+  unit: string;
+}
+
+export interface QuotaReport {
+  uses: QuotaUse[];
+  /** The page that says how to ask for more. */
+  increaseUrl: string;
+  /** Why (some of) the quota could not be read: denied, a family the tool does not map. */
+  unreadable?: string | undefined;
+}
+
 export interface CloudProvider {
   readonly cloud: CloudName;
   resolveImage(req: ImageRequest): Promise<ResolvedImage>;
@@ -113,6 +138,8 @@ export interface CloudProvider {
   deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void>;
   /** Deletes the pool's firewall once no VM of the pool is left; returns what was deleted. */
   deletePoolResources(ref: PoolRef): Promise<string[]>;
+  /** What the pool would take of the cloud's quotas, read only (plan, --dry-run). */
+  readQuota?(req: QuotaRequest): Promise<QuotaReport>;
   /** Subnets and instance types to offer in `init` (the cluster's network first). */
   wizardChoices?(req: PlacementRequest): Promise<WizardChoices>;
   /**
