@@ -85,6 +85,14 @@ export interface VmResult {
   provisionSeconds?: number;
 }
 
+/** One security group / NSG / firewall rule of a pool, with its rules in words. */
+export interface PoolFirewallDescription {
+  id: string;
+  name: string;
+  /** e.g. "tcp 10250 from 10.0.0.0/16"; rules elsewhere that name the pool's firewall say where. */
+  rules: string[];
+}
+
 export interface ManagedVm {
   instanceId: string;
   nodeName: string;
@@ -138,6 +146,8 @@ export interface CloudProvider {
   deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void>;
   /** Deletes the pool's firewall once no VM of the pool is left; returns what was deleted. */
   deletePoolResources(ref: PoolRef): Promise<string[]>;
+  /** The pool's firewall as deletePoolResources would find it (reads only), for `remove --dry-run`. */
+  describePoolFirewall?(ref: PoolRef): Promise<PoolFirewallDescription[]>;
   /** What the pool would take of the cloud's quotas, read only (plan, --dry-run). */
   readQuota?(req: QuotaRequest): Promise<QuotaReport>;
   /** Subnets and instance types to offer in `init` (the cluster's network first). */
