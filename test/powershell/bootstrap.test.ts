@@ -459,6 +459,36 @@ describe('bootstrap flow under PowerShell: failures, re-runs and secrets', funct
     }
   });
 
+  it('one bootstrap per machine: a second one while the first holds the lock leaves the work to it; another machine\'s lock does not count', async () => {
+    const sim = newSim(v);
+    const other = newSim(v);
+    try {
+      const path = sim.place('AzureData/CustomData.ps1', await render(v));
+      const held = await sim.holdMutex('Global\\win-k8s-bootstrap');
+      let r: PwshResult;
+      try {
+        r = await sim.run(path);
+      } finally {
+        await held.release();
+      }
+      assert.equal(r.code, 0, explain(sim, r));
+      assert.match(r.stdout, /another win-k8s bootstrap is running here; leaving the work to it/);
+      assert.deepEqual(phaseLines(sim), [], 'the second bootstrap ran no phase');
+      assert.equal(sim.exists('ProgramData/win-k8s/state/preflight.done'), false);
+
+      const elsewhere = await other.holdMutex('Global\\win-k8s-bootstrap');
+      try {
+        r = await sim.run(path);
+      } finally {
+        await elsewhere.release();
+      }
+      assert.ok(phaseLines(sim).includes('win-k8s: preflight done'), explain(sim, r));
+    } finally {
+      sim.dispose();
+      other.dispose();
+    }
+  });
+
   it('a download the host does not have (404) fails at once; a flaky one (503) is retried', async () => {
     const sim = newSim(v);
     try {

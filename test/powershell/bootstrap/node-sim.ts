@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT, runPwsh, type PwshResult } from '../../helpers/pwsh.js';
+import { spawn } from 'node:child_process';
+import { PROJECT_ROOT, pwshPath, runPwsh, type PwshResult } from '../../helpers/pwsh.js';
 import { createHash } from 'node:crypto';
 import type { ArtifactServer } from './artifact-server.js';
 
@@ -213,6 +214,39 @@ export class NodeSim {
   /** A restart: services come back per their start type, startup tasks run (the resume task too). */
   async boot(): Promise<PwshResult> {
     return runPwsh(['-File', join(HERE, 'boot-node.ps1')], { env: await this.env(), timeoutMs: 180_000 });
+  }
+
+  /**
+   * Another process on this machine takes the named mutex (through the simulator, as a second
+   * bootstrap would) and keeps it until release() is called.
+   */
+  async holdMutex(name: string): Promise<{ release: () => Promise<void> }> {
+    const script = [
+      `. '${join(HERE, 'windows-sim.ps1').replace(/'/g, "''")}'`,
+      `$m = New-Object System.Threading.Mutex -ArgumentList $false, '${name.replace(/'/g, "''")}'`,
+      "if (-not $m.WaitOne(0)) { throw 'the mutex is taken' }",
+      "[Console]::Out.WriteLine('held'); [Console]::Out.Flush()",
+      '[void][Console]::In.ReadLine()',
+      '$m.ReleaseMutex()',
+    ].join('\n');
+    const child = spawn(pwshPath(), ['-NoProfile', '-NonInteractive', '-Command', script], { env: { ...process.env, ...(await this.env()) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolvePromise, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('held')) resolvePromise();
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.on('exit', (code) => reject(new Error(`the mutex holder exited (${code}) before it held the mutex: ${out}`)));
+    });
+    return {
+      release: () =>
+        new Promise<void>((resolvePromise) => {
+          if (child.exitCode !== null) return resolvePromise();
+          child.on('exit', () => resolvePromise());
+          child.stdin.end('\n');
+        }),
+    };
   }
 
   path(relative: string): string {

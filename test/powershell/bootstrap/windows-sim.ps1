@@ -101,6 +101,27 @@ foreach ($pair in @(
     $accelerators::Add($pair[0], $pair[1])
 }
 
+# Named kernel objects are per machine on Windows; on this host .NET shares named mutexes between
+# all processes, so two simulated machines (two tests at once) would see each other's bootstrap
+# lock. The name gets the simulated machine's identity, and the lock keeps its meaning within it.
+function global:New-Object {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string]$TypeName,
+        [Parameter(Position = 1)] [object[]]$ArgumentList,
+        [string]$ComObject,
+        [System.Collections.IDictionary]$Property,
+        [switch]$Strict
+    )
+    if ($TypeName -match '^(System\.)?Threading\.Mutex$' -and $ArgumentList.Count -ge 2) {
+        $machine = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($env:WIN_K8S_SIM_DIR))).Substring(0, 16)
+        $local = @($ArgumentList)
+        $local[1] = "$($local[1]).$machine"
+        $PSBoundParameters['ArgumentList'] = $local
+    }
+    Microsoft.PowerShell.Utility\New-Object @PSBoundParameters
+}
+
 # ------------------------------------------------------------------------------------------
 # Services (the Service Control Manager)
 # ------------------------------------------------------------------------------------------
