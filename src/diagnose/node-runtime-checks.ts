@@ -101,6 +101,10 @@ function endpointOutcome(rt: Runtime, n: k8s.V1Node | undefined): CheckOutcome {
 // Conditions
 // ---------------------------------------------------------------------------------------------
 
+/** Docker through CRI: cri-dockerd from Kubernetes 1.24, the kubelet's own dockershim before. */
+const isDocker = (rt: Answered) => rt.version.runtimeName === 'docker';
+const dockerShim = (rt: Runtime) => (/dockershim/i.test(rt.endpoint ?? '') ? "the kubelet's dockershim" : 'cri-dockerd');
+
 function conditionsOutcome(rt: Answered, snap: Snapshot): CheckOutcome {
   if (rt.statusError) return partError('the runtime status (crictl info)', rt.statusError);
   const conditions = rt.conditions ?? [];
@@ -117,15 +121,22 @@ function conditionsOutcome(rt: Answered, snap: Snapshot): CheckOutcome {
   if (!runtimeReady) warns.push('the runtime reports no RuntimeReady condition');
   else if (!runtimeReady.status) {
     fails.push(text(runtimeReady));
-    hints.push('the runtime is up but not ready: read its log (containerd: the Application event log or C:\\var\\log\\containerd) and restart it');
+    hints.push(
+      isDocker(rt)
+        ? `Docker does not answer ${dockerShim(rt)}: Get-Service docker, read the Application event log (source docker) and restart it`
+        : 'the runtime is up but not ready: read its log (containerd: the Application event log or C:\\var\\log\\containerd) and restart it',
+    );
   }
   const networkReady = get('NetworkReady');
   const cniLoad = rt.lastCniLoadStatus;
   if (!networkReady) warns.push('the runtime reports no NetworkReady condition');
   else if (!networkReady.status) {
     fails.push(text(networkReady));
+    // cri-dockerd and dockershim report no CNI load status or config directory: theirs is a flag.
     hints.push(
-      `the runtime has no usable CNI config in ${confDir}: ${agent} writes it once it runs (check its pod or process and its log); containerd loads it as soon as it appears, and pods without host networking cannot start until then`,
+      isDocker(rt)
+        ? `the runtime has no usable CNI config: ${agent} writes it once it runs (check its pod or process and its log) into the directory ${dockerShim(rt)} reads (its --cni-conf-dir, ${confDir} unless set); pods without host networking cannot start until then`
+        : `the runtime has no usable CNI config in ${confDir}: ${agent} writes it once it runs (check its pod or process and its log); containerd loads it as soon as it appears, and pods without host networking cannot start until then`,
     );
   }
   if (cniLoad && cniLoad !== 'OK') {
@@ -224,14 +235,15 @@ function containersOutcome(rt: Answered, snap: Snapshot, n: k8s.V1Node | undefin
   }
   const evidence = [...crashLoops, ...restarting, ...unknown].map(describe);
   if (crashLoops.length > 0) {
-    const startErrors = crashLoops.filter((x) => x.reason === 'StartError');
+    // containerd's StartError; cri-dockerd and dockershim say ContainerCannotRun (dockerd's exit 128).
+    const startErrors = crashLoops.filter((x) => x.reason === 'StartError' || x.reason === 'ContainerCannotRun');
     return {
       status: 'fail',
       message: `crash loop: ${crashLoops.map(describe).join('; ')}`,
       hint: [
         ...(crashLoops.length > startErrors.length ? ['read the last run\'s output: kubectl logs --previous -n <namespace> <pod> -c <container>; exit codes above 128 are signals or Windows NTSTATUS values'] : []),
         ...(startErrors.some((x) => OS_MISMATCH.test(x.message ?? '')) ? ["the image is built for another Windows build than the node's: use a tag matching the node (see node.runtime.image-os)"] : []),
-        ...(startErrors.length > 0 ? ['StartError (exit 128): the runtime could not start the container at all; its message is the reason'] : []),
+        ...(startErrors.length > 0 ? [`${startErrors[0]!.reason} (exit 128): the runtime could not start the container at all; its message is the reason`] : []),
       ].join(' | '),
       evidence,
     };
@@ -289,22 +301,27 @@ const imageName = (i: { tags: string[]; id?: string | null }) => i.tags[0] ?? i.
 
 function pauseImageOutcome(rt: Answered, report: NodeReport, n: k8s.V1Node | undefined): CheckOutcome {
   if (rt.imagesError) return partError('the images (crictl images)', rt.imagesError);
-  if (rt.version.runtimeName !== 'containerd') return { status: 'skip', message: `${runtimeName(rt)}: its pause image is a cri-dockerd or kubelet flag (--pod-infra-container-image), not visible through CRI` };
+  const docker = isDocker(rt);
+  if (rt.version.runtimeName !== 'containerd' && !(docker && rt.sandboxImage)) {
+    // cri-dockerd's verbose status names its sandbox image; dockershim's status has no such map.
+    return { status: 'skip', message: `${runtimeName(rt)}: ${docker ? dockerShim(rt) : 'the runtime'} reports no sandbox image through CRI; the kubelet's (or cri-dockerd's) --pod-infra-container-image names it` };
+  }
   const fromInfo = rt.sandboxImage;
-  const fromConfig = report.containerd?.configFound ? report.containerd.sandboxImage : undefined;
-  const fallback = containerdDefaultSandbox(rt.version.runtimeVersion ?? '');
+  const fromConfig = !docker && report.containerd?.configFound ? report.containerd.sandboxImage : undefined;
+  const fallback = docker ? undefined : containerdDefaultSandbox(rt.version.runtimeVersion ?? '');
   const wanted = fromInfo || fromConfig || fallback;
-  const source = fromInfo ? 'crictl info' : fromConfig ? (report.containerd?.configPath ?? 'config.toml') : "containerd's built-in default";
+  const source = docker ? "cri-dockerd's --pod-infra-container-image" : fromInfo ? 'crictl info' : fromConfig ? (report.containerd?.configPath ?? 'config.toml') : "containerd's built-in default";
   if (!wanted) return { status: 'skip', message: `cannot tell which sandbox image ${runtimeName(rt)} uses` };
   const build = nodeBuild(report, n);
   const release = build === undefined ? undefined : windowsReleaseForBuild(build);
-  const setIt = `set the sandbox image to ${release ? sandboxImage(release.version) : 'a pause image with a build for this node'} in containerd's config.toml and Restart-Service containerd`;
+  const rightImage = release ? sandboxImage(release.version) : 'a pause image with a build for this node';
+  const setIt = docker ? `start cri-dockerd with --pod-infra-container-image=${rightImage}` : `set the sandbox image to ${rightImage} in containerd's config.toml and Restart-Service containerd`;
   const image = (rt.images ?? []).find((i) => i.tags.includes(wanted));
   if (!image) {
     return {
       status: 'warn',
       message: `sandbox image ${wanted} (${source}) is not on the node`,
-      hint: `containerd pulls it for the next pod; a node that cannot reach its registry fails every new pod until it can. Pull it now: crictl pull ${wanted}`,
+      hint: `${docker ? 'cri-dockerd' : 'containerd'} pulls it for the next pod; a node that cannot reach its registry fails every new pod until it can. Pull it now: crictl pull ${wanted}`,
     };
   }
   const imageBuild = buildOf(image.osVersion);
@@ -327,7 +344,9 @@ function imageOsOutcome(rt: Answered, report: NodeReport, n: k8s.V1Node | undefi
   if (images.length === 0) return { status: 'skip', message: 'no images on the node' };
   const known = images.filter((i) => buildOf(i.osVersion) !== undefined);
   if (known.length === 0) {
-    return { status: 'skip', message: `the runtime reports no image OS build${rt.inspectImagesError ? `: ${rt.inspectImagesError}` : ''}` };
+    // Docker's shims never copy the image's OsVersion into CRI: only Docker itself shows it.
+    const where = isDocker(rt) ? ` (${dockerShim(rt)} does not pass Docker's OsVersion on; docker image inspect --format "{{.OsVersion}}" <image> shows it on the node)` : '';
+    return { status: 'skip', message: `the runtime reports no image OS build${where}${rt.inspectImagesError ? `: ${rt.inspectImagesError}` : ''}` };
   }
   const notable = rt.containers?.notable ?? [];
   const otherBuild = known.filter((i) => !windowsBuildRuns(build, buildOf(i.osVersion) ?? 0));
@@ -426,11 +445,17 @@ function versionOutcome(rt: Answered, report: NodeReport, snap: Snapshot, n: k8s
   }
   const api = rt.version.runtimeApiVersion ?? '';
   const name = runtimeName(rt);
+  // dockershim (and cri-dockerd before it reported CRI "v1") answers with Docker's Engine API
+  // version plus ".0" (docker_service.go Version): a Docker version, not a CRI one.
+  const dockerApi = rt.version.runtimeName === 'docker' && /^\d/.test(api);
   // The kubelet speaks only CRI v1 from 1.26 (v1alpha2 removed, kubernetes CHANGELOG-1.26).
-  if (minor >= 26 && api !== 'v1') {
+  if (minor >= 26 && api !== 'v1' && !dockerApi) {
     return { status: 'fail', message: `${name} serves CRI ${api || '?'}; the kubelet ${kubelet} needs CRI v1`, hint: 'upgrade the runtime: containerd 1.7+ (or a current cri-dockerd)' };
   }
-  if (rt.version.runtimeName !== 'containerd') return { status: 'pass', message: `${name} (CRI ${api}) for the kubelet ${kubelet}` };
+  if (rt.version.runtimeName !== 'containerd') {
+    const apiText = dockerApi ? `Docker Engine API ${api.replace(/\.0$/, '')}, which ${dockerShim(rt)} reports in place of a CRI version` : `CRI ${api}`;
+    return { status: 'pass', message: `${name} (${apiText}) for the kubelet ${kubelet}` };
+  }
   const version = (rt.version.runtimeVersion ?? '').replace(/^v/, '').replace(/[+].*$/, '');
   const build = nodeBuild(report, n);
   let findings: ReturnType<typeof evaluate>['findings'];

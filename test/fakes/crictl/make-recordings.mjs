@@ -165,3 +165,96 @@ recording('containerd-1.7-broken', {
     { ns: 'default', pod: 'legacy-app-5d9f7', name: 'app', image: 'mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2019', state: 'CONTAINER_EXITED', restarts: 5, exitCode: 128, reason: 'StartError', message: 'failed to create containerd task: failed to create shim task: hcs::CreateComputeSystem 9c1f2b7e0d4a: The container operating system does not match the host operating system.: unknown', created: '2026-11-28T19:41:10Z', finished: '2026-11-28T19:41:11Z' },
   ],
 });
+
+/*
+ * Docker through CRI: cri-dockerd (Kubernetes 1.24+) and the kubelet's dockershim (before 1.24).
+ * crictl prints the same CRI messages; what differs is what Docker's shim puts in them (cri-dockerd
+ * core/docker_service.go Version/Status, convert.go, container_status.go, imagefs_windows.go;
+ * dockershim the same code in kubelet 1.23):
+ * - version: RuntimeName docker, RuntimeVersion Docker's; RuntimeApiVersion "v1" from cri-dockerd,
+ *   but Docker's Engine API version with ".0" appended from dockershim ("1.41.0");
+ * - info: only RuntimeReady/NetworkReady ("docker: network plugin is not ready: ..."); cri-dockerd's
+ *   verbose status adds config.sandboxImage and nothing else (no lastCNILoadStatus, no cniconfig);
+ *   dockershim's has no info at all;
+ * - ps: image.image is the name Docker lists, imageRef the image id; inspect's imageRef is
+ *   docker-pullable://<digest>, and a start that failed is CONTAINER_EXITED with reason
+ *   ContainerCannotRun (exit 128 from dockerd) and Docker's error as the message;
+ * - inspecti: cri-dockerd's verbose image info is {labels, imageSpec} without os.version (Docker's
+ *   OsVersion is not copied); dockershim has none;
+ * - imagefsinfo: one image filesystem, Docker's root dir, usedBytes from the volume's usage.
+ */
+function dockerRecording(name, o) {
+  OLD = o.crictlMinor < 31;
+  const dir = join(ROOT, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  write(dir, 'meta', `# ${o.about}\nserved_endpoint='${o.endpoint}'\ncrictl_minor=${o.crictlMinor}\n`);
+  write(dir, 'version.txt', `Version:  0.1.0\nRuntimeName:  docker\nRuntimeVersion:  ${o.dockerVersion}\nRuntimeApiVersion:  ${o.apiVersion}\n`);
+  const conditions = o.conditions.map((c) => ({ type: c[0], status: c[1], reason: c[2] ?? '', message: c[3] ?? '' }));
+  write(dir, 'info.json', indent({ status: { conditions }, ...(o.sandboxImage ? { config: { sandboxImage: o.sandboxImage } } : {}) }));
+  write(dir, 'pods.json', indent({ items: o.pods.map((p) => ({ ...podSandbox(p), runtimeHandler: '' })) }));
+  const img = (c) => o.images.find((i) => i.tags.includes(c.image));
+  const listed = (c) => {
+    const l = container(c, o.images);
+    return { ...l, image: { image: c.image, annotations: {} }, imageRef: `sha256:${img(c).id}`, createdAt: String(BigInt(Date.parse(c.created) / 1000) * 1000000000n) };
+  };
+  write(dir, 'ps.json', indent({ containers: o.containers.map((c) => { const l = listed(c); delete l.imageId; return l; }) }));
+  for (const c of o.containers) {
+    const st = containerStatus(c, o.images);
+    const i = img(c);
+    const pullable = i.tags[0] && !i.local ? `docker-pullable://${i.tags[0].split(':')[0]}@sha256:${hex('digest' + i.tags[0])}` : `docker://sha256:${i.id}`;
+    const doc = { ...st, image: { image: c.image, annotations: {} }, imageRef: pullable };
+    delete doc.imageId;
+    write(dir, `inspect/${st.id}.json`, indent({ status: doc }));
+  }
+  const record = (i) => ({ ...imageRecord(i), repoDigests: i.local ? [] : imageRecord(i).repoDigests });
+  write(dir, 'images.json', indent({ images: o.images.map(record) }));
+  for (const i of o.images) {
+    const spec = imageSpec({ ...i, osVersion: undefined });
+    // crictl prints each info key at the top level: cri-dockerd's one key is "info", as containerd's.
+    write(dir, `inspecti/${i.id}.json`, indent(o.verboseImages ? { status: record(i), info: { imageSpec: spec } } : { status: record(i) }));
+  }
+  const fs = { timestamp: NS('2026-11-28T19:40:00Z'), fsId: { mountpoint: 'C:\\ProgramData\\docker' }, usedBytes: { value: String(o.imageFsUsed) }, inodesUsed: null };
+  write(dir, 'imagefsinfo.json', o.crictlMinor >= 29 ? indent({ status: { imageFilesystems: [fs], containerFilesystems: [] } }) : indent({ status: fs }));
+}
+
+const ltsc2019Images = [
+  { id: hex('pause-3.9-docker'), tags: ['mcr.microsoft.com/oss/kubernetes/pause:3.9'], size: 119734515, pinned: true },
+  { id: hex('flannel-docker'), tags: ['sigwindowstools/flannel:v0.26'], size: 39120881 },
+  { id: hex('iis-ltsc2019-docker'), tags: ['mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2019'], size: 5214566034 },
+];
+dockerRecording('cri-dockerd-0.3-healthy', {
+  about: 'cri-dockerd 0.3 with Docker 24.0.7 on Windows Server 2019 (10.0.17763), crictl 1.29, Kubernetes 1.29: all Ready',
+  endpoint: 'npipe:////./pipe/cri-dockerd', crictlMinor: 29, dockerVersion: '24.0.7', apiVersion: 'v1',
+  conditions: [['RuntimeReady', true], ['NetworkReady', true]],
+  sandboxImage: 'mcr.microsoft.com/oss/kubernetes/pause:3.9', verboseImages: true, imageFsUsed: 6918124544,
+  pods: [
+    { ns: 'kube-flannel', name: 'kube-flannel-ds-windows-win-1', attempt: 0, ready: true, created: '2026-11-28T18:01:00Z' },
+    { ns: 'default', name: 'web-win-1', attempt: 0, ready: true, created: '2026-11-28T18:05:00Z' },
+  ],
+  images: ltsc2019Images,
+  containers: [
+    { ns: 'kube-flannel', pod: 'kube-flannel-ds-windows-win-1', name: 'kube-flannel', image: 'sigwindowstools/flannel:v0.26', state: 'CONTAINER_RUNNING', restarts: 0, created: '2026-11-28T18:01:10Z' },
+    { ns: 'default', pod: 'web-win-1', name: 'web', image: 'mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2019', state: 'CONTAINER_RUNNING', restarts: 0, created: '2026-11-28T18:06:10Z' },
+  ],
+});
+
+dockerRecording('dockershim-1.23-broken', {
+  about: "the kubelet 1.23's dockershim with Docker 20.10.9 on Windows Server 2019 (10.0.17763), crictl 1.23: no CNI config, an ltsc2022 image that cannot run, flannel crash-looping",
+  endpoint: 'npipe:////./pipe/dockershim', crictlMinor: 23, dockerVersion: '20.10.9', apiVersion: '1.41.0',
+  conditions: [['RuntimeReady', true], ['NetworkReady', false, 'NetworkPluginNotReady', 'docker: network plugin is not ready: cni config uninitialized']],
+  verboseImages: false, imageFsUsed: 12884901888,
+  pods: [
+    { ns: 'kube-flannel', name: 'kube-flannel-ds-windows-win-1', attempt: 0, ready: true, created: '2026-11-28T18:01:00Z' },
+    { ns: 'default', name: 'app-2022-6c9d', attempt: 0, ready: true, created: '2026-11-28T19:20:00Z' },
+  ],
+  images: [
+    ...ltsc2019Images.map((i) => ({ ...i, pinned: false })),
+    { id: hex('servercore-ltsc2022-docker'), tags: ['mcr.microsoft.com/windows/servercore:ltsc2022'], size: 4996524611 },
+  ],
+  containers: [
+    { ns: 'kube-flannel', pod: 'kube-flannel-ds-windows-win-1', name: 'kube-flannel', image: 'sigwindowstools/flannel:v0.26', state: 'CONTAINER_EXITED', restarts: 6, exitCode: 1, reason: 'Error', message: '', created: '2026-11-28T19:38:00Z', started: '2026-11-28T19:38:01Z', finished: '2026-11-28T19:38:04Z' },
+    // dockerd could not start it (HCS refuses an image of a newer build): exit 128, no finish time, so ContainerCannotRun.
+    { ns: 'default', pod: 'app-2022-6c9d', name: 'app', image: 'mcr.microsoft.com/windows/servercore:ltsc2022', state: 'CONTAINER_EXITED', restarts: 4, exitCode: 128, reason: 'ContainerCannotRun', message: 'hcsshim::CreateComputeSystem 7e51d2c84f0a: The container operating system does not match the host operating system.', created: '2026-11-28T19:41:10Z', started: '2026-11-28T19:41:10Z', finished: '2026-11-28T19:41:10Z' },
+  ],
+});
