@@ -65,6 +65,11 @@ export function matrixTarget(t: PlanDocument['target']): Target {
   };
 }
 
+/** What the bootstrap is rendered from: the matrix's view plus the Docker version, when pinned. */
+export function bootstrapTarget(t: PlanDocument['target']): Target & { dockerVersion?: string | undefined } {
+  return { ...matrixTarget(t), dockerVersion: t.dockerVersion ?? undefined };
+}
+
 /**
  * The whole plan from the validated config and what was read: target, nodes, checks and the
  * steps join will take. Pure: no I/O, no clock, no randomness, so tests assert on plans with

@@ -2,6 +2,7 @@ import { renderBootstrap } from '../bootstrap/render.js';
 import { formatTaint, POOL_LABEL, WINDOWS_TAINT } from '../cluster/nodes.js';
 import type { ConfigFile } from '../config/schema.js';
 import type { PlanDocument } from '../plan/plan-document.js';
+import { bootstrapTarget } from '../plan/plan.js';
 
 /**
  * What turns a fresh Windows VM into a node: the script the cloud runs at first boot. Today
@@ -24,20 +25,6 @@ export interface KubeadmBootstrapperInput {
   toolVersion: string;
 }
 
-/** The nodes are built from the plan's target, the one `plan` and `--dry-run` printed. */
-function bootstrapTarget(plan: PlanDocument) {
-  const t = plan.target;
-  return {
-    windowsVersion: t.windowsVersion,
-    kubernetesVersion: t.kubernetesVersion,
-    runtime: t.runtime,
-    cni: t.cni,
-    hypervIsolation: t.hypervIsolation,
-    ...(t.containerdVersion ? { containerdVersion: t.containerdVersion } : {}),
-    ...(t.dockerVersion ? { dockerVersion: t.dockerVersion } : {}),
-  };
-}
-
 export function kubeadmBootstrapper({ plan, config, mode, toolVersion }: KubeadmBootstrapperInput): Bootstrapper {
   const labels = { ...config.pool.labels, [POOL_LABEL]: config.pool.name };
   const taints = [...new Set([...config.pool.taints, ...(config.pool.taintWindows ? [formatTaint(WINDOWS_TAINT)] : [])])];
@@ -46,7 +33,8 @@ export function kubeadmBootstrapper({ plan, config, mode, toolVersion }: Kubeadm
     needsToken: mode === 'join',
     script: (nodeName, token) =>
       renderBootstrap({
-        target: bootstrapTarget(plan),
+        // The nodes are built from the plan's target, the one `plan` and `--dry-run` printed.
+        target: bootstrapTarget(plan.target),
         nodeName,
         apiServer: plan.cluster.endpoint,
         token: token ?? '',
