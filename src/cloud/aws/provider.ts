@@ -8,6 +8,7 @@ import type {
   ImageRequest,
   ManagedVm,
   PlacementRequest,
+  PoolFirewallDescription,
   PoolRef,
   RunPowerShellOptions,
   RunPowerShellResult,
@@ -28,6 +29,7 @@ import { resolveRegion } from './region.js';
 import { runPowerShellViaSsm } from './run-command.js';
 import { defaultRetryStrategy, reportingRetryStrategy, type RetryNotice, type RetryStrategyV2 } from './retry.js';
 import { deletePoolGroups, ensureFirewall, type DeleteTiming } from './security-group.js';
+import { describePoolGroups } from './pool-firewall.js';
 
 export interface AwsTuning extends InstanceTiming, DeleteTiming {}
 
@@ -230,6 +232,10 @@ class AwsProvider implements CloudProvider {
 
   deleteVms(instanceIds: string[], signal?: AbortSignal): Promise<void> {
     return this.run('ec2:TerminateInstances', (s) => deleteVms(this.instanceContext(s), instanceIds, signal));
+  }
+
+  describePoolFirewall(ref: PoolRef): Promise<PoolFirewallDescription[]> {
+    return this.run('ec2:DescribeSecurityGroups', (s) => describePoolGroups({ ec2: s.ec2, region: s.region, sink: this.sink }, ref));
   }
 
   deletePoolResources(ref: PoolRef): Promise<string[]> {
