@@ -8,6 +8,7 @@ import type {
   ImageRequest,
   ManagedVm,
   PlacementRequest,
+  PoolFirewallDescription,
   PoolRef,
   ResolvedImage,
   ResolvedPlacement,
@@ -19,6 +20,7 @@ import { anonymousAuthClient, createClients, type GceAuthClient, type GceClients
 import { SerialConsole } from './console.js';
 import { isNetworkFailure, normalizeGcpError, toWinK8sError } from './errors.js';
 import { NODE_PORTS, deletePoolFirewalls, ensureFirewall } from './firewall.js';
+import { describePoolFirewalls } from './pool-firewall.js';
 import { forgetBootstrap } from './forget-bootstrap.js';
 import { WINDOWS_IMAGE_PROJECT, resolveImage } from './images.js';
 import { DEFAULT_DISK_TYPE, createVms, deleteVms, listInstances, listVms, vmState, type InstanceSettings } from './instances.js';
@@ -224,6 +226,10 @@ class GcpProvider implements CloudProvider {
       this.console.forget(s, instanceIds);
       await deleteVms(this.ctx, s, instanceIds, signal);
     });
+  }
+
+  describePoolFirewall(ref: PoolRef): Promise<PoolFirewallDescription[]> {
+    return this.run('compute.firewalls.get', (s) => describePoolFirewalls(this.ctx, s, ref));
   }
 
   deletePoolResources(ref: PoolRef): Promise<string[]> {
