@@ -4,6 +4,7 @@ import type { CheckDefinition, CheckOutcome, Snapshot } from './types.js';
 import { eventTime } from './events.js';
 import { K8S_DOCS } from './docs.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
+import { managedBuild, managedCni, managedKubeProxy, managedNode, managedRuntime } from './flavour.js';
 
 const ROOT = 'cluster.windows-nodes';
 
@@ -263,7 +264,12 @@ export const CHECKS: CheckDefinition[] = [
       const release = windowsReleaseForBuild(build);
       if (!release) return { status: 'fail', message: `build ${label} is not a Windows Server LTSC release Kubernetes supports`, hint: `use ${supported}` };
       if (release.kubernetes.until !== undefined) return { status: 'fail', message: `Windows Server ${release.version} (${label}) is not supported by Kubernetes`, hint: `reinstall with ${supported}` };
-      return { status: 'pass', message: `Windows Server ${release.version} (${label}); images must use the ${release.imageTag} tag` };
+      const message = `Windows Server ${release.version} (${label}); images must use the ${release.imageTag} tag`;
+      // AKS: the pool's OS SKU must be the node's build; GKE: the pool's version is the cloud's to tell.
+      const flavour = managedNode(node(n));
+      const managed = flavour ? managedBuild(node(n), flavour, build) : undefined;
+      if (managed && 'status' in managed) return managed;
+      return { status: 'pass', message: managed ? `${message}; ${managed.note}` : message };
     },
   },
   {
@@ -316,11 +322,14 @@ export const CHECKS: CheckDefinition[] = [
       const m = /^([a-z]+):\/\/v?(\d+)\.(\d+)/.exec(runtime);
       if (!m) return { status: 'fail', message: `unrecognised container runtime "${runtime}"`, hint: 'install containerd 1.7 or newer' };
       const [, kind, major, minor] = m;
+      const flavour = managedNode(node(n));
+      const managed = flavour ? managedRuntime(flavour, runtime) : undefined;
+      if (managed && 'status' in managed) return managed;
       if (kind === 'containerd') {
         if (Number(major) < 1 || (Number(major) === 1 && Number(minor) < 7)) {
           return { status: 'warn', message: `${runtime} is older than 1.7`, hint: 'upgrade containerd to 1.7 or newer (HostProcess containers and current Windows fixes need it)' };
         }
-        return { status: 'pass', message: runtime };
+        return { status: 'pass', message: managed ? `${runtime}; ${managed.note}` : runtime };
       }
       if (kind === 'docker') {
         // The kubelet reports docker:// after 1.24 only when it talks to cri-dockerd, so the node works.
@@ -379,6 +388,8 @@ export const CHECKS: CheckDefinition[] = [
       if (pods.length === 0) {
         const host = hostRunOutcome(snap, node(n), KUBE_PROXY_ON_HOST, 'Start-Service kube-proxy on the node (or kubeproxy on AKS) and read C:\\var\\log\\kube-proxy\\kube-proxy.log; if it is meant to run as a pod, deploy the Windows kube-proxy DaemonSet');
         if (host) return host;
+        const flavour = managedNode(node(n));
+        if (flavour) return managedKubeProxy(flavour);
       }
       if (snap.facts.cni.type === 'aws-vpc-cni' || snap.facts.cni.type === 'unknown') {
         // EKS and AKS Windows nodes run kube-proxy as a Windows service, invisible to the API.
@@ -402,6 +413,9 @@ export const CHECKS: CheckDefinition[] = [
     run(snap, n) {
       const name = nameOf(node(n));
       if (snap.facts.cni.type === 'aws-vpc-cni') return vpcCniOutcome(node(n));
+      // AKS (Azure CNI) and GKE (VPC-native) Windows nodes have no CNI pod: judge what the API shows.
+      const flavour = snap.facts.cni.type === 'unknown' ? managedNode(node(n)) : undefined;
+      if (flavour) return managedCni(snap, node(n), flavour);
       const pods = podsOn(snap, name).filter(
         (p) => ['kube-system', 'kube-flannel', 'calico-system'].includes(p.metadata?.namespace ?? '') && /flannel|calico-node/.test(p.metadata?.name ?? '') && (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet'),
       );
