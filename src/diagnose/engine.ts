@@ -7,7 +7,7 @@ import { runProbes } from './probes.js';
 import { readKubeletConfigs, readKubeletSummaries } from './kubelet-proxy.js';
 import { mapBounded } from '../util/bounded.js';
 import { resultKey, runChecks, summarize } from './runner.js';
-import { withWorkspace } from './workspace.js';
+import { withWorkspace, type Workspace } from './workspace.js';
 import type { CheckDefinition, CheckNeed, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
 import { sleep } from '../util/sleep.js';
 import { proxyError } from './kubelet-proxy.js';
@@ -155,15 +155,17 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
           opts.progress?.(`running in-cluster checks in namespace ${ws.namespace} (removed afterwards)`);
           // The node script first: while probe pods run, their HNS endpoints would look leaked to it.
           if (needs.has('nodeReports')) {
-            opts.progress?.(`running the node script on ${count} (a HostProcess pod each)`);
+            const stop = countPods(ws, `running the node script on ${count} (a HostProcess pod each)`, 'node script pods', opts.progress);
             try {
               snap.nodeReports = await opts.collectNodeReports!(ws, snap);
             } catch (err) {
               nodeReportsFailed(messageOf(err));
+            } finally {
+              stop();
             }
           }
           if (needs.has('probes') && !opts.signal?.aborted) {
-            opts.progress?.(`starting the network probe pods on ${count}`);
+            const stop = countPods(ws, `starting the network probe pods on ${count}`, 'probe pods', opts.progress);
             try {
               snap.probes = await runProbes(ws, {
                 windowsNodes: snap.windowsNodes,
@@ -178,6 +180,8 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
               });
             } catch (err) {
               probesFailed(messageOf(err));
+            } finally {
+              stop();
             }
           }
         },
@@ -190,6 +194,25 @@ async function gather(cluster: Cluster, snap: Snapshot, needs: Set<CheckNeed>, o
   }
   await Promise.all(tasks);
   opts.onGathered?.(snap);
+}
+
+/**
+ * Says `step`, then after each poll of the workspace how many of the pods created since have
+ * started ("probe pods: 3/8 running"; finished ones count, they ran). The count follows the step
+ * after " — ", which the activity line keeps as the same step. Returns the function that stops it.
+ */
+export function countPods(ws: Workspace, step: string, what: string, progress: ((m: string) => void) | undefined): () => void {
+  progress?.(step);
+  if (!progress) return () => undefined;
+  const before = new Set(ws.knownPods());
+  let last = '';
+  return ws.onPoll((pods) => {
+    const mine = [...pods.values()].filter((p) => !before.has(p.metadata?.name ?? ''));
+    if (mine.length === 0) return;
+    const started = mine.filter((p) => ['Running', 'Succeeded', 'Failed'].includes(p.status?.phase ?? '')).length;
+    const text = `${step} — ${what}: ${started}/${mine.length} running`;
+    if (text !== last) progress((last = text));
+  });
 }
 
 export function isFailing(r: CheckResult, failOn: 'warn' | 'fail'): boolean {

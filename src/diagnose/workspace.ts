@@ -37,6 +37,7 @@ interface Waiter {
 
 export class Workspace {
   private readonly waiters = new Set<Waiter>();
+  private readonly pollListeners = new Set<(pods: ReadonlyMap<string, k8s.V1Pod>) => void>();
   private pods = new Map<string, k8s.V1Pod>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -100,6 +101,20 @@ export class Workspace {
     }
   }
 
+  /**
+   * Told the namespace's pods after each poll (progress counts read them; they cost no request of
+   * their own). Returns the function that stops it.
+   */
+  onPoll(fn: (pods: ReadonlyMap<string, k8s.V1Pod>) => void): () => void {
+    this.pollListeners.add(fn);
+    return () => this.pollListeners.delete(fn);
+  }
+
+  /** The pods the last poll saw. */
+  knownPods(): string[] {
+    return [...this.pods.keys()];
+  }
+
   /** One list per interval serves every waiter: a hundred nodes' pods cost one request. */
   private async poll(): Promise<void> {
     if (this.polling || this.deleted) return;
@@ -107,6 +122,7 @@ export class Workspace {
     try {
       const list = await this.cluster.core.listNamespacedPod({ namespace: this.namespace });
       this.pods = new Map(list.items.map((p) => [p.metadata?.name ?? '', p]));
+      for (const fn of this.pollListeners) fn(this.pods);
     } catch {
       // A failed poll is retried on the next tick; each waiter has its own deadline.
     } finally {
