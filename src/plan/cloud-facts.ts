@@ -1,6 +1,6 @@
 import type { Check } from '../cluster/preflight.js';
 import type { Placement } from '../cluster/provider-id.js';
-import type { CloudProvider } from '../cloud/provider.js';
+import type { CloudProvider, QuotaReport } from '../cloud/provider.js';
 import type { ConfigFile } from '../config/schema.js';
 import { ExitCode, isWinK8sError } from '../errors.js';
 import type { WindowsVersion } from '../compat/windows.js';
@@ -53,6 +53,16 @@ export async function readCloudFacts(provider: CloudProvider, config: ConfigFile
         return undefined;
       });
   if (image) checks.push({ id: 'cloud.image', status: 'pass', message: `image ${image.id} (${image.name})` });
+  // Quota where the cloud tells: only once the placement (region, instance type) is known and the
+  // cloud let us in; a size it refused has no vCPU count to multiply.
+  const placementRefused = checks.some((c) => c.status === 'fail' && (c.id === 'cloud.placement' || c.id === 'cloud.instance-type'));
+  if (placement && provider.readQuota && !regionRefused && !placementRefused) {
+    const quota = await provider.readQuota({ placement, count: config.pool.count }).catch((err: unknown) => {
+      checks.push(finding(err, 'cloud.quota', provider.cloud));
+      return undefined;
+    });
+    if (quota) checks.push(judgeQuota(provider.cloud, quota));
+  }
   return {
     facts: placement
       ? {
@@ -66,6 +76,29 @@ export async function readCloudFacts(provider: CloudProvider, config: ConfigFile
       : null,
     checks,
   };
+}
+
+/**
+ * Fails when the pool would not fit in a quota (with the numbers and where to ask for more),
+ * passes with the numbers, warns when the cloud did not tell: join would then learn it from the
+ * create call, after the firewall exists.
+ */
+export function judgeQuota(cloud: string, report: QuotaReport): Check {
+  const line = (u: QuotaReport['uses'][number]) => `${u.quota}: ${u.needed} needed, ${Math.max(0, u.limit - u.usage)} free (${u.usage} of ${u.limit} ${u.unit} in use)`;
+  const over = report.uses.filter((u) => u.usage + u.needed > u.limit);
+  if (over.length > 0) {
+    return {
+      id: 'cloud.quota',
+      status: 'fail',
+      message: `${cloud}: the pool does not fit in the quota: ${over.map(line).join('; ')}`,
+      hint: `lower --count, choose a smaller --instance-type, or request more quota: ${report.increaseUrl}`,
+    };
+  }
+  const numbers = report.uses.map(line).join('; ');
+  if (report.unreadable) {
+    return { id: 'cloud.quota', status: 'warn', message: `${cloud}: ${report.unreadable}${numbers ? `; read: ${numbers}` : ''}`, hint: `join finds out when it creates the VMs; quotas: ${report.increaseUrl}` };
+  }
+  return { id: 'cloud.quota', status: 'pass', message: `${cloud}: the pool fits in the quota: ${numbers}` };
 }
 
 /** A failed check of this id is the environment (credentials, permissions, reachability): exit 3. */

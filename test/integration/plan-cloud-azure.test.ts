@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,101 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
     assert.equal(r.doc.cloud?.region, 'eastus');
     assert.equal(r.doc.cloud?.subnet, SUBNET);
     assert.equal(r.doc.target.region, 'eastus');
+    const quota = r.check('cloud.quota');
+    assert.equal(quota?.status, 'pass', quota?.message);
+    assert.match(quota!.message, /cores: 4 needed, 350 free \(0 of 350 vCPUs in use\); standardDSv5Family: 4 needed/);
     assertOnlyReads(from);
+  });
+
+  it('a pool that does not fit in the family\'s vCPU quota: not joinable, with the numbers and where to ask for more', async () => {
+    arm.quotaLimits.set('eastus/standarddsv5family', 10);
+    arm.quotaUsed.set('eastus/standarddsv5family', 4);
+    try {
+      const from = arm.calls.length;
+      const r = await plan(['--count', '2']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.doc.joinable, false);
+      const c = r.check('cloud.quota');
+      assert.equal(c?.status, 'fail', JSON.stringify(r.doc.checks));
+      assert.match(c!.message, /standardDSv5Family: 8 needed, 6 free \(4 of 10 vCPUs in use\)/);
+      assert.doesNotMatch(c!.message, /cores:/, 'the regional total has room');
+      assert.match(c!.hint!, /--count.*https:\/\/learn\.microsoft\.com\/azure\/quotas\/per-vm-quota-requests/);
+      assertOnlyReads(from);
+      // One VM fits: 4 of the 6 free.
+      const one = await plan(['--count', '1']);
+      assert.equal(one.check('cloud.quota')?.status, 'pass', one.check('cloud.quota')?.message);
+    } finally {
+      arm.quotaLimits.clear();
+      arm.quotaUsed.clear();
+    }
+  });
+
+  it('usages not readable (a role without it): a warning, still joinable', async () => {
+    arm.faults.denyPath = /\/usages$/;
+    try {
+      const r = await plan();
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.equal(r.doc.joinable, true);
+      const c = r.check('cloud.quota');
+      assert.equal(c?.status, 'warn', c?.message);
+      assert.match(c!.message, /quota not readable/);
+      assert.equal(r.check('cloud.access'), undefined, 'not an access failure');
+    } finally {
+      arm.faults.denyPath = undefined;
+    }
+  });
+
+  it('a VM size the subscription is barred from in the location (Resource SKU restriction): not joinable, naming --instance-type', async () => {
+    arm.skuRestrictions.set('Standard_D4s_v5', [{ type: 'Location', reasonCode: 'NotAvailableForSubscription' }]);
+    try {
+      const from = arm.calls.length;
+      const r = await plan();
+      assert.equal(r.code, 1, r.stderr);
+      const c = r.check('cloud.instance-type');
+      assert.equal(c?.status, 'fail', JSON.stringify(r.doc.checks));
+      assert.match(c!.message, /--instance-type: VM size Standard_D4s_v5 is not available to this subscription there \(NotAvailableForSubscription\) in eastus/);
+      assert.match(c!.hint!, /aka\.ms\/azureskunotavailable/);
+      assert.equal(r.check('cloud.quota'), undefined, 'no quota verdict for a size that cannot be had');
+      assertOnlyReads(from);
+      // Restricted in some zones only: win-k8s does not pin a zone, so the location still serves.
+      arm.skuRestrictions.set('Standard_D4s_v5', [{ type: 'Zone', reasonCode: 'NotAvailableForSubscription', zones: ['2'] }]);
+      const zonal = await plan();
+      assert.equal(zonal.check('cloud.placement')?.status, 'pass', zonal.check('cloud.instance-type')?.message);
+    } finally {
+      arm.skuRestrictions.clear();
+    }
+  });
+
+  it('a marketplace image SKU the location does not publish: not joinable, naming --windows-version; a version it lacks names --image', async () => {
+    const saved = new Map(arm.marketplace);
+    for (const k of [...arm.marketplace.keys()]) if (k.startsWith('eastus/')) arm.marketplace.delete(k);
+    try {
+      const from = arm.calls.length;
+      const r = await plan();
+      assert.equal(r.code, 1, r.stderr);
+      const c = r.check('cloud.image');
+      assert.equal(c?.status, 'fail', JSON.stringify(r.doc.checks));
+      assert.match(c!.message, /--windows-version: image MicrosoftWindowsServer:WindowsServer:\S+ is not offered in eastus/);
+      assertOnlyReads(from);
+    } finally {
+      for (const [k, v] of saved) arm.marketplace.set(k, v);
+    }
+    const r = await plan(['--image', 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:20348.1.100']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.check('cloud.image')!.message, /--image: image MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2 has no version 20348\.1\.100 in eastus/);
+    const ok = await plan(['--image', 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-g2:latest']);
+    assert.equal(ok.check('cloud.image')?.status, 'pass', ok.check('cloud.image')?.message);
+  });
+
+  it('the fake refuses what ARM refuses: no api-version, an unserved one, a Resource SKUs filter other than location', async () => {
+    const token = await fetchToken();
+    const get = (path: string) => armGet(path, token);
+    const base = `/subscriptions/${SUB}/providers/Microsoft.Compute`;
+    assert.deepEqual(await get(`${base}/locations/eastus/usages`), { status: 400, code: 'MissingApiVersionParameter' });
+    assert.deepEqual(await get(`${base}/skus?api-version=2024-03-01`), { status: 400, code: 'InvalidApiVersionParameter' });
+    assert.deepEqual(await get(`${base}/skus?api-version=2021-07-01&$filter=${encodeURIComponent("name eq 'Standard_D4s_v5'")}`), { status: 400, code: 'InvalidParameter' });
+    assert.deepEqual(await get(`${base}/skus?api-version=2021-07-01&$filter=${encodeURIComponent("location eq 'eastus'")}`), { status: 200, code: undefined });
+    assert.deepEqual(await get(`${base}/locations/eastus/publishers/MicrosoftWindowsServer/artifacttypes/vmimage/offers/WindowsServer/skus/no-such-sku/versions?api-version=2024-07-01`), { status: 404, code: 'NotFound' });
   });
 
   it('--region mars-1 (plan and join --dry-run): not joinable, naming --region', async () => {
@@ -104,6 +199,25 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
     assert.match(c!.hint!, /Standard_D2s_v5/);
     assertOnlyReads(from);
   });
+
+  async function fetchToken(): Promise<string> {
+    const res = await fetch(`${arm.identity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent(arm.url)}`, { headers: { 'X-IDENTITY-HEADER': arm.identity.header } });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  function armGet(path: string, token: string): Promise<{ status: number; code: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsGet(`${arm.url}${path}`, { ca: arm.caPem, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          const parsed = body ? (JSON.parse(body) as { error?: { code?: string } }) : {};
+          resolve({ status: res.statusCode ?? 0, code: Array.isArray(parsed) ? undefined : parsed.error?.code });
+        });
+      });
+      req.on('error', reject);
+    });
+  }
 
   it('no Azure credentials: exit 3 with the hint, as join', async () => {
     const r = await cli(['plan', '--api-server', 'cp.example.internal:6443'], baseEnv());

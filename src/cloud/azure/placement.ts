@@ -3,6 +3,7 @@ import type { Placement } from '../../cluster/provider-id.js';
 import type { ResolvedPlacement } from '../provider.js';
 import { nestedAlternatives, nestedVirtualizationProblem } from './nested-virtualization.js';
 import { parseArmId, type AzureContext } from './session.js';
+import { assertSizeUnrestricted, readSizeSkuIfAllowed } from './skus.js';
 
 export interface PlacementOptions {
   /** --subnet-id; else the control plane VM's subnet. */
@@ -75,6 +76,9 @@ async function checkVmSize(ctx: AzureContext, opts: PlacementOptions, location: 
       hint: `choose one of the sizes offered there (\`az vm list-sizes --location ${location}\`), e.g. ${sizes.filter((n) => /^Standard_D\d+s_v5$/.test(n)).slice(0, 3).join(', ') || sizes.slice(0, 3).join(', ')}`,
     });
   }
+  // virtualMachineSizes lists sizes the subscription may still be barred from (restrictions).
+  const sku = await readSizeSkuIfAllowed(ctx, location, opts.vmSize);
+  if (sku) assertSizeUnrestricted(sku, location);
   // Azure has no switch for nested virtualization: a size offers it or not, and a size that
   // does not would fail the bootstrap's features phase only after a whole boot.
   const problem = opts.nestedVirtualization ? nestedVirtualizationProblem(opts.vmSize) : undefined;

@@ -11,6 +11,8 @@ import type {
   ManagedVm,
   PlacementRequest,
   PoolRef,
+  QuotaReport,
+  QuotaRequest,
   ResolvedImage,
   ResolvedPlacement,
   RunPowerShellOptions,
@@ -23,10 +25,12 @@ import { consoleOutput } from './console.js';
 import { toWinK8sError } from './errors.js';
 import { deleteBootstrapExtensions } from './extension.js';
 import { resolveImage } from './images.js';
+import { assertMarketplaceImageIn } from './marketplace.js';
 import { deleteOrphanNics } from './network-interface.js';
 import { deletePoolNsgs, ensureFirewall } from './network-security.js';
 import { lroOptions, type LroOptions } from './operations.js';
 import { resolvePlacement } from './placement.js';
+import { readQuota } from './quota.js';
 import { runPowerShell } from './run-command.js';
 import { DEFAULT_TUNING, connect, type AzureContext, type AzureTuning, type Session } from './session.js';
 import { DEFAULT_VM_SIZE, osDiskGb } from './vm-model.js';
@@ -86,6 +90,8 @@ class AzureProvider implements CloudProvider {
   private controlPlane: Placement | undefined;
   private location: string | undefined;
   private resourceGroup: string | undefined;
+  /** The last placement asked for: the image is checked in its location. */
+  private placing: Promise<ResolvedPlacement> | undefined;
   /** VMs whose extension command carries a bootstrap token (join, not provision). */
   private readonly tokenBearing = new Set<string>();
 
@@ -151,16 +157,22 @@ class AzureProvider implements CloudProvider {
   }
 
   async resolveImage(req: ImageRequest): Promise<ResolvedImage> {
-    // Marketplace URNs with `latest` need no lookup; a wrong SKU fails the VM create with ARM's message.
-    const image = resolveImage({ ...req, edition: req.edition ?? this.opts.edition, image: req.image ?? this.opts.image });
+    const explicit = req.image ?? this.opts.image;
+    const image = resolveImage({ ...req, edition: req.edition ?? this.opts.edition, image: explicit });
     // Checked here, before the NSG and the first NIC exist, not when ARM refuses the VM.
     osDiskGb(image.id, this.opts.diskSizeGb);
-    return Promise.resolve(image);
+    // Is the marketplace SKU (and version) published where the placement put the pool? join
+    // starts the placement right after this call, in parallel: one turn lets it begin. A failed
+    // placement is its own finding, and without one the location is unknown: no check then.
+    await Promise.resolve();
+    const placed = await this.placing?.catch(() => undefined);
+    if (placed) await this.run('read the marketplace image', (ctx) => assertMarketplaceImageIn(ctx, image.id, placed.region, explicit !== undefined));
+    return image;
   }
 
   resolvePlacement(req: PlacementRequest): Promise<ResolvedPlacement> {
     if (req.controlPlane && !this.controlPlane) this.controlPlane = req.controlPlane;
-    return this.run('resolve the placement', (ctx) =>
+    return (this.placing = this.run('resolve the placement', (ctx) =>
       resolvePlacement(ctx, {
         subnetId: this.opts.subnetId,
         controlPlane: this.azureControlPlane(),
@@ -170,7 +182,12 @@ class AzureProvider implements CloudProvider {
         vmSize: this.vmSize,
         nestedVirtualization: this.opts.nestedVirtualization,
       }),
-    );
+    ));
+  }
+
+  /** The regional and the size family's vCPU quota of the placement's location. */
+  readQuota(req: QuotaRequest): Promise<QuotaReport> {
+    return this.run('read the vCPU quota', (ctx) => readQuota(ctx, req.placement.region, this.vmSize, req.count));
   }
 
   ensureFirewall(ref: PoolRef, placement: ResolvedPlacement): Promise<FirewallResult> {

@@ -82,6 +82,21 @@ export interface FakeArm {
    * already ended keeps its status.
    */
   restartVm(vmName: string): void;
+  /**
+   * Compute quota limits by lower-cased `<location>/<usage name>` (cores, standardDSv5Family ...);
+   * a name not set has DEFAULT_QUOTA_LIMIT. Usage is what the fake's VMs of that location use,
+   * plus `quotaUsed` (the subscription's other workloads).
+   */
+  readonly quotaLimits: Map<string, number>;
+  readonly quotaUsed: Map<string, number>;
+  /** Resource SKU restrictions by VM size name, as the Resource SKUs API lists them. */
+  readonly skuRestrictions: Map<string, Json[]>;
+  /**
+   * Marketplace image versions by lower-cased `<location>/<publisher>/<offer>/<sku>`: the
+   * Windows Server SKUs win-k8s defaults to, in every location of `vmSizes`, unless the test
+   * changes them.
+   */
+  readonly marketplace: Map<string, string[]>;
   /** Adds a resource as if it existed before the test (control plane VM, VNet ...). */
   seed(id: string, resource: Json): Json;
   get(id: string): Json | undefined;
@@ -156,18 +171,51 @@ function validateVm(name: string, body: Json, resources: Map<string, Json>): voi
  * the size exposes the virtualization extensions to the guest (each size series page's "Nested
  * Virtualization" line: Bsv2, Dasv4 ... Not Supported; Dsv5, Dasv5, Esv5, Fsv2 Supported).
  */
-const SIZE_SPECS: Record<string, { cores: number; memoryMb: number; nested: boolean }> = {
-  Standard_B1s: { cores: 1, memoryMb: 1024, nested: false },
-  Standard_B2s: { cores: 2, memoryMb: 4096, nested: false },
-  Standard_B4s_v2: { cores: 4, memoryMb: 16384, nested: false },
-  Standard_D4as_v4: { cores: 4, memoryMb: 16384, nested: false },
-  Standard_D4as_v5: { cores: 4, memoryMb: 16384, nested: true },
-  Standard_D2s_v5: { cores: 2, memoryMb: 8192, nested: true },
-  Standard_D4s_v5: { cores: 4, memoryMb: 16384, nested: true },
-  Standard_D8s_v5: { cores: 8, memoryMb: 32768, nested: true },
-  Standard_E4s_v5: { cores: 4, memoryMb: 32768, nested: true },
-  Standard_F4s_v2: { cores: 4, memoryMb: 8192, nested: true },
+const SIZE_SPECS: Record<string, { cores: number; memoryMb: number; nested: boolean; family: string }> = {
+  Standard_B1s: { cores: 1, memoryMb: 1024, nested: false, family: 'standardBSFamily' },
+  Standard_B2s: { cores: 2, memoryMb: 4096, nested: false, family: 'standardBSFamily' },
+  Standard_B4s_v2: { cores: 4, memoryMb: 16384, nested: false, family: 'standardBsv2Family' },
+  Standard_D4as_v4: { cores: 4, memoryMb: 16384, nested: false, family: 'standardDASv4Family' },
+  Standard_D4as_v5: { cores: 4, memoryMb: 16384, nested: true, family: 'standardDASv5Family' },
+  Standard_D2s_v5: { cores: 2, memoryMb: 8192, nested: true, family: 'standardDSv5Family' },
+  Standard_D4s_v5: { cores: 4, memoryMb: 16384, nested: true, family: 'standardDSv5Family' },
+  Standard_D8s_v5: { cores: 8, memoryMb: 32768, nested: true, family: 'standardDSv5Family' },
+  Standard_E4s_v5: { cores: 4, memoryMb: 32768, nested: true, family: 'standardESv5Family' },
+  Standard_F4s_v2: { cores: 4, memoryMb: 8192, nested: true, family: 'standardFSv2Family' },
 };
+
+/** A quota limit the test did not set: generous, so only tests about quota run into one. */
+export const DEFAULT_QUOTA_LIMIT = 350;
+
+/** Marketplace SKUs of MicrosoftWindowsServer:WindowsServer the fake offers by default, one version each. */
+const DEFAULT_WINDOWS_SKUS: Record<string, string> = {
+  '2016-Datacenter': '14393.7428.241004',
+  '2016-Datacenter-Server-Core': '14393.7428.241004',
+  '2019-Datacenter': '17763.6414.241004',
+  '2019-Datacenter-Core': '17763.6414.241004',
+  '2022-datacenter-g2': '20348.2762.241009',
+  '2022-datacenter-core-g2': '20348.2762.241009',
+  '2025-datacenter-g2': '26100.2033.241004',
+  '2025-datacenter-core-g2': '26100.2033.241004',
+};
+
+/**
+ * ARM answers a request without api-version, or with one the resource provider does not serve,
+ * with 400 before anything else. The Resource SKUs API is served at the versions its spec lists;
+ * other Compute paths here at dated versions from the provider's first (2015-06-15) on.
+ */
+const SKU_API_VERSIONS = ['2017-03-30', '2017-09-01', '2019-04-01', '2021-07-01'];
+const COMPUTE_API_VERSION = /^(\d{4}-\d{2}-\d{2})(-preview)?$/;
+
+function requireApiVersion(url: URL, allowed?: string[]): void {
+  const v = url.searchParams.get('api-version');
+  if (!v) throw new ArmError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+  const dated = COMPUTE_API_VERSION.exec(v);
+  const ok = allowed ? allowed.includes(v) : !!dated && dated[1]! >= '2015-06-15' && dated[1]! <= '2026-03-01';
+  if (!ok) {
+    throw new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${v}' is invalid.${allowed ? ` The supported versions are '${allowed.join(',')}'.` : ''}`);
+  }
+}
 
 /**
  * Whether a VM of this size can run the Hyper-V role. Azure has no API switch for it: a size
@@ -253,6 +301,27 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
   const faults: ArmFaults = { throttle: 0, deny: 0, unavailable: 0, denyPath: undefined, failVm: new Map(), failNext: [] };
   const serialLogs = new Map<string, string>();
   const vmSizes = options.vmSizes ?? { eastus: ['Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'] };
+  const quotaLimits = new Map<string, number>();
+  const quotaUsed = new Map<string, number>();
+  const skuRestrictions = new Map<string, Json[]>();
+  const marketplace = new Map<string, string[]>();
+  for (const location of Object.keys(vmSizes)) {
+    for (const [sku, version] of Object.entries(DEFAULT_WINDOWS_SKUS)) marketplace.set(`${location}/microsoftwindowsserver/windowsserver/${sku}`.toLowerCase(), [version]);
+  }
+  /** vCPUs the fake's VMs use in a location, in total and by family. */
+  const coresInUse = (location: string): Map<string, number> => {
+    const used = new Map<string, number>();
+    const add = (name: string, n: number) => used.set(name.toLowerCase(), (used.get(name.toLowerCase()) ?? 0) + n);
+    for (const r of resources.values()) {
+      if (String(r.type).toLowerCase() !== 'microsoft.compute/virtualmachines' || String(r.location).toLowerCase() !== location) continue;
+      const spec = SIZE_SPECS[String(r.properties?.hardwareProfile?.vmSize)];
+      if (!spec) continue;
+      add('cores', spec.cores);
+      add(spec.family, spec.cores);
+      add('virtualMachines', 1);
+    }
+    return used;
+  };
 
   const send = (res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', 'x-ms-request-id': randomUUID(), ...headers });
@@ -354,12 +423,83 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
     const rest = m[2]!;
     m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i.exec(rest);
     if (m && method === 'GET') {
+      requireApiVersion(url);
       send(res, 200, {
         value: (vmSizes[m[1]!.toLowerCase()] ?? []).map((name) => {
           const spec = SIZE_SPECS[name] ?? { cores: 4, memoryMb: 16384 };
           return { name, numberOfCores: spec.cores, memoryInMB: spec.memoryMb, maxDataDiskCount: spec.cores * 2, osDiskSizeInMB: 1047552, resourceDiskSizeInMB: 0 };
         }),
       });
+      return 200;
+    }
+    // Compute usages of a location (Usage_List): the regional vCPUs, the VM count and each family's vCPUs.
+    m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/usages$/i.exec(rest);
+    if (m && method === 'GET') {
+      requireApiVersion(url);
+      const location = m[1]!.toLowerCase();
+      const used = coresInUse(location);
+      const families = [...new Set(Object.values(SIZE_SPECS).map((z) => z.family))];
+      const entry = (name: string, localized: string) => {
+        const key = `${location}/${name}`.toLowerCase();
+        return { unit: 'Count', currentValue: (used.get(name.toLowerCase()) ?? 0) + (quotaUsed.get(key) ?? 0), limit: quotaLimits.get(key) ?? DEFAULT_QUOTA_LIMIT, name: { value: name, localizedValue: localized } };
+      };
+      send(res, 200, {
+        value: [
+          entry('availabilitySets', 'Availability Sets'),
+          entry('cores', 'Total Regional vCPUs'),
+          entry('virtualMachines', 'Virtual Machines'),
+          ...families.map((f) => entry(f, `${f.replace(/^standard/, 'Standard ').replace(/Family$/, ' Family')} vCPUs`)),
+        ],
+      });
+      return 200;
+    }
+    // Resource SKUs (ResourceSkus_List): only the location filter is supported, and each SKU says
+    // where it is offered (locationInfo) and what keeps this subscription from it (restrictions).
+    m = /^\/providers\/Microsoft\.Compute\/skus$/i.exec(rest);
+    if (m && method === 'GET') {
+      requireApiVersion(url, SKU_API_VERSIONS);
+      const filter = url.searchParams.get('$filter');
+      let only: string | undefined;
+      if (filter !== null) {
+        const f = /^\s*location\s+eq\s+'([^']+)'\s*$/i.exec(filter);
+        if (!f) throw new ArmError(400, 'InvalidParameter', `The filter '${filter}' is not supported. Only the 'location' filter is supported.`, '$filter');
+        only = f[1]!.toLowerCase();
+      }
+      const value: Json[] = [];
+      for (const [location, names] of Object.entries(vmSizes)) {
+        if (only && location.toLowerCase() !== only) continue;
+        for (const name of names) {
+          const spec = SIZE_SPECS[name] ?? { cores: 4, memoryMb: 16384, nested: false, family: 'standardDSv5Family' };
+          value.push({
+            resourceType: 'virtualMachines',
+            name,
+            tier: 'Standard',
+            size: name.replace(/^Standard_/, ''),
+            family: spec.family,
+            locations: [location],
+            locationInfo: [{ location, zones: ['1', '2', '3'], zoneDetails: [] }],
+            capabilities: [
+              { name: 'vCPUs', value: String(spec.cores) },
+              { name: 'MemoryGB', value: String(spec.memoryMb / 1024) },
+            ],
+            restrictions: (skuRestrictions.get(name) ?? []).map((r) => ({ ...r, values: r.type === 'Location' ? [location] : r.values ?? [location], restrictionInfo: { ...(r.type === 'Location' ? { locations: [location] } : { locations: [location], zones: r.zones ?? ['1', '2', '3'] }) } })),
+          });
+        }
+      }
+      send(res, 200, { value });
+      return 200;
+    }
+    // Marketplace image versions of a SKU in a location (VirtualMachineImages_List): 404 where
+    // the location does not offer the SKU.
+    m = /^\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/publishers\/([^/]+)\/artifacttypes\/vmimage\/offers\/([^/]+)\/skus\/([^/]+)\/versions$/i.exec(rest);
+    if (m && method === 'GET') {
+      requireApiVersion(url);
+      const [, location, publisher, offer, sku] = m;
+      const versions = marketplace.get(`${location}/${publisher}/${offer}/${sku}`.toLowerCase());
+      if (!versions) throw new ArmError(404, 'NotFound', 'Artifact: VMImage was not found.');
+      const top = Number(url.searchParams.get('$top') ?? versions.length);
+      const ordered = url.searchParams.get('$orderby')?.toLowerCase() === 'name desc' ? [...versions].reverse() : versions;
+      send(res, 200, ordered.slice(0, top).map((v) => ({ location, name: v, id: `/Subscriptions/${options.subscription}/Providers/Microsoft.Compute/Locations/${location}/Publishers/${publisher}/ArtifactTypes/VMImage/Offers/${offer}/Skus/${sku}/Versions/${v}` })));
       return 200;
     }
     // Subscription-wide lists (listAll): every top-level resource of the type, in any resource group.
@@ -650,6 +790,10 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
     faults,
     serialLogs,
     httpClient,
+    quotaLimits,
+    quotaUsed,
+    skuRestrictions,
+    marketplace,
     seed(id, resource) {
       const r = { id, name: id.split('/').pop(), ...resource };
       resources.set(id.toLowerCase(), r);
