@@ -96,7 +96,49 @@ describe('plan asks GCP, reading only (fake Compute API)', function () {
     assert.equal(r.doc.joinable, true);
     assert.deepEqual([r.doc.cloud?.region, r.doc.cloud?.zone], [REGION, ZONE]);
     assert.match(r.doc.cloud!.image!.name, /windows-server-2022-dc-core-v20260101/);
+    const quota = r.check('cloud.quota');
+    assert.equal(quota?.status, 'pass', quota?.message);
+    // n2-standard-4 counts against N2_CPUS, not CPUS; a pd-balanced boot disk against SSD_TOTAL_GB.
+    assert.match(quota!.message, /N2_CPUS: 4 needed, 24 free \(0 of 24 vCPUs in use\); SSD_TOTAL_GB: 100 needed, 500 free/);
+    assert.doesNotMatch(quota!.message, /IN_USE_ADDRESSES/, 'no external IP asked for');
     assertOnlyReads(from);
+  });
+
+  it('a pool that does not fit in the region\'s quotas: not joinable, with the numbers and where to ask for more', async () => {
+    gce.quotaLimits.set(`${REGION}/N2_CPUS`, 16);
+    gce.quotaUsed.set(`${REGION}/N2_CPUS`, 8);
+    try {
+      const from = gce.requests.length;
+      const r = await plan(['--count', '3']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.doc.joinable, false);
+      const c = r.check('cloud.quota');
+      assert.equal(c?.status, 'fail', JSON.stringify(r.doc.checks));
+      assert.match(c!.message, /N2_CPUS: 12 needed, 8 free \(8 of 16 vCPUs in use\)/);
+      assert.match(c!.hint!, /https:\/\/cloud\.google\.com\/compute\/resource-usage/);
+      assertOnlyReads(from);
+      // e2 counts against CPUS, which has room; external IPs against IN_USE_ADDRESSES (8 by default).
+      const e2 = await plan(['--count', '3', '--instance-type', 'e2-standard-2']);
+      assert.equal(e2.check('cloud.quota')?.status, 'pass', e2.check('cloud.quota')?.message);
+      assert.match(e2.check('cloud.quota')!.message, /CPUS: 6 needed, 22 free \(2 of 24 vCPUs in use\)/);
+      gce.quotaLimits.set(`${REGION}/IN_USE_ADDRESSES`, 2);
+      const ips = await plan(['--count', '3', '--instance-type', 'e2-standard-2', '--external-ip']);
+      assert.equal(ips.check('cloud.quota')?.status, 'fail', ips.check('cloud.quota')?.message);
+      assert.match(ips.check('cloud.quota')!.message, /IN_USE_ADDRESSES: 3 needed, 2 free \(0 of 2 addresses in use\)/);
+    } finally {
+      gce.quotaLimits.clear();
+      gce.quotaUsed.clear();
+    }
+  });
+
+  it('the region not readable (a role without compute.regions.get): a warning, still joinable', async () => {
+    gce.faults.refuse('GET', new RegExp(`/regions/${REGION}$`), 403, 'forbidden', `Required 'compute.regions.get' permission for 'projects/${PROJECT}/regions/${REGION}'`);
+    const r = await plan();
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(r.doc.joinable, true);
+    const c = r.check('cloud.quota');
+    assert.equal(c?.status, 'warn', c?.message);
+    assert.match(c!.message, /quota not readable: .*compute\.regions\.get/);
   });
 
   it('--region mars-1 (plan and join --dry-run): not joinable, naming --region', async () => {

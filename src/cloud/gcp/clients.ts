@@ -4,6 +4,7 @@ import { GlobalOperationsClient } from '@google-cloud/compute/build/src/v1/globa
 import { ImagesClient } from '@google-cloud/compute/build/src/v1/images_client.js';
 import { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
 import { MachineTypesClient } from '@google-cloud/compute/build/src/v1/machine_types_client.js';
+import { RegionsClient } from '@google-cloud/compute/build/src/v1/regions_client.js';
 import { SubnetworksClient } from '@google-cloud/compute/build/src/v1/subnetworks_client.js';
 import { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client.js';
 
@@ -40,6 +41,7 @@ export interface GceClients {
   firewalls: FirewallsClient;
   images: ImagesClient;
   machineTypes: MachineTypesClient;
+  regions: RegionsClient;
   subnetworks: SubnetworksClient;
   endpoint: string | undefined;
   /** Resolves once Application Default Credentials are loaded (at once with an authClient). */
@@ -73,6 +75,7 @@ export function createClients(o: ClientOptions): GceClients {
     firewalls: new FirewallsClient(shared),
     images: new ImagesClient(shared),
     machineTypes: new MachineTypesClient(shared),
+    regions: new RegionsClient(shared),
     subnetworks: new SubnetworksClient(shared),
   };
   if (!o.authClient) {

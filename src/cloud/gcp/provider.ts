@@ -10,6 +10,8 @@ import type {
   PlacementRequest,
   PoolFirewallDescription,
   PoolRef,
+  QuotaReport,
+  QuotaRequest,
   ResolvedImage,
   ResolvedPlacement,
   VmResult,
@@ -23,6 +25,7 @@ import { NODE_PORTS, deletePoolFirewalls, ensureFirewall } from './firewall.js';
 import { describePoolFirewalls } from './pool-firewall.js';
 import { forgetBootstrap } from './forget-bootstrap.js';
 import { WINDOWS_IMAGE_PROJECT, resolveImage } from './images.js';
+import { readQuota } from './quota.js';
 import { DEFAULT_DISK_TYPE, createVms, deleteVms, listInstances, listVms, vmState, type InstanceSettings } from './instances.js';
 import { LABEL_CLUSTER, LABEL_NODE, LABEL_POOL } from './labels.js';
 import { SCRIPT_KEY } from './metadata.js';
@@ -171,6 +174,20 @@ class GcpProvider implements CloudProvider {
       if (image.diskSizeGb !== undefined) this.imageDisk.set(image.id, image.diskSizeGb);
       return { id: image.id, name: image.name, containersPreinstalled: image.containersPreinstalled };
     });
+  }
+
+  /** The region's quotas the pool counts against (vCPUs of its series, boot disks, external IPs). */
+  readQuota(req: QuotaRequest): Promise<QuotaReport> {
+    const imageDisk = Math.max(0, ...this.imageDisk.values());
+    return this.run('compute.regions.get', (s) =>
+      readQuota(this.ctx, { ...s, region: req.placement.region }, {
+        machineType: this.machineType,
+        count: req.count,
+        diskSizeGb: Math.max(this.opts.diskSizeGb, imageDisk),
+        diskType: this.opts.diskType ?? DEFAULT_DISK_TYPE,
+        externalIp: this.opts.externalIp ?? false,
+      }),
+    );
   }
 
   // --- placement ------------------------------------------------------------------------------

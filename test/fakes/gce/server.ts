@@ -105,9 +105,25 @@ export interface GceFake {
    * was created with advancedMachineFeatures.enableNestedVirtualization on a series that has it.
    */
   nestedVirtualization(zone: string, name: string): boolean;
+  /**
+   * Regional quota limits by `<region>/<METRIC>` (CPUS, N2_CPUS, SSD_TOTAL_GB, IN_USE_ADDRESSES
+   * ...); unset ones have QUOTA_DEFAULTS. Usage is what the fake's instances in the region use,
+   * plus `quotaUsed` (the project's other workloads). reset() clears both.
+   */
+  quotaLimits: Map<string, number>;
+  quotaUsed: Map<string, number>;
   reset(seed: GceFakeSeed): void;
   stop(): Promise<void>;
 }
+
+/**
+ * Machine series with a vCPU quota of their own (N2_CPUS ...): their VMs do not count against
+ * CPUS, which E2, N1 and the other general-purpose series share.
+ */
+export const SERIES_CPU_QUOTA = new Set(['N2', 'N2D', 'C2', 'C2D', 'C3', 'C3D', 'T2D', 'M1', 'M2', 'M3', 'A2']);
+
+/** Limits of a new project where the test set none (CPUS and the series' vCPUs: 24). */
+export const QUOTA_DEFAULTS: Record<string, number> = { CPUS: 24, DISKS_TOTAL_GB: 4096, SSD_TOTAL_GB: 500, IN_USE_ADDRESSES: 8, INSTANCES: 960 };
 
 const NAME_RE = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY_RE = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -194,6 +210,8 @@ export function verifyServiceAccountJwt(authorization: string | undefined, key: 
 
 export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
   let state = freshState(seed);
+  const quotaLimits = new Map<string, number>();
+  const quotaUsed = new Map<string, number>();
   let auth = authOf(seed);
   const requests: GceFake['requests'] = [];
   const violations: string[] = [];
@@ -394,6 +412,16 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       const items = [...state.subnetworks.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
       return { type: 'SubnetworkList', body: { kind: 'compute#subnetworkList', id: prefix.slice(0, -1), items, selfLink: selfLink(prefix.slice(0, -1)) } };
     }
+    if ((m = new RegExp(`^${proj}/regions/([^/]+)$`).exec(path)) && method === 'GET') {
+      if (m[1] !== p) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}' was not found`);
+      const region = m[2]!;
+      const zones = Object.keys(state.zones).filter((z) => z.replace(/-[a-z]$/, '') === region);
+      if (zones.length === 0) throw new ApiError(404, 'notFound', `The resource 'projects/${p}/regions/${region}' was not found`);
+      return {
+        type: 'Region',
+        body: { kind: 'compute#region', id: String(1000 + region.length), name: region, description: region, status: 'UP', zones: zones.map((z) => selfLink(`projects/${p}/zones/${z}`)), quotas: regionQuotas(region, zones), selfLink: selfLink(`projects/${p}/regions/${region}`), supportsPzs: false },
+      };
+    }
     if ((m = new RegExp(`^${proj}/zones/([^/]+)/machineTypes/([^/]+)$`).exec(path)) && method === 'GET') {
       if (!(state.zones[m[2]!] ?? []).includes(m[3]!)) throw new ApiError(404, 'notFound', `The resource 'projects/${m[1]}/zones/${m[2]}/machineTypes/${m[3]}' was not found`);
       return { type: 'MachineType', body: machineTypeBody(m[1]!, m[2]!, m[3]!) };
@@ -482,6 +510,32 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
     }
     const network = String(fw.network ?? '');
     if (!state.networks.has(network.replace(/^.*\/projects\//, 'projects/'))) throw new ApiError(400, 'invalid', `Invalid value for field 'resource.network': '${network}'. The referenced network resource cannot be found.`);
+  }
+
+  /** What the region's instances use of each quota, against its limit. */
+  function regionQuotas(region: string, zones: string[]): Json[] {
+    const used = new Map<string, number>();
+    const add = (metric: string, n: number) => used.set(metric, (used.get(metric) ?? 0) + n);
+    for (const [key, instance] of state.instances) {
+      if (!zones.includes(key.split('/')[0]!)) continue;
+      const mt = String(instance.machineType ?? '').split('/').pop() ?? '';
+      const series = (mt.split('-')[0] ?? '').toUpperCase();
+      add(SERIES_CPU_QUOTA.has(series) ? `${series}_CPUS` : 'CPUS', Number(/-(\d+)$/.exec(mt)?.[1] ?? 2));
+      add('INSTANCES', 1);
+      for (const disk of (instance.disks as Json[] | undefined) ?? []) {
+        const init = (disk.initializeParams as Json | undefined) ?? {};
+        const type = String(init.diskType ?? 'pd-standard').split('/').pop();
+        add(type === 'pd-standard' ? 'DISKS_TOTAL_GB' : 'SSD_TOTAL_GB', Number(init.diskSizeGb ?? disk.diskSizeGb ?? 0));
+      }
+      const nic = ((instance.networkInterfaces as Json[] | undefined) ?? [])[0];
+      if (((nic?.accessConfigs as Json[] | undefined) ?? []).length > 0) add('IN_USE_ADDRESSES', 1);
+    }
+    const metrics = [...Object.keys(QUOTA_DEFAULTS), ...[...SERIES_CPU_QUOTA].map((s) => `${s}_CPUS`)];
+    return metrics.map((metric) => ({
+      metric,
+      limit: quotaLimits.get(`${region}/${metric}`) ?? QUOTA_DEFAULTS[metric] ?? 24,
+      usage: (used.get(metric) ?? 0) + (quotaUsed.get(`${region}/${metric}`) ?? 0),
+    }));
   }
 
   function machineTypeBody(project: string, zone: string, name: string): Json {
@@ -649,8 +703,12 @@ export async function startGceFake(seed: GceFakeSeed): Promise<GceFake> {
       const series = String(i?.machineType ?? '').split('/').pop()?.split('-')[0] ?? '';
       return (i?.advancedMachineFeatures as Json | undefined)?.enableNestedVirtualization === true && NESTED_SERIES.has(series);
     },
+    quotaLimits,
+    quotaUsed,
     reset(next) {
       state = freshState(next);
+      quotaLimits.clear();
+      quotaUsed.clear();
       auth = authOf(next);
       requests.length = 0;
       violations.length = 0;
