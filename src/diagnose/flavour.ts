@@ -183,7 +183,7 @@ const aksSkuBuild = (sku: string): number | undefined => {
 };
 
 /** The flavour's word on the node's Windows build, or undefined when it has nothing to add. */
-export function managedBuild(n: k8s.V1Node, f: ManagedNode, build: number): CheckOutcome | { note: string } {
+export function managedBuild(f: ManagedNode, build: number): CheckOutcome | { note: string } {
   if (f.kind === 'aks') {
     const skuBuild = f.osSku ? aksSkuBuild(f.osSku) : undefined;
     if (f.osSku && skuBuild !== undefined && skuBuild !== build) {
@@ -197,26 +197,30 @@ export function managedBuild(n: k8s.V1Node, f: ManagedNode, build: number): Chec
   }
   const release = windowsReleaseForBuild(build);
   return {
-    note: `GKE pool ${f.pool}: its image type (WINDOWS_LTSC_CONTAINERD) and Windows version (${release ? `OS_VERSION_LTSC${release.version}` : 'osVersion'} for this build) are not visible from the API; on GKE run ${describePool(f)}`,
+    note: `GKE pool ${f.pool}: its image type (WINDOWS_LTSC_CONTAINERD on containerd) and Windows version (${release ? `OS_VERSION_LTSC${release.version}` : 'osVersion'} for this build) are not visible from the API; on GKE run ${describePool(f)}`,
   };
 }
 
-/** GKE and AKS run Windows pools on containerd only (GKE: image type WINDOWS_LTSC_CONTAINERD; AKS: from 1.23). */
+/**
+ * GKE and AKS run Windows pools on containerd only (GKE: the *_CONTAINERD image types from 1.24;
+ * AKS: from 1.23). A Docker node is therefore on an older kubelet: it works, but the pool must be
+ * replaced before the cluster is upgraded.
+ */
 export function managedRuntime(f: ManagedNode, runtime: string): CheckOutcome | { note: string } {
   if (runtime.startsWith('docker://')) {
     if (f.kind === 'gke') {
       return {
-        status: 'fail',
-        message: `${runtime} on GKE pool ${f.pool}: GKE's Docker-based Windows image types (WINDOWS_LTSC, WINDOWS_SAC) ended with 1.24`,
+        status: 'warn',
+        message: `${runtime} on GKE pool ${f.pool}: GKE's Docker-based Windows image types (WINDOWS_LTSC, WINDOWS_SAC) end with 1.24, so this pool cannot be upgraded as it is`,
         hint: `create a pool with --image-type=WINDOWS_LTSC_CONTAINERD and move the workloads (gcloud container node-pools create ... --cluster ${gkeCluster(f)} --image-type=WINDOWS_LTSC_CONTAINERD --windows-os-version=ltsc2022)`,
       };
     }
     return {
-      status: 'fail',
-      message: `${runtime} on AKS pool ${f.pool}: AKS Windows pools run containerd from Kubernetes 1.23`,
+      status: 'warn',
+      message: `${runtime} on AKS pool ${f.pool}: AKS Windows pools run containerd from Kubernetes 1.23, so this pool cannot be upgraded as it is`,
       hint: `add a containerd Windows pool and move the workloads (az aks nodepool add -g ${aksNames(f).rg} --cluster-name ${aksNames(f).cluster} --os-type Windows --os-sku Windows2022 -n <pool>)`,
     };
   }
-  if (f.kind === 'gke') return { note: `GKE pool ${f.pool} (image type WINDOWS_LTSC_CONTAINERD${f.containerRuntime ? `, cloud.google.com/gke-container-runtime=${f.containerRuntime}` : ''})` };
+  if (f.kind === 'gke') return { note: `GKE pool ${f.pool} (a containerd image type, WINDOWS_LTSC_CONTAINERD${f.containerRuntime ? `; cloud.google.com/gke-container-runtime=${f.containerRuntime}` : ''})` };
   return { note: `AKS pool ${f.pool}${f.osSku ? ` (${f.osSku})` : ''}` };
 }
