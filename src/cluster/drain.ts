@@ -12,6 +12,31 @@ export interface DrainOptions {
   signal?: AbortSignal;
   /** Pause between eviction retries while a PodDisruptionBudget blocks them. */
   retryMs?: number;
+  /** Where the drain stands, at each change and each retry: the caller decides how often to show it. */
+  onProgress?: (p: DrainProgress) => void;
+}
+
+export interface DrainProgress {
+  node: string;
+  /** Pods still to be evicted or still terminating (DaemonSet and mirror pods do not count). */
+  podsLeft: number;
+  /** What it waits on now, e.g. "PodDisruptionBudget default/web (needs 2 healthy pods, has 2)". */
+  waitingOn?: string;
+}
+
+/** The budget a 429 names (the API server puts it in the Status causes), in words. */
+function blockingBudget(err: unknown, namespace: string): string {
+  const body = (err as { body?: unknown }).body;
+  try {
+    const status = JSON.parse(typeof body === 'string' ? body : '') as { details?: { causes?: { reason?: string; message?: string }[] } };
+    for (const cause of status.details?.causes ?? []) {
+      const m = /disruption budget (\S+) needs (\d+) healthy pods and has (\d+)/i.exec(cause.message ?? '');
+      if (m) return `PodDisruptionBudget ${namespace}/${m[1]} (needs ${m[2]} healthy pods, has ${m[3]})`;
+    }
+  } catch {
+    // no Status document: the budget is not named
+  }
+  return 'a PodDisruptionBudget';
 }
 
 
@@ -58,7 +83,9 @@ export async function drain(cluster: Cluster, node: string, opts: DrainOptions):
   }
   const deadline = Date.now() + opts.timeoutMs;
   const evicted: string[] = [];
-  for (const pod of targets) {
+  const progress = (podsLeft: number, waitingOn?: string) => opts.onProgress?.({ node, podsLeft, ...(waitingOn ? { waitingOn } : {}) });
+  progress(targets.length);
+  for (const [index, pod] of targets.entries()) {
     const name = pod.metadata!.name!;
     const namespace = pod.metadata!.namespace!;
     for (;;) {
@@ -67,11 +94,16 @@ export async function drain(cluster: Cluster, node: string, opts: DrainOptions):
         await cluster.core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
         evicted.push(`${namespace}/${name}`);
         opts.sink({ level: 'info', message: `evicted ${namespace}/${name}`, subject: node });
+        progress(targets.length - index - 1);
         break;
       } catch (err) {
-        if (isNotFound(err)) break;
+        if (isNotFound(err)) {
+          progress(targets.length - index - 1);
+          break;
+        }
         if (statusCode(err) === 429 && Date.now() < deadline) {
           opts.sink({ level: 'debug', message: `eviction of ${namespace}/${name} blocked by a PodDisruptionBudget; retrying`, subject: node });
+          progress(targets.length - index, `${blockingBudget(err, namespace)} to evict ${namespace}/${name}`);
           await sleep(opts.retryMs ?? 2000, opts.signal);
           continue;
         }
@@ -87,6 +119,7 @@ export async function drain(cluster: Cluster, node: string, opts: DrainOptions):
     if (opts.signal?.aborted) throw new OperationError(`drain of ${node} interrupted`);
     const left = (await cluster.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items.filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p));
     if (left.length === 0) break;
+    progress(left.length, `${left.length === 1 ? 'it' : 'them'} to terminate: ${left.slice(0, 3).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}${left.length > 3 ? ', ...' : ''}`);
     if (Date.now() >= deadline) throw new OperationError(`drain of ${node} timed out with pods still terminating: ${left.map((p) => p.metadata?.name).join(', ')}`, { hint: 'raise --drain-timeout' });
     await sleep(opts.retryMs ?? 2000, opts.signal);
   }
