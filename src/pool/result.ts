@@ -1,3 +1,5 @@
+import type { ClusterObjectRef } from '../cluster/managed-objects.js';
+import type { PoolFirewallDescription } from '../cloud/provider.js';
 import type { StepOutcome } from './step-runner.js';
 
 export type NodeStatus = 'Ready' | 'Failed' | 'TimedOut' | 'Provisioned';
@@ -33,7 +35,31 @@ export interface RemovePlan {
   /** Bootstrap tokens of the pool (a token left by a run that died). */
   tokens: string[];
   /** The firewall of each pool left without VMs: deleted once its last VM is gone. */
-  poolFirewalls: { pool: string; cloud: string }[];
+  poolFirewalls: { pool: string; cloud: string; firewalls?: PoolFirewallDescription[] }[];
+  /** The cluster-wide objects join made, deleted with the last pool. */
+  clusterObjects: ClusterObjectsPlan;
+}
+
+/** What remove does with the cluster-wide objects join made (RuntimeClasses, bindings). */
+export interface ClusterObjectsPlan {
+  wouldDelete: ClusterObjectRef[];
+  /** Why they stay: another pool is left, or --keep-cluster-objects. */
+  kept?: string;
+  /** What could not be looked at, with the command that deletes it by hand. */
+  left: ClusterObjectLeft[];
+}
+
+export interface ClusterObjectLeft {
+  what: string;
+  error: string;
+  command: string;
+}
+
+export interface ClusterObjectsOutcome {
+  deleted: ClusterObjectRef[];
+  kept?: string;
+  /** What could not be listed or deleted, with the command that deletes it by hand. */
+  left: ClusterObjectLeft[];
 }
 
 export interface RemoveResult {
@@ -41,5 +67,7 @@ export interface RemoveResult {
   deletedResources: string[];
   /** Bootstrap tokens of a removed pool: nothing may join a pool being removed. */
   deletedTokens: string[];
+  /** The cluster-wide objects join made, deleted with the last pool. */
+  clusterObjects: ClusterObjectsOutcome;
   failed: { name: string; error: string }[];
 }
