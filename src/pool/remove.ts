@@ -3,12 +3,16 @@ import type { OptionSpec } from '../config/options.js';
 import { POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { apiError } from '../cluster/client.js';
+import type { Cluster } from '../cluster/client.js';
+import type { CloudProvider, ManagedVm } from '../cloud/provider.js';
+import { deleteClusterObject, describeObject, kubectlDelete, listManagedClusterObjects, MANAGED_SELECTOR } from '../cluster/managed-objects.js';
 import { durationOf } from '../config/duration.js';
 import { removeOptions } from '../config/options.js';
 import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
 import { openManaged } from './list.js';
 import { renderRemovePlan, renderRemoveResult } from '../output/render-remove.js';
-import type { RemovePlan, RemoveResult } from './result.js';
+import type { ClusterObjectLeft, ClusterObjectsOutcome, RemovePlan, RemoveResult } from './result.js';
 
 export interface RemoveRequest {
   nodes: string[];
@@ -19,6 +23,60 @@ export interface RemoveRequest {
   drainTimeoutField?: string;
   /** Show what would be deleted, delete nothing (reads only). */
   dryRun?: boolean;
+  /** Keep the cluster-wide objects join made even when the last pool goes. */
+  keepClusterObjects?: boolean;
+}
+
+const WINDOWS_SELECTOR = 'kubernetes.io/os=windows';
+
+/**
+ * Why the cluster-wide objects must stay once `going` (node names) is gone, or undefined when
+ * no win-k8s pool is left: no Node with the pool label, no VM of any pool of the cluster. A
+ * Windows Node win-k8s did not label (joined by hand with `render`) may use the bindings and
+ * RuntimeClasses too, so it keeps them as well.
+ */
+async function keptBecause(cluster: Cluster, allVms: ManagedVm[], going: ReadonlySet<string>): Promise<string | undefined> {
+  const names = async (labelSelector: string) => {
+    try {
+      return (await cluster.core.listNode({ labelSelector })).items.map((n) => n.metadata?.name ?? '').filter((n) => !going.has(n));
+    } catch (err) {
+      throw apiError(err, 'list nodes', cluster.resolved.server);
+    }
+  };
+  const list = (items: string[]) => `${items.slice(0, 5).join(', ')}${items.length > 5 ? ` and ${items.length - 5} more` : ''}`;
+  const pooled = await names(POOL_LABEL);
+  if (pooled.length > 0) return `win-k8s nodes are left: ${list(pooled)}`;
+  const vms = allVms.filter((v) => !going.has(v.nodeName));
+  if (vms.length > 0) return `VMs of pool${new Set(vms.map((v) => v.pool)).size > 1 ? 's' : ''} ${[...new Set(vms.map((v) => v.pool))].join(', ')} are left: ${list(vms.map((v) => v.nodeName))}`;
+  const windows = await names(WINDOWS_SELECTOR);
+  if (windows.length > 0) return `Windows nodes win-k8s did not make may use them: ${list(windows)}`;
+  return undefined;
+}
+
+/** The VMs of every pool of the cluster: a removal is the last one only if none is left. */
+async function allPoolVms(provider: CloudProvider, clusterName: string, vms: ManagedVm[], pool: string | undefined): Promise<ManagedVm[]> {
+  return pool ? provider.listVms({ cluster: clusterName }) : vms;
+}
+
+/** The cluster-wide objects, when this removal leaves no pool: deleted one by one, refusals kept. */
+async function removeClusterObjects(ctx: PoolDeps, cluster: Cluster, kept: string | undefined): Promise<ClusterObjectsOutcome> {
+  if (kept) {
+    ctx.output.info(`keeping the cluster-wide objects join made (RuntimeClasses, ClusterRoleBindings): ${kept}`);
+    return { deleted: [], kept, left: [] };
+  }
+  const { objects, unlisted } = await listManagedClusterObjects(cluster);
+  const outcome: ClusterObjectsOutcome = { deleted: [], left: unlisted.map((u) => ({ what: `${u.kind}s labelled ${MANAGED_SELECTOR}`, error: u.error, command: u.command })) };
+  for (const ref of objects) {
+    const r = await deleteClusterObject(cluster, ref);
+    if (r.deleted) {
+      outcome.deleted.push(ref);
+      ctx.output.success(`deleted ${describeObject(ref)} (no win-k8s pool is left)`);
+    } else {
+      outcome.left.push({ what: describeObject(ref), error: r.error, command: kubectlDelete(ref) });
+    }
+  }
+  for (const l of outcome.left) ctx.output.warn(`${l.what} is left: ${l.error}; delete it with: ${l.command}`);
+  return outcome;
 }
 
 
@@ -36,6 +94,12 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
   const names = req.pool ? [...new Set([...vms.map((v) => v.nodeName), ...labelled])] : req.nodes;
   const unknown = req.nodes.filter((n) => !vms.some((v) => v.nodeName === n) && !labelled.includes(n));
   if (unknown.length > 0) throw new UsageError(`not managed by win-k8s in cluster ${clusterName}: ${unknown.join(', ')}`, { hint: 'win-k8s list shows what it manages' });
+  const clusterObjectsPlan = async (): Promise<RemovePlan['clusterObjects']> => {
+    const kept = req.keepClusterObjects ? 'kept as asked (--keep-cluster-objects)' : await keptBecause(cluster, await allPoolVms(provider, clusterName, vms, req.pool), new Set(names));
+    if (kept) return { wouldDelete: [], kept, left: [] };
+    const { objects, unlisted } = await listManagedClusterObjects(cluster);
+    return { wouldDelete: objects, left: unlisted.map((u) => ({ what: `${u.kind}s labelled ${MANAGED_SELECTOR}`, error: u.error, command: u.command })) };
+  };
   if (req.dryRun) {
     // The same choice of what goes as a real run, from the same reads; then nothing is deleted.
     const chosen = vms.filter((v) => names.includes(v.nodeName));
@@ -49,7 +113,12 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
         return { name, node: labelled.includes(name) ? 'present' : 'absent', instanceId: vm?.instanceId ?? null, pool: vm?.pool ?? null };
       }),
       tokens: req.pool ? (await listPoolTokens(cluster, req.pool)).map((t) => t.id) : [],
-      poolFirewalls: pools.filter((p) => left(p) === 0).map((pool) => ({ pool, cloud: provider.cloud })),
+      poolFirewalls: await Promise.all(
+        pools
+          .filter((p) => left(p) === 0)
+          .map(async (pool) => ({ pool, cloud: provider.cloud, ...(provider.describePoolFirewall ? { firewalls: await provider.describePoolFirewall({ cluster: clusterName, pool }) } : {}) })),
+      ),
+      clusterObjects: await clusterObjectsPlan(),
     };
     ctx.output.result(plan, renderRemovePlan);
     return ExitCode.ok;
@@ -61,7 +130,11 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
     return ExitCode.failed;
   }
 
-  const result: RemoveResult = { removed: [], deletedResources: [], deletedTokens: [], failed: [] };
+  // Every pool's VMs as they were before this removal: what it does not remove is left.
+  const allVms = req.keepClusterObjects ? [] : await allPoolVms(provider, clusterName, vms, req.pool);
+  const result: RemoveResult = { removed: [], deletedResources: [], deletedTokens: [], clusterObjects: { deleted: [], left: [] }, failed: [] };
+  // Loaded only when a Node is drained: most of a removal's time is spent waiting here.
+  const drains = names.some((n) => labelled.includes(n)) ? (await import('../output/drain-progress.js')).startDrainProgress(ctx.output) : undefined;
   for (const name of names) {
     const vm = vms.find((v) => v.nodeName === name);
     try {
@@ -69,7 +142,11 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
       if (labelled.includes(name)) {
         ctx.output.info('cordon and drain', name);
         await cordon(cluster, name);
-        await drain(cluster, name, { force: req.force, timeoutMs: drainTimeoutMs, sink: ctx.output.sink, signal: ctx.signal });
+        try {
+          await drain(cluster, name, { force: req.force, timeoutMs: drainTimeoutMs, sink: ctx.output.sink, signal: ctx.signal, onProgress: (p) => drains?.update(p) });
+        } finally {
+          drains?.done(name);
+        }
         nodeState = (await deleteNode(cluster, name)) ? 'deleted' : 'absent';
         ctx.output.success('Node deleted', name);
       }
@@ -84,6 +161,7 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
       ctx.output.error(message, name);
     }
   }
+  drains?.stop();
   if (req.pool) {
     // A token left by a run that died still carries the pool's label and would let a VM join
     // the pool being removed until it expires.
@@ -104,6 +182,21 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
     result.deletedResources.push(...deleted);
     for (const id of deleted) ctx.output.success(`deleted ${id} (pool ${pool} is empty)`);
   }
+  const gone = new Set(result.removed.map((r) => r.name));
+  const failedNames = new Set(result.failed.map((f) => f.name));
+  const kept = req.keepClusterObjects
+    ? 'kept as asked (--keep-cluster-objects)'
+    : failedNames.size > 0
+      ? `the removal of ${[...failedNames].join(', ')} failed`
+      : await keptBecause(cluster, allVms, gone);
+  result.clusterObjects = await removeClusterObjects(ctx, cluster, kept);
   ctx.output.result(result, renderRemoveResult);
-  return result.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+  if (result.failed.length > 0) return ExitCode.failed;
+  // What RBAC would not let go is the user's to delete, as the README's table says: denied is 3.
+  if (result.clusterObjects.left.length > 0) return leftExitCode(result.clusterObjects.left);
+  return ExitCode.ok;
+}
+
+function leftExitCode(left: ClusterObjectLeft[]): number {
+  return left.every((l) => l.error.startsWith('forbidden')) ? ExitCode.environment : ExitCode.failed;
 }

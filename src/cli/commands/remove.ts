@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { cloudOptions, globalOptions, managedOptions, removeOptions, type OptionSpec } from '../../config/options.js';
+import { Option, type Command } from 'commander';
+import { OPTION_GROUPS, cloudOptions, globalOptions, managedOptions, removeOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
@@ -11,9 +11,9 @@ export function register(program: Command, run: RunCommand): Command {
   const cmd = program
     .command('remove')
     .argument('[nodes...]', 'node names to remove')
-    .description('cordon, drain and delete Windows nodes, then delete their VMs and, once a pool is empty, its firewall')
-    // What is removed is named on the command line only (see removeOptions).
-    .option('--pool <name>', 'remove every node and VM of this pool (command line only: WIN_K8S_POOL never picks what is removed)');
+    .description('cordon, drain and delete Windows nodes, then delete their VMs, the firewall of a pool left empty and, with the last pool, the RuntimeClasses and bindings join made')
+    // What is removed is named on the command line only (see removeOptions), so it is no spec.
+    .addOption(new Option('--pool <name>', 'remove every node and VM of this pool (command line only: WIN_K8S_POOL never picks what is removed)').helpGroup(OPTION_GROUPS.nodes));
   addOptions(cmd, [...Object.values(removeOptions), ...SPECS]);
   cmd.action(async (nodes: string[], opts: { pool?: string }, command: Command) =>
     run(command, async () => async (ctx: CommandContext) => {
@@ -28,6 +28,7 @@ export function register(program: Command, run: RunCommand): Command {
         drainTimeout: (values.value('drainTimeout') as string | undefined) ?? '5m',
         drainTimeoutField: values.field('drainTimeout'),
         dryRun: values.value('dryRun') === true,
+        keepClusterObjects: values.value('keepClusterObjects') === true,
       });
     }),
   );
