@@ -76,7 +76,49 @@ describe('plan asks AWS, reading only (moto)', function () {
     );
     assert.ok(Object.values(WINDOWS_AMIS).map(String).includes(r.doc.cloud!.image!.id) || /^ami-/.test(r.doc.cloud!.image!.id), r.doc.cloud?.image?.id);
     assert.equal(r.doc.target.image, r.doc.cloud!.image!.id);
+    // m5.large (2 vCPUs) against the Standard On-Demand quota; the control plane's t3.large uses 2.
+    const quota = r.check('cloud.quota');
+    assert.equal(quota?.status, 'pass', quota?.message);
+    assert.match(quota!.message, /L-1216C47A \(Running On-Demand Standard instances\): 2 needed, 638 free \(2 of 640 vCPUs in use\)/);
+    assert.ok(proxy.log.some((e) => e.service === 'servicequotas' && e.action === 'GetServiceQuota'), 'Service Quotas was asked');
     assertOnlyReads();
+  });
+
+  it('a pool that does not fit in the On-Demand Standard vCPU quota: not joinable, with the numbers and where to ask for more', async () => {
+    proxy.serviceQuotas.set('ec2/L-1216C47A', 8);
+    try {
+      const r = await plan(['--count', '4']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.doc.joinable, false);
+      const c = r.check('cloud.quota');
+      assert.equal(c?.status, 'fail', JSON.stringify(r.doc.checks));
+      assert.match(c!.message, /L-1216C47A \(Running On-Demand Standard instances\): 8 needed, 6 free \(2 of 8 vCPUs in use\)/);
+      assert.match(c!.hint!, /--count.*https:\/\/docs\.aws\.amazon\.com\/ec2\/latest\/instancetypes\/ec2-instance-quotas\.html/);
+      assertOnlyReads();
+      const fits = await plan(['--count', '3']);
+      assert.equal(fits.check('cloud.quota')?.status, 'pass', fits.check('cloud.quota')?.message);
+    } finally {
+      proxy.serviceQuotas.set('ec2/L-1216C47A', 640);
+    }
+  });
+
+  it('Service Quotas denied, or without the quota (moto has only VPC\'s): a warning, still joinable', async () => {
+    proxy.fail({ action: 'GetServiceQuota', service: 'servicequotas', status: 400, code: 'AccessDeniedException', message: 'User is not authorized to perform: servicequotas:GetServiceQuota' });
+    const denied = await plan();
+    assert.equal(denied.code, 0, denied.stderr + denied.stdout);
+    assert.equal(denied.doc.joinable, true);
+    assert.equal(denied.check('cloud.quota')?.status, 'warn', denied.check('cloud.quota')?.message);
+    assert.match(denied.check('cloud.quota')!.message, /quota not readable: .*AccessDeniedException/);
+    assert.equal(denied.check('cloud.access'), undefined, 'EC2 access is fine');
+    // moto itself: NoSuchResourceException for an EC2 quota.
+    proxy.serviceQuotas.delete('ec2/L-1216C47A');
+    try {
+      const moto = await plan();
+      assert.equal(moto.check('cloud.quota')?.status, 'warn', moto.check('cloud.quota')?.message);
+      assert.match(moto.check('cloud.quota')!.message, /quota not readable: .*NoSuchResource/);
+    } finally {
+      proxy.serviceQuotas.set('ec2/L-1216C47A', 640);
+    }
   });
 
   it('--region mars-1: not joinable, the finding names --region (plan and join --dry-run)', async () => {

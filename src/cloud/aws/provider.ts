@@ -10,6 +10,8 @@ import type {
   PlacementRequest,
   PoolFirewallDescription,
   PoolRef,
+  QuotaReport,
+  QuotaRequest,
   RunPowerShellOptions,
   RunPowerShellResult,
   ResolvedImage,
@@ -24,6 +26,7 @@ import { DEFAULT_INSTANCE_TYPE, checkInstanceType } from './instance-types.js';
 import type { NestedMode } from './nested-virtualization.js';
 import { consoleOutput, createVms, deleteVms, listVms, type InstanceContext, type InstanceTiming } from './instances.js';
 import { resolvePlacement } from './placement.js';
+import { readQuota } from './quota.js';
 import { wizardChoices } from './choices.js';
 import { resolveRegion } from './region.js';
 import { runPowerShellViaSsm } from './run-command.js';
@@ -194,6 +197,11 @@ class AwsProvider implements CloudProvider {
       onNested: (mode: NestedMode) => (this.nested = mode),
     };
     return this.run('resolve the placement', (s) => resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, options, req));
+  }
+
+  /** The On-Demand Standard vCPU quota against the vCPUs running in the region. */
+  readQuota(req: QuotaRequest): Promise<QuotaReport> {
+    return this.run('read the vCPU quota', (s) => readQuota({ ec2: s.ec2, region: s.region }, this.instanceType, req.count));
   }
 
   wizardChoices(req: PlacementRequest): Promise<WizardChoices> {

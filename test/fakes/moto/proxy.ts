@@ -71,6 +71,12 @@ export interface AwsProxyOptions {
 
 export interface AwsProxy {
   url: string;
+  /**
+   * Service Quotas' applied values by `<ServiceCode>/<QuotaCode>`, answered for GetServiceQuota
+   * (moto 5.2 serves only VPC quotas). Default: ec2/L-1216C47A (Running On-Demand Standard
+   * instances, in vCPUs) at 640; a code not here goes to moto, which answers NoSuchResourceException.
+   */
+  serviceQuotas: Map<string, number>;
   log: ProxyLogEntry[];
   fail(rule: FaultRule): void;
   clearFaults(): void;
@@ -97,6 +103,7 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
   const sentCommands = new Map<string, string[]>();
   const log: ProxyLogEntry[] = [];
   let seq = 0;
+  const serviceQuotas = new Map<string, number>([[`ec2/${EC2_STANDARD_VCPUS}`, 640]]);
 
   const takeFault = (call: ProxyCall, afterForward: boolean) => {
     const rule = faults.find(
@@ -140,6 +147,16 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
       if (local) {
         entry.local = true;
         return send(...local);
+      }
+    }
+
+    if (call.service === 'servicequotas' && call.action === 'GetServiceQuota') {
+      const key = `${String(call.json?.ServiceCode)}/${String(call.json?.QuotaCode)}`;
+      const value = serviceQuotas.get(key);
+      if (value !== undefined) {
+        entry.local = true;
+        const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'us-east-1';
+        return send(200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ Quota: serviceQuotaBody(region, String(call.json?.ServiceCode), String(call.json?.QuotaCode), value) }));
       }
     }
 
@@ -223,6 +240,7 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    serviceQuotas,
     log,
     fail(rule) {
       faults.push({ ...rule, left: rule.times ?? 1 });
@@ -285,6 +303,26 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+const EC2_STANDARD_VCPUS = 'L-1216C47A';
+
+/** A ServiceQuota as GetServiceQuota returns it. */
+function serviceQuotaBody(region: string, serviceCode: string, quotaCode: string, value: number): Record<string, unknown> {
+  const known = serviceCode === 'ec2' && quotaCode === EC2_STANDARD_VCPUS;
+  return {
+    ServiceCode: serviceCode,
+    ServiceName: serviceCode === 'ec2' ? 'Amazon Elastic Compute Cloud (Amazon EC2)' : serviceCode,
+    QuotaArn: `arn:aws:servicequotas:${region}:123456789012:${serviceCode}/${quotaCode}`,
+    QuotaCode: quotaCode,
+    QuotaName: known ? 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances' : quotaCode,
+    Value: value,
+    Unit: 'None',
+    Adjustable: true,
+    GlobalQuota: false,
+    ...(known ? { UsageMetric: { MetricNamespace: 'AWS/Usage', MetricName: 'ResourceCount', MetricDimensions: { Class: 'Standard/OnDemand', Resource: 'vCPU', Service: 'EC2', Type: 'Resource' }, MetricStatisticRecommendation: 'Maximum' } } : {}),
+    QuotaAppliedAtLevel: 'ACCOUNT',
+  };
 }
 
 function describeCall(headers: IncomingHttpHeaders, body: string): ProxyCall {
