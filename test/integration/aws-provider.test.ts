@@ -91,7 +91,9 @@ const ENV_KEYS = [
 ] as const;
 
 describe('AWS provider (against moto)', function () {
-  this.timeout(20_000);
+  // A bound on a hang, not a measure: the first test loads the cloud's SDK, and two test
+  // workers share the machine's two cores.
+  this.timeout(60_000);
 
   let moto: MotoServer;
   let proxy: AwsProxy;
