@@ -219,3 +219,46 @@ function Get-NodeReport {
     if (-not $m.Success) { throw "no report in: $Output" }
     return $m.Groups[1].Value | ConvertFrom-Json
 }
+
+<# The process environment the node scenarios change (the roots, the runtime endpoint), to put back after. #>
+function Save-NodeEnvironment {
+    $saved = @{}
+    foreach ($n in @('SystemDrive', 'ProgramData', 'ProgramFiles', 'SystemRoot', 'COMPUTERNAME', 'CONTAINER_RUNTIME_ENDPOINT')) { $saved[$n] = [Environment]::GetEnvironmentVariable($n) }
+    return $saved
+}
+
+function Restore-NodeEnvironment {
+    param([Parameter(Mandatory = $true)] [hashtable]$Saved)
+    Remove-WindowsStubs
+    foreach ($n in $Saved.Keys) { [Environment]::SetEnvironmentVariable($n, $Saved[$n]) }
+}
+
+<#
+  One node in a fresh root, whose runtime answers crictl from a recording: the whole script runs
+  with the kubelet's command line given, and the report is also written to
+  $env:WIN_K8S_NODE_REPORTS_OUT/<Save>.txt for the mocha driver, which judges it with the CLI's
+  checks. -Docker puts the docker service where containerd's would be.
+#>
+function Invoke-RuntimeScenario {
+    param(
+        [Parameter(Mandatory = $true)] [string]$Recording,
+        [Parameter(Mandatory = $true)] [string]$Save,
+        [Parameter(Mandatory = $true)] [string]$KubeletLine,
+        [string[]]$Processes = @('containerd', 'kubelet', 'kube-proxy', 'flanneld'),
+        [uint64]$FreeBytes = 53687091200,
+        [switch]$Docker
+    )
+    Initialize-NodeRoot -Root (Join-Path $TestDrive $Recording)
+    Install-WindowsStubs -Hns (Get-RecordedHns) -Processes $Processes
+    if ($Docker) {
+        $global:WinK8sStubServices.Remove('containerd')
+        $global:WinK8sStubServices['docker'] = New-StubService 'docker' 'Running' 'Automatic'
+        [Environment]::SetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $null)
+    }
+    $global:WinK8sStubKubeletCommandLine = $KubeletLine
+    $global:WinK8sStubDisk = @{ FreeSpace = $FreeBytes; Size = [uint64]136365211648 }
+    $log = Install-FakeCrictl -Recording $Recording
+    $out = Invoke-NodeChecks -Parameters @{ NetworkName = 'flannel.4096'; NetworkType = 'Overlay' }
+    if ($env:WIN_K8S_NODE_REPORTS_OUT) { [IO.File]::WriteAllText((Join-Path $env:WIN_K8S_NODE_REPORTS_OUT "$Save.txt"), $out) }
+    return @{ report = (Get-NodeReport $out); calls = (Get-CrictlCalls $log) }
+}

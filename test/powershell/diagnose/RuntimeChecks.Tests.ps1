@@ -5,32 +5,16 @@
 # The failure paths (no crictl, no answer, no end) call the section's own function.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'NodeHarness.ps1')
-    $script:Saved = @{}
-    foreach ($n in @('SystemDrive', 'ProgramData', 'ProgramFiles', 'SystemRoot', 'COMPUTERNAME', 'CONTAINER_RUNTIME_ENDPOINT')) { $script:Saved[$n] = [Environment]::GetEnvironmentVariable($n) }
+    $script:Saved = Save-NodeEnvironment
     $script:Containerd = 'npipe:////./pipe/containerd-containerd'
     # Our bootstrap's kubelet service command line (Get-ServiceCommandLine with kubeadm's flags).
     $script:KubeletLine = '"C:\k\kube-log-runner.exe" -log-file="C:\var\log\kubelet\kubelet.log" C:\k\kubelet.exe --hostname-override=win-1 --container-runtime-endpoint=npipe:////./pipe/containerd-containerd --node-ip=10.0.2.21'
-
-    function Invoke-Scenario {
-        param([string]$Recording, [string]$Save, [uint64]$FreeBytes = 53687091200)
-        Initialize-NodeRoot -Root (Join-Path $TestDrive $Recording)
-        Install-WindowsStubs -Hns (Get-RecordedHns)
-        $global:WinK8sStubKubeletCommandLine = $script:KubeletLine
-        $global:WinK8sStubDisk = @{ FreeSpace = $FreeBytes; Size = [uint64]136365211648 }
-        $log = Install-FakeCrictl -Recording $Recording
-        $out = Invoke-NodeChecks -Parameters @{ NetworkName = 'flannel.4096'; NetworkType = 'Overlay' }
-        if ($env:WIN_K8S_NODE_REPORTS_OUT) { [IO.File]::WriteAllText((Join-Path $env:WIN_K8S_NODE_REPORTS_OUT "$Save.txt"), $out) }
-        return @{ report = (Get-NodeReport $out); calls = (Get-CrictlCalls $log) }
-    }
 }
-AfterAll {
-    Remove-WindowsStubs
-    foreach ($n in $script:Saved.Keys) { [Environment]::SetEnvironmentVariable($n, $script:Saved[$n]) }
-}
+AfterAll { Restore-NodeEnvironment $script:Saved }
 
 Describe 'runtime section: containerd 2.0.10, crictl 1.33, healthy' {
     BeforeAll {
-        $r = Invoke-Scenario -Recording 'containerd-2.0-healthy' -Save 'runtime-healthy-2.0'
+        $r = Invoke-RuntimeScenario -KubeletLine $script:KubeletLine -Recording 'containerd-2.0-healthy' -Save 'runtime-healthy-2.0'
         $script:Runtime = $r.report.runtime
         $script:Calls = $r.calls
     }
@@ -74,7 +58,7 @@ Describe 'runtime section: containerd 2.0.10, crictl 1.33, healthy' {
 
 Describe 'runtime section: containerd 1.7.27, crictl 1.28, broken' {
     BeforeAll {
-        $r = Invoke-Scenario -Recording 'containerd-1.7-broken' -Save 'runtime-broken-1.7' -FreeBytes 5454608465
+        $r = Invoke-RuntimeScenario -KubeletLine $script:KubeletLine -Recording 'containerd-1.7-broken' -Save 'runtime-broken-1.7' -FreeBytes 5454608465
         $script:Runtime = $r.report.runtime
         $script:Calls = $r.calls
     }

@@ -4,33 +4,14 @@
 # $env:WIN_K8S_NODE_REPORTS_OUT for the mocha driver, which judges it with the CLI's checks.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'NodeHarness.ps1')
-    $script:Saved = @{}
-    foreach ($n in @('SystemDrive', 'ProgramData', 'ProgramFiles', 'SystemRoot', 'COMPUTERNAME', 'CONTAINER_RUNTIME_ENDPOINT')) { $script:Saved[$n] = [Environment]::GetEnvironmentVariable($n) }
-
-    function Invoke-DockerScenario {
-        param([string]$Recording, [string]$Save, [string]$KubeletLine, [string[]]$Processes)
-        Initialize-NodeRoot -Root (Join-Path $TestDrive $Recording)
-        Install-WindowsStubs -Hns (Get-RecordedHns) -Processes $Processes
-        # A Docker node: the docker service instead of containerd's.
-        $global:WinK8sStubServices.Remove('containerd')
-        $global:WinK8sStubServices['docker'] = New-StubService 'docker' 'Running' 'Automatic'
-        [Environment]::SetEnvironmentVariable('CONTAINER_RUNTIME_ENDPOINT', $null)
-        $global:WinK8sStubKubeletCommandLine = $KubeletLine
-        $log = Install-FakeCrictl -Recording $Recording
-        $out = Invoke-NodeChecks -Parameters @{ NetworkName = 'flannel.4096'; NetworkType = 'Overlay' }
-        if ($env:WIN_K8S_NODE_REPORTS_OUT) { [IO.File]::WriteAllText((Join-Path $env:WIN_K8S_NODE_REPORTS_OUT "$Save.txt"), $out) }
-        return @{ report = (Get-NodeReport $out); calls = (Get-CrictlCalls $log) }
-    }
+    $script:Saved = Save-NodeEnvironment
 }
-AfterAll {
-    Remove-WindowsStubs
-    foreach ($n in $script:Saved.Keys) { [Environment]::SetEnvironmentVariable($n, $script:Saved[$n]) }
-}
+AfterAll { Restore-NodeEnvironment $script:Saved }
 
 Describe 'runtime section: cri-dockerd 0.3 with Docker 24.0.7, crictl 1.29' {
     BeforeAll {
         $line = '"C:\k\kubelet.exe" --hostname-override=win-1 --container-runtime-endpoint=npipe:////./pipe/cri-dockerd --node-ip=10.0.2.21'
-        $r = Invoke-DockerScenario -Recording 'cri-dockerd-0.3-healthy' -Save 'runtime-cri-dockerd' -KubeletLine $line -Processes @('cri-dockerd', 'kubelet', 'kube-proxy', 'flanneld')
+        $r = Invoke-RuntimeScenario -Docker -Recording 'cri-dockerd-0.3-healthy' -Save 'runtime-cri-dockerd' -KubeletLine $line -Processes @('cri-dockerd', 'kubelet', 'kube-proxy', 'flanneld')
         $script:Runtime = $r.report.runtime
         $script:Calls = $r.calls
     }
@@ -70,7 +51,7 @@ Describe "runtime section: the kubelet 1.23's dockershim with Docker 20.10.9, cr
     BeforeAll {
         # kubelet 1.23 with Docker needs no endpoint flag: dockershim is built in.
         $line = '"C:\k\kubelet.exe" --hostname-override=win-1 --network-plugin=cni --node-ip=10.0.2.21'
-        $r = Invoke-DockerScenario -Recording 'dockershim-1.23-broken' -Save 'runtime-dockershim' -KubeletLine $line -Processes @('dockerd', 'kubelet', 'kube-proxy', 'flanneld')
+        $r = Invoke-RuntimeScenario -Docker -Recording 'dockershim-1.23-broken' -Save 'runtime-dockershim' -KubeletLine $line -Processes @('dockerd', 'kubelet', 'kube-proxy', 'flanneld')
         $script:Runtime = $r.report.runtime
         $script:Calls = $r.calls
     }
