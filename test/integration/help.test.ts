@@ -20,7 +20,8 @@ describe('help', () => {
 
   it('join --help lists its flags under the groups, in order, each flag exactly once', () => {
     const headings = join.split('\n').filter((l) => /^[A-Z][A-Za-z ]+:$/.test(l));
-    assert.deepEqual(headings, [...Object.values(OPTION_GROUPS), 'Options:', 'Examples:']);
+    const { cluster, pool, cloud, network, security, output } = OPTION_GROUPS;
+    assert.deepEqual(headings, [cluster, pool, cloud, network, security, output, 'Options:', 'Examples:']);
     for (const spec of JOIN_SPECS) assert.equal(optionLine(join, longFlag(spec)).length, 1, `${longFlag(spec)} in join --help`);
     const listed = join.split('\n').filter((l) => /^ {2}(-[a-z], )?--[a-z]/.test(l)).length;
     assert.equal(listed, JOIN_SPECS.length + 1, 'the specs and -h, nothing else');
@@ -30,6 +31,47 @@ describe('help', () => {
     assert.match(section(OPTION_GROUPS.network), /--subnet-id/);
     assert.match(section(OPTION_GROUPS.security), /--allow-rdp-from/);
     assert.match(section(OPTION_GROUPS.cloud), /--region/);
+  });
+
+  it('diagnose, render, init, remove, list and plan list every flag under a group, in the groups\' order; Options: keeps -h alone', () => {
+    const order = Object.values(OPTION_GROUPS) as string[];
+    const sections = (text: string) => {
+      const out = new Map<string, string[]>();
+      let heading = '';
+      for (const line of text.split('\n')) {
+        if (/^[A-Z][A-Za-z ]+:$/.test(line)) heading = line;
+        else if (heading && /^ {2}(-[a-z], )?--[a-z]/.test(line)) out.set(heading, [...(out.get(heading) ?? []), /--[a-z-]+/.exec(line)![0]]);
+      }
+      return out;
+    };
+    const expected: Record<string, Record<string, string[]>> = {
+      remove: {
+        [OPTION_GROUPS.cluster]: ['--keep-cluster-objects'],
+        [OPTION_GROUPS.nodes]: ['--pool'],
+        [OPTION_GROUPS.drain]: ['--force', '--drain-timeout'],
+        [OPTION_GROUPS.output]: ['--dry-run'],
+      },
+      diagnose: {
+        [OPTION_GROUPS.nodes]: ['--node', '--pool'],
+        [OPTION_GROUPS.checks]: ['--checks', '--wait', '--fail-on', '--skip-probes', '--probe-timeout', '--external-target', '--skip-node-checks'],
+        [OPTION_GROUPS.output]: ['--junit-file', '--bundle'],
+      },
+      render: { [OPTION_GROUPS.output]: ['--compress', '--output-file'] },
+      init: { [OPTION_GROUPS.cluster]: ['--api-server'], [OPTION_GROUPS.output]: ['--file', '--force', '--defaults'] },
+      list: { [OPTION_GROUPS.nodes]: ['--pool'] },
+      plan: { [OPTION_GROUPS.cluster]: ['--api-server', '--ca-cert-hash'] },
+    };
+    for (const [name, groups] of Object.entries(expected)) {
+      const found = sections(help([name]));
+      assert.deepEqual(found.get('Options:'), ['--help'], `${name}: only -h is ungrouped`);
+      const headings = [...found.keys()].filter((h) => h !== 'Options:');
+      assert.deepEqual(headings, [...headings].sort((a, b) => order.indexOf(a) - order.indexOf(b)), `${name}: groups in order`);
+      assert.ok(headings.length >= 2, `${name} has at least two groups`);
+      for (const [heading, flags] of Object.entries(groups)) {
+        for (const flag of flags) assert.ok(found.get(heading)?.includes(flag), `${name}: ${flag} under ${heading}, got ${JSON.stringify(Object.fromEntries(found))}`);
+      }
+    }
+    assert.match(optionLine(help(['remove']), '--keep-cluster-objects')[0]!, /last win-k8s pool .*RuntimeClasses, ClusterRoleBindings/);
   });
 
   it('join --help has examples', () => {

@@ -1,5 +1,5 @@
-import { Option, type Command } from 'commander';
-import { OPTION_GROUPS, cloudOptions, globalOptions, managedOptions, removeOptions, type OptionSpec } from '../../config/options.js';
+import type { Command } from 'commander';
+import { cloudOptions, globalOptions, managedOptions, removeOptions, type OptionSpec } from '../../config/options.js';
 import { addOptions } from '../options.js';
 import type { CommandContext } from '../context.js';
 import type { RunCommand } from '../run.js';
@@ -7,14 +7,18 @@ import { checkPoolFlag } from '../../config/validators.js';
 
 const SPECS: OptionSpec[] = [managedOptions.cloud, cloudOptions.region, cloudOptions.subscription, cloudOptions.resourceGroup, cloudOptions.location, cloudOptions.azureEndpoint, cloudOptions.project, cloudOptions.zone];
 
+/**
+ * What is removed is named on the command line only (see removeOptions): a spec without a
+ * config path, so no variable or file is ever read for it; it is here for its help line.
+ */
+const POOL_FLAG: OptionSpec = { group: 'nodes', flags: '--pool <name>', description: 'remove every node and VM of this pool (command line only: WIN_K8S_POOL never picks what is removed)', kind: 'string' };
+
 export function register(program: Command, run: RunCommand): Command {
   const cmd = program
     .command('remove')
     .argument('[nodes...]', 'node names to remove')
-    .description('cordon, drain and delete Windows nodes, then delete their VMs, the firewall of a pool left empty and, with the last pool, the RuntimeClasses and bindings join made')
-    // What is removed is named on the command line only (see removeOptions), so it is no spec.
-    .addOption(new Option('--pool <name>', 'remove every node and VM of this pool (command line only: WIN_K8S_POOL never picks what is removed)').helpGroup(OPTION_GROUPS.nodes));
-  addOptions(cmd, [...Object.values(removeOptions), ...SPECS]);
+    .description('cordon, drain and delete Windows nodes, then delete their VMs, the firewall of a pool left empty and, with the last pool, the RuntimeClasses and bindings join made');
+  addOptions(cmd, [POOL_FLAG, ...Object.values(removeOptions), ...SPECS]);
   cmd.action(async (nodes: string[], opts: { pool?: string }, command: Command) =>
     run(command, async () => async (ctx: CommandContext) => {
       if (opts.pool !== undefined) checkPoolFlag(opts.pool);
