@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { apiError, apiMessage, isNotFound, statusCode } from './client.js';
 import type { Cluster } from './client.js';
+import { madeByWinK8s } from './manifests.js';
 import { MANAGED_BY_LABELS } from './nodes.js';
 
 /**
@@ -34,10 +35,6 @@ export function kubectlDelete(ref: ClusterObjectRef): string {
   return `kubectl delete ${ref.kind.toLowerCase()}${ref.namespace ? ` -n ${ref.namespace}` : ''} ${ref.name}`;
 }
 
-function managed(obj: { metadata?: k8s.V1ObjectMeta }): boolean {
-  const labels = obj.metadata?.labels ?? {};
-  return Object.entries(MANAGED_BY_LABELS).every(([k, v]) => labels[k] === v);
-}
 
 /** One kind that could not be listed (RBAC), with what to run instead. */
 export interface UnlistedKind {
@@ -65,7 +62,7 @@ export async function listManagedClusterObjects(cluster: Cluster): Promise<{ obj
     try {
       // The selector already asks for the label; checking it again keeps a server that ignores
       // selectors from handing over someone else's object.
-      for (const item of (await k.list()).items.filter(managed)) {
+      for (const item of (await k.list()).items.filter(madeByWinK8s)) {
         objects.push({ kind: k.kind, name: item.metadata?.name ?? '', ...(k.kind === 'DaemonSet' ? { namespace: DAEMONSET_NAMESPACE } : {}) });
       }
     } catch (err) {

@@ -5,6 +5,7 @@ import { readTemplate, substitute } from '../bootstrap/templates.js';
 import { OperationError } from '../errors.js';
 import { apiError, isNotFound, statusCode } from './client.js';
 import type { Cluster } from './client.js';
+import { MANAGED_BY_LABELS } from './nodes.js';
 
 /**
  * Cluster-side objects Windows nodes need, kept as real YAML files in templates/manifests/
@@ -28,7 +29,18 @@ export const MANIFEST_HASH_ANNOTATION = 'win-k8s.io/manifest-hash';
 const SAFE_VALUE = /^[A-Za-z0-9._:/@+-]*$/;
 const MAX_CONFLICT_RETRIES = 5;
 
-export type ApplyAction = 'created' | 'updated' | 'unchanged';
+/**
+ * not-ours: an object of that name exists without win-k8s's managed-by label, so someone else
+ * made it (by hand, from the README's kubectl commands, another tool): it is left as it is,
+ * never labelled as win-k8s's, and so never deleted by `remove`.
+ */
+export type ApplyAction = 'created' | 'updated' | 'unchanged' | 'not-ours';
+
+/** Whether the object carries win-k8s's managed-by label (everything join creates does). */
+export function madeByWinK8s(obj: { metadata?: { labels?: Record<string, string> } } | undefined): boolean {
+  const labels = obj?.metadata?.labels ?? {};
+  return Object.entries(MANAGED_BY_LABELS).every(([k, v]) => labels[k] === v);
+}
 
 export interface AppliedObject {
   kind: string;
@@ -70,6 +82,7 @@ async function applyObject(cluster: Cluster, api: k8s.KubernetesObjectApi, want:
   const label = `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ''}${name}`;
   for (let attempt = 1; ; attempt++) {
     const existing = await readObject(cluster, api, want, label);
+    if (existing && !madeByWinK8s(existing)) return { ...ref, action: 'not-ours' };
     try {
       if (!existing) {
         await api.create(want);

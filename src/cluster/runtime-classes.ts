@@ -4,7 +4,7 @@ import { listVersions, WINDOWS_RELEASES, windowsReleaseForBuild } from '../compa
 import type { WindowsVersion } from '../compat/windows.js';
 import { apiError, isNotFound } from './client.js';
 import type { Cluster } from './client.js';
-import { canonical } from './manifests.js';
+import { canonical, madeByWinK8s } from './manifests.js';
 import type { ApplyAction } from './manifests.js';
 import { MANAGED_BY_LABELS, WINDOWS_TAINT } from './nodes.js';
 
@@ -101,6 +101,8 @@ async function ensureRuntimeClass(cluster: Cluster, want: k8s.V1RuntimeClass): P
   } catch (err) {
     if (!isNotFound(err)) throw apiError(err, what('read'), cluster.resolved.server);
   }
+  // A class of that name someone else made stays theirs: not changed, not labelled, never deleted.
+  if (existing && !madeByWinK8s(existing)) return { name, action: 'not-ours' };
   try {
     if (!existing) {
       await cluster.node.createRuntimeClass({ body: want });
