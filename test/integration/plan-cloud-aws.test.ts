@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateVolumeCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { FAKE_CREDENTIALS, WINDOWS_AMIS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -80,6 +80,8 @@ describe('plan asks AWS, reading only (moto)', function () {
     const quota = r.check('cloud.quota');
     assert.equal(quota?.status, 'pass', quota?.message);
     assert.match(quota!.message, /L-1216C47A \(Running On-Demand Standard instances\): 2 needed, 638 free \(2 of 640 vCPUs in use\)/);
+    // The 100 GiB gp3 root volume against the gp3 storage quota (50 TiB).
+    assert.match(quota!.message, /L-7A658B76 \(gp3 storage\): 100 needed, \d+ free \(\d+ of 51200 GiB in use\)/);
     assert.ok(proxy.log.some((e) => e.service === 'servicequotas' && e.action === 'GetServiceQuota'), 'Service Quotas was asked');
     assertOnlyReads();
   });
@@ -93,17 +95,38 @@ describe('plan asks AWS, reading only (moto)', function () {
       const c = r.check('cloud.quota');
       assert.equal(c?.status, 'fail', JSON.stringify(r.doc.checks));
       assert.match(c!.message, /L-1216C47A \(Running On-Demand Standard instances\): 8 needed, 6 free \(2 of 8 vCPUs in use\)/);
-      assert.match(c!.hint!, /--count.*https:\/\/docs\.aws\.amazon\.com\/ec2\/latest\/instancetypes\/ec2-instance-quotas\.html/);
+      assert.match(c!.hint!, /--count.*https:\/\/docs\.aws\.amazon\.com\/servicequotas\/latest\/userguide\/request-quota-increase\.html/);
       assertOnlyReads();
       const fits = await plan(['--count', '3']);
       assert.equal(fits.check('cloud.quota')?.status, 'pass', fits.check('cloud.quota')?.message);
+      // 3 x 200 GiB root volumes do not fit in a 0.5 TiB gp3 quota.
+      proxy.serviceQuotas.set('ebs/L-7A658B76', 0.5);
+      const disks = await plan(['--count', '3', '--disk-size', '200']);
+      assert.equal(disks.check('cloud.quota')?.status, 'fail', disks.check('cloud.quota')?.message);
+      assert.match(disks.check('cloud.quota')!.message, /L-7A658B76 \(gp3 storage\): 600 needed, \d+ free \(\d+ of 512 GiB in use\)/);
+      assert.doesNotMatch(disks.check('cloud.quota')!.message, /L-1216C47A/, 'the vCPUs fit');
     } finally {
       proxy.serviceQuotas.set('ec2/L-1216C47A', 640);
+      proxy.serviceQuotas.set('ebs/L-7A658B76', 50);
     }
   });
 
+  it('gp3 volumes already there count as in use', async () => {
+    const inUse = (m: string) => Number(/L-7A658B76 \(gp3 storage\): \d+ needed, \d+ free \((\d+) of/.exec(m)?.[1]);
+    const before = inUse((await plan()).check('cloud.quota')!.message);
+    const ec2 = motoEc2(moto.url);
+    try {
+      await ec2.send(new CreateVolumeCommand({ AvailabilityZone: seeded.zone, Size: 300, VolumeType: 'gp3' }));
+      await ec2.send(new CreateVolumeCommand({ AvailabilityZone: seeded.zone, Size: 70, VolumeType: 'gp2' }));
+    } finally {
+      ec2.destroy();
+    }
+    const after = inUse((await plan()).check('cloud.quota')!.message);
+    assert.equal(after - before, 300, 'the gp3 volume, not the gp2 one');
+  });
+
   it('Service Quotas denied, or without the quota (moto has only VPC\'s): a warning, still joinable', async () => {
-    proxy.fail({ action: 'GetServiceQuota', service: 'servicequotas', status: 400, code: 'AccessDeniedException', message: 'User is not authorized to perform: servicequotas:GetServiceQuota' });
+    proxy.fail({ action: 'GetServiceQuota', service: 'servicequotas', status: 400, code: 'AccessDeniedException', message: 'User is not authorized to perform: servicequotas:GetServiceQuota', times: 2 });
     const denied = await plan();
     assert.equal(denied.code, 0, denied.stderr + denied.stdout);
     assert.equal(denied.doc.joinable, true);

@@ -199,9 +199,9 @@ class AwsProvider implements CloudProvider {
     return this.run('resolve the placement', (s) => resolvePlacement({ ec2: s.ec2, region: s.region, regionSource: s.regionSource, sink: this.sink }, options, req));
   }
 
-  /** The On-Demand Standard vCPU quota against the vCPUs running in the region. */
+  /** The On-Demand Standard vCPU and the gp3 storage quotas against what the region uses. */
   readQuota(req: QuotaRequest): Promise<QuotaReport> {
-    return this.run('read the vCPU quota', (s) => readQuota({ ec2: s.ec2, region: s.region }, this.instanceType, req.count));
+    return this.run('read the vCPU quota', (s) => readQuota({ ec2: s.ec2, region: s.region }, this.instanceType, req.count, this.opts.diskSizeGb));
   }
 
   wizardChoices(req: PlacementRequest): Promise<WizardChoices> {

@@ -1,8 +1,8 @@
-import { DescribeInstanceTypesCommand, DescribeInstancesCommand, type EC2Client, type _InstanceType } from '@aws-sdk/client-ec2';
+import { DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeVolumesCommand, type EC2Client, type _InstanceType } from '@aws-sdk/client-ec2';
 import type { QuotaReport } from '../provider.js';
 
-/** Where AWS says how to ask for more EC2 vCPUs. */
-export const AWS_QUOTA_URL = 'https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html';
+/** Where AWS says how to ask for more of a quota (EC2 vCPUs and EBS storage alike). */
+export const AWS_QUOTA_URL = 'https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html';
 
 /** Service Quotas' code of "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", counted in vCPUs. */
 export const STANDARD_VCPU_QUOTA = 'L-1216C47A';
@@ -16,50 +16,83 @@ export function isStandardFamily(type: string): boolean {
   return /^[acdhimrtz]\d/.test(type);
 }
 
+/** Service Quotas' code of "Storage for General Purpose SSD (gp3) volumes, in TiB": the root volumes are gp3. */
+export const GP3_STORAGE_QUOTA = 'L-7A658B76';
+
 export interface QuotaContext {
   ec2: EC2Client;
   region: string;
 }
 
 /**
- * The On-Demand Standard vCPU quota (Service Quotas GetServiceQuota) against the vCPUs of the
- * pending and running On-Demand instances of the standard families (DescribeInstances): what a
- * pool of `count` instances of `instanceType` would need of it. Service Quotas denied, or not
- * reachable: said as unreadable, not thrown (a role for EC2 alone still joins).
+ * What a pool of `count` instances of `instanceType` with `diskSizeGb` gp3 root volumes would
+ * need of two quotas, against what is in use: the On-Demand Standard vCPUs (the vCPUs of the
+ * pending and running On-Demand instances of the standard families, DescribeInstances) and the
+ * gp3 storage (the gp3 volumes' sizes, DescribeVolumes). A quota Service Quotas does not give
+ * (denied, unreachable, unknown): said as unreadable, not thrown; a role for EC2 alone still joins.
  */
-export async function readQuota(ctx: QuotaContext, instanceType: string, count: number): Promise<QuotaReport> {
+export async function readQuota(ctx: QuotaContext, instanceType: string, count: number, diskSizeGb: number): Promise<QuotaReport> {
+  const unreadable: string[] = [];
+  const limits = await serviceQuotas(ctx.region, [['ec2', STANDARD_VCPU_QUOTA], ['ebs', GP3_STORAGE_QUOTA]]);
+  const uses: QuotaReport['uses'] = [];
+  const vcpuLimit = limits.get(STANDARD_VCPU_QUOTA);
   if (!isStandardFamily(instanceType)) {
-    return { uses: [], increaseUrl: AWS_QUOTA_URL, unreadable: `win-k8s reads only the Standard (A, C, D, H, I, M, R, T, Z) vCPU quota, not that of ${instanceType}` };
+    unreadable.push(`win-k8s reads only the Standard (A, C, D, H, I, M, R, T, Z) vCPU quota, not that of ${instanceType}`);
+  } else if (typeof vcpuLimit !== 'number') {
+    unreadable.push(`quota not readable: servicequotas:GetServiceQuota ec2 ${STANDARD_VCPU_QUOTA}: ${vcpuLimit}`);
+  } else {
+    const running = await runningStandardInstances(ctx.ec2);
+    const vcpus = await vcpusOf(ctx.ec2, [...new Set([instanceType, ...running.keys()])]);
+    let usage = 0;
+    for (const [type, n] of running) usage += n * (vcpus.get(type) ?? 0);
+    uses.push({ quota: `${STANDARD_VCPU_QUOTA} (Running On-Demand Standard instances)`, limit: vcpuLimit, usage, needed: count * (vcpus.get(instanceType) ?? 0), unit: 'vCPUs' });
   }
-  let limit: number;
-  try {
-    limit = await standardVcpuLimit(ctx.region);
-  } catch (err) {
-    const e = err as { name?: string; message?: string };
-    return { uses: [], increaseUrl: AWS_QUOTA_URL, unreadable: `quota not readable: servicequotas:GetServiceQuota ${STANDARD_VCPU_QUOTA}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}` };
+  const gp3Limit = limits.get(GP3_STORAGE_QUOTA);
+  if (typeof gp3Limit !== 'number') {
+    unreadable.push(`quota not readable: servicequotas:GetServiceQuota ebs ${GP3_STORAGE_QUOTA}: ${gp3Limit}`);
+  } else {
+    // The quota is in TiB; GiB reads better next to --disk-size.
+    uses.push({ quota: `${GP3_STORAGE_QUOTA} (gp3 storage)`, limit: Math.round(gp3Limit * 1024), usage: await gp3GiB(ctx.ec2), needed: count * diskSizeGb, unit: 'GiB' });
   }
-  const types = new Map<string, number>();
-  for (const [type, n] of await runningStandardInstances(ctx.ec2)) types.set(type, n);
-  const vcpus = await vcpusOf(ctx.ec2, [...new Set([instanceType, ...types.keys()])]);
-  let usage = 0;
-  for (const [type, n] of types) usage += n * (vcpus.get(type) ?? 0);
-  return { uses: [{ quota: `${STANDARD_VCPU_QUOTA} (Running On-Demand Standard instances)`, limit, usage, needed: count * (vcpus.get(instanceType) ?? 0), unit: 'vCPUs' }], increaseUrl: AWS_QUOTA_URL };
+  return { uses, increaseUrl: AWS_QUOTA_URL, ...(unreadable.length ? { unreadable: unreadable.join('; ') } : {}) };
 }
 
-async function standardVcpuLimit(region: string): Promise<number> {
+/** Quota code → its applied value, or why it could not be read. */
+async function serviceQuotas(region: string, wanted: [service: string, code: string][]): Promise<Map<string, number | string>> {
   // Loaded here: only plan and --dry-run read quotas, and the client costs start-up time.
   const { ServiceQuotasClient, GetServiceQuotaCommand } = await import('@aws-sdk/client-service-quotas');
   // The endpoint comes from the environment (AWS_ENDPOINT_URL_SERVICE_QUOTAS, AWS_ENDPOINT_URL) as
   // the SDK reads it: a custom EC2 endpoint (--endpoint, a VPC endpoint) is not Service Quotas'.
   const client = new ServiceQuotasClient({ region, maxAttempts: 3 });
+  const out = new Map<string, number | string>();
   try {
-    const out = await client.send(new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: STANDARD_VCPU_QUOTA }));
-    const value = out.Quota?.Value;
-    if (typeof value !== 'number') throw Object.assign(new Error('the answer has no Quota.Value'), { name: 'NoValue' });
-    return value;
+    await Promise.all(
+      wanted.map(async ([service, code]) => {
+        try {
+          const r = await client.send(new GetServiceQuotaCommand({ ServiceCode: service, QuotaCode: code }));
+          out.set(code, typeof r.Quota?.Value === 'number' ? r.Quota.Value : 'the answer has no Quota.Value');
+        } catch (err) {
+          const e = err as { name?: string; message?: string };
+          out.set(code, `${e.name ?? 'Error'}: ${e.message ?? String(err)}`);
+        }
+      }),
+    );
   } finally {
     client.destroy();
   }
+  return out;
+}
+
+/** GiB of the region's gp3 volumes, whatever their state (a volume counts until deleted). */
+async function gp3GiB(ec2: EC2Client): Promise<number> {
+  let total = 0;
+  let token: string | undefined;
+  do {
+    const out = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-type', Values: ['gp3'] }], NextToken: token, MaxResults: 500 }));
+    for (const v of out.Volumes ?? []) total += v.Size ?? 0;
+    token = out.NextToken;
+  } while (token);
+  return total;
 }
 
 /** Instance type → how many pending or running On-Demand instances of a standard family have it. */

@@ -74,7 +74,8 @@ export interface AwsProxy {
   /**
    * Service Quotas' applied values by `<ServiceCode>/<QuotaCode>`, answered for GetServiceQuota
    * (moto 5.2 serves only VPC quotas). Default: ec2/L-1216C47A (Running On-Demand Standard
-   * instances, in vCPUs) at 640; a code not here goes to moto, which answers NoSuchResourceException.
+   * instances, in vCPUs) at 640 and ebs/L-7A658B76 (gp3 storage, in TiB) at 50; a code not here
+   * goes to moto, which answers NoSuchResourceException.
    */
   serviceQuotas: Map<string, number>;
   log: ProxyLogEntry[];
@@ -103,7 +104,10 @@ export async function startAwsProxy(motoUrl: string, options: AwsProxyOptions = 
   const sentCommands = new Map<string, string[]>();
   const log: ProxyLogEntry[] = [];
   let seq = 0;
-  const serviceQuotas = new Map<string, number>([[`ec2/${EC2_STANDARD_VCPUS}`, 640]]);
+  const serviceQuotas = new Map<string, number>([
+    [`ec2/${EC2_STANDARD_VCPUS}`, 640],
+    [`ebs/${EBS_GP3_TIB}`, 50],
+  ]);
 
   const takeFault = (call: ProxyCall, afterForward: boolean) => {
     const rule = faults.find(
@@ -306,21 +310,27 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const EC2_STANDARD_VCPUS = 'L-1216C47A';
+const EBS_GP3_TIB = 'L-7A658B76';
+const QUOTA_NAMES: Record<string, [service: string, quota: string]> = {
+  [`ec2/${EC2_STANDARD_VCPUS}`]: ['Amazon Elastic Compute Cloud (Amazon EC2)', 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances'],
+  [`ebs/${EBS_GP3_TIB}`]: ['Amazon Elastic Block Store (Amazon EBS)', 'Storage for General Purpose SSD (gp3) volumes, in TiB'],
+};
 
 /** A ServiceQuota as GetServiceQuota returns it. */
 function serviceQuotaBody(region: string, serviceCode: string, quotaCode: string, value: number): Record<string, unknown> {
-  const known = serviceCode === 'ec2' && quotaCode === EC2_STANDARD_VCPUS;
+  const [serviceName, quotaName] = QUOTA_NAMES[`${serviceCode}/${quotaCode}`] ?? [serviceCode, quotaCode];
+  const vcpus = serviceCode === 'ec2' && quotaCode === EC2_STANDARD_VCPUS;
   return {
     ServiceCode: serviceCode,
-    ServiceName: serviceCode === 'ec2' ? 'Amazon Elastic Compute Cloud (Amazon EC2)' : serviceCode,
+    ServiceName: serviceName,
     QuotaArn: `arn:aws:servicequotas:${region}:123456789012:${serviceCode}/${quotaCode}`,
     QuotaCode: quotaCode,
-    QuotaName: known ? 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances' : quotaCode,
+    QuotaName: quotaName,
     Value: value,
     Unit: 'None',
     Adjustable: true,
     GlobalQuota: false,
-    ...(known ? { UsageMetric: { MetricNamespace: 'AWS/Usage', MetricName: 'ResourceCount', MetricDimensions: { Class: 'Standard/OnDemand', Resource: 'vCPU', Service: 'EC2', Type: 'Resource' }, MetricStatisticRecommendation: 'Maximum' } } : {}),
+    ...(vcpus ? { UsageMetric: { MetricNamespace: 'AWS/Usage', MetricName: 'ResourceCount', MetricDimensions: { Class: 'Standard/OnDemand', Resource: 'vCPU', Service: 'EC2', Type: 'Resource' }, MetricStatisticRecommendation: 'Maximum' } } : {}),
     QuotaAppliedAtLevel: 'ACCOUNT',
   };
 }
