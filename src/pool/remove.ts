@@ -28,6 +28,8 @@ export interface RemoveRequest {
 }
 
 const WINDOWS_SELECTOR = 'kubernetes.io/os=windows';
+/** Deletes by hand every cluster-wide object join labelled, for when remove could not look. */
+const ALL_BY_HAND = `kubectl delete runtimeclass,clusterrolebinding -l ${MANAGED_SELECTOR} && kubectl delete daemonset -n kube-system -l ${MANAGED_SELECTOR}`;
 
 /**
  * Why the cluster-wide objects must stay once `going` (node names) is gone, or undefined when
@@ -184,12 +186,19 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
   }
   const gone = new Set(result.removed.map((r) => r.name));
   const failedNames = new Set(result.failed.map((f) => f.name));
-  const kept = req.keepClusterObjects
-    ? 'kept as asked (--keep-cluster-objects)'
-    : failedNames.size > 0
-      ? `the removal of ${[...failedNames].join(', ')} failed`
-      : await keptBecause(cluster, allVms, gone);
-  result.clusterObjects = await removeClusterObjects(ctx, cluster, kept);
+  try {
+    const kept = req.keepClusterObjects
+      ? 'kept as asked (--keep-cluster-objects)'
+      : failedNames.size > 0
+        ? `the removal of ${[...failedNames].join(', ')} failed`
+        : await keptBecause(cluster, allVms, gone);
+    result.clusterObjects = await removeClusterObjects(ctx, cluster, kept);
+  } catch (err) {
+    // The Nodes and VMs are gone by now: what they were is still reported, with what is left.
+    const left = { what: `the cluster-wide objects labelled ${MANAGED_SELECTOR}, if no win-k8s pool is left`, error: (err as Error).message, command: ALL_BY_HAND };
+    result.clusterObjects = { deleted: [], left: [left] };
+    ctx.output.warn(`${left.what}: ${left.error}; delete them with: ${left.command}`);
+  }
   ctx.output.result(result, renderRemoveResult);
   if (result.failed.length > 0) return ExitCode.failed;
   // What RBAC would not let go is the user's to delete, as the README's table says: denied is 3.
