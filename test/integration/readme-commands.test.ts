@@ -79,6 +79,14 @@ describe('the README commands, run as printed', function () {
   let prefix: string;
   const tarball = join(repo, `win-k8s-${version}.tgz`);
   const tarballWasThere = existsSync(tarball);
+  /** The cluster-wide objects labelled as win-k8s's own, as kind/name. */
+  const managedClusterObjects = () =>
+    (['runtimeclasses', 'clusterrolebindings'] as const).flatMap((kind) =>
+      env.fake.store
+        .list(kind)
+        .filter((o) => (o.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/managed-by'] === 'win-k8s')
+        .map((o) => `${kind}/${o.metadata?.name}`),
+    );
 
   before(async () => {
     assert.ok(existsSync(join(repo, 'dist', 'cli', 'main.js')), 'dist/ is missing: run `npm run build` first');
@@ -149,10 +157,13 @@ describe('the README commands, run as printed', function () {
         const windows = env.fake.store.list('nodes').filter((n) => (n.metadata as { labels?: Record<string, string> }).labels?.['kubernetes.io/os'] === 'windows');
         assert.equal(windows.length, count, 'the Windows Nodes registered');
         assert.match(r.stdout, new RegExp(`(${windows.map((n) => n.metadata?.name).join('|')})`), 'list shows them');
+        assert.ok(managedClusterObjects().includes('runtimeclasses/windows-2022'), `join made its RuntimeClass: ${managedClusterObjects().join(', ')}`);
       }
       if (/win-k8s remove .*--yes/.test(block.body)) {
         assert.deepEqual(await env.instances(), [], 'no VM is left');
         assert.equal(env.fake.store.list('nodes').filter((n) => (n.metadata as { labels?: Record<string, string> }).labels?.['kubernetes.io/os'] === 'windows').length, 0, 'no Windows Node is left');
+        // What the README's undo section says goes with the last pool.
+        assert.deepEqual(managedClusterObjects(), [], 'the RuntimeClasses and ClusterRoleBindings join made went with the last pool');
       }
     });
   }
