@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { get as httpsGet } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,34 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
     assert.deepEqual(await get(`${base}/locations/eastus/publishers/MicrosoftWindowsServer/artifacttypes/vmimage/offers/WindowsServer/skus/no-such-sku/versions?api-version=2024-07-01`), { status: 404, code: 'NotFound' });
   });
 
+  it('the fake refuses a VM that plan would have failed: image not published, size restricted, quota exceeded', async () => {
+    const token = await fetchToken();
+    const vm = (size: string, sku: string) => ({
+      location: 'eastus',
+      properties: {
+        hardwareProfile: { vmSize: size },
+        storageProfile: { imageReference: { publisher: 'MicrosoftWindowsServer', offer: 'WindowsServer', sku, version: 'latest' } },
+        osProfile: { computerName: 'refused-1', adminUsername: 'azureuser', adminPassword: 'Aa1!aaaaaaaaaaaa' },
+        networkProfile: { networkInterfaces: [{ id: CP_NIC }] },
+      },
+    });
+    const put = (body: unknown) => armRequest('PUT', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/refused-1?api-version=2024-07-01`, token, body);
+    assert.deepEqual(await put(vm('Standard_D4s_v5', 'no-such-sku')), { status: 404, code: 'PlatformImageNotFound' });
+    arm.skuRestrictions.set('Standard_D4s_v5', [{ type: 'Location', reasonCode: 'NotAvailableForSubscription' }]);
+    try {
+      assert.deepEqual(await put(vm('Standard_D4s_v5', '2022-datacenter-core-g2')), { status: 409, code: 'SkuNotAvailable' });
+    } finally {
+      arm.skuRestrictions.clear();
+    }
+    arm.quotaLimits.set('eastus/standarddsv5family', 2);
+    try {
+      assert.deepEqual(await put(vm('Standard_D4s_v5', '2022-datacenter-core-g2')), { status: 409, code: 'QuotaExceeded' });
+    } finally {
+      arm.quotaLimits.clear();
+    }
+    assert.equal(arm.ofType('Microsoft.Compute/virtualMachines').filter((r) => r.name === 'refused-1').length, 0, 'nothing created');
+  });
+
   it('--region mars-1 (plan and join --dry-run): not joinable, naming --region', async () => {
     for (const verb of [['plan'], ['join', '--dry-run']]) {
       const from = arm.calls.length;
@@ -206,8 +234,12 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
   }
 
   function armGet(path: string, token: string): Promise<{ status: number; code: string | undefined }> {
+    return armRequest('GET', path, token);
+  }
+
+  function armRequest(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; code: string | undefined }> {
     return new Promise((resolve, reject) => {
-      const req = httpsGet(`${arm.url}${path}`, { ca: arm.caPem, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const req = httpsRequest(`${arm.url}${path}`, { method, ca: arm.caPem, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => {
@@ -216,6 +248,7 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
         });
       });
       req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
     });
   }
 

@@ -197,6 +197,10 @@ const DEFAULT_WINDOWS_SKUS: Record<string, string> = {
   '2022-datacenter-core-g2': '20348.2762.241009',
   '2025-datacenter-g2': '26100.2033.241004',
   '2025-datacenter-core-g2': '26100.2033.241004',
+  '2019-datacenter-smalldisk-g2': '17763.6414.241004',
+  '2022-datacenter-smalldisk-g2': '20348.2762.241009',
+  '2022-datacenter-core-smalldisk-g2': '20348.2762.241009',
+  '2025-datacenter-smalldisk-g2': '26100.2033.241004',
 };
 
 /**
@@ -331,6 +335,38 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
     const id = randomUUID();
     operations.set(id, { polls: 0, error, complete });
     return { id, url: `${base}/fake-operations/${id}` };
+  };
+
+  /**
+   * What ARM refuses of a VM before creating it, as the subscription stands: a marketplace image
+   * the location does not publish (404 PlatformImageNotFound), a size the subscription is barred
+   * from there (409 SkuNotAvailable), vCPUs past the regional or the family's quota (409
+   * QuotaExceeded). An existing VM (a PUT that updates it) takes no new vCPUs.
+   */
+  const refuseUnavailable = (id: string, body: Json) => {
+    const location = String(body.location).toLowerCase();
+    const image = body.properties.storageProfile.imageReference as Json;
+    if (image.publisher && image.offer && image.sku) {
+      const versions = marketplace.get(`${location}/${String(image.publisher)}/${String(image.offer)}/${String(image.sku)}`.toLowerCase());
+      if (!versions || versions.length === 0 || (image.version !== 'latest' && !versions.includes(String(image.version)))) {
+        throw new ArmError(404, 'PlatformImageNotFound', `The platform image '${String(image.publisher)}:${String(image.offer)}:${String(image.sku)}:${String(image.version)}' is not available. Verify that all fields in the storage profile are correct. For more details about storage profile information, please refer to https://aka.ms/storageprofile`, 'imageReference');
+      }
+    }
+    const size = String(body.properties.hardwareProfile.vmSize);
+    if ((skuRestrictions.get(size) ?? []).some((r) => r.type === 'Location')) {
+      throw new ArmError(409, 'SkuNotAvailable', `The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: ${size}' is currently not available in location '${location}'. Please try another size or deploy to a different location or different zone. See https://aka.ms/azureskunotavailable for details.`);
+    }
+    const spec = SIZE_SPECS[size];
+    if (!spec || resources.has(id.toLowerCase())) return;
+    const used = coresInUse(location);
+    for (const [quota, label] of [['cores', 'Total Regional'], [spec.family, spec.family]] as const) {
+      const key = `${location}/${quota}`.toLowerCase();
+      const usage = (used.get(quota.toLowerCase()) ?? 0) + (quotaUsed.get(key) ?? 0);
+      const limit = quotaLimits.get(key) ?? DEFAULT_QUOTA_LIMIT;
+      if (usage + spec.cores > limit) {
+        throw new ArmError(409, 'QuotaExceeded', `Operation could not be completed as it results in exceeding approved ${label} Cores quota. Additional details - Deployment Model: Resource Manager, Location: ${location}, Current Limit: ${limit}, Current Usage: ${usage}, Additional Required: ${spec.cores}.`);
+      }
+    }
   };
 
   const put = (id: string, type: string, name: string, body: Json, extra: Json = {}) => {
@@ -687,6 +723,7 @@ export async function startFakeArm(options: FakeArmOptions = { subscription: 'su
     }
     if (rtype === 'virtualmachines') {
       validateVm(name, body, resources);
+      refuseUnavailable(id, body);
       const failure = faults.failVm.get(name) ?? faults.failNext.shift();
       faults.failVm.delete(name);
       if (failure && failure !== 'AllocationFailed') {
