@@ -10,6 +10,7 @@ import type {
   ImageRequest,
   ManagedVm,
   PlacementRequest,
+  PoolFirewallDescription,
   PoolRef,
   QuotaReport,
   QuotaRequest,
@@ -28,6 +29,7 @@ import { resolveImage } from './images.js';
 import { assertMarketplaceImageIn } from './marketplace.js';
 import { deleteOrphanNics } from './network-interface.js';
 import { deletePoolNsgs, ensureFirewall } from './network-security.js';
+import { describePoolNsgs } from './pool-firewall.js';
 import { lroOptions, type LroOptions } from './operations.js';
 import { resolvePlacement } from './placement.js';
 import { readQuota } from './quota.js';
@@ -240,6 +242,10 @@ class AzureProvider implements CloudProvider {
 
   runPowerShell(instanceId: string, script: string, opts: RunPowerShellOptions): Promise<RunPowerShellResult> {
     return this.run('run the script with Azure Run Command', (ctx) => runPowerShell(ctx, instanceId, script, opts));
+  }
+
+  describePoolFirewall(ref: PoolRef): Promise<PoolFirewallDescription[]> {
+    return this.run('list the network security groups', (ctx) => describePoolNsgs(ctx, ref));
   }
 
   /** The pool's NSG, once no VM of the pool is left, and NICs that lost their VM on the way. */
