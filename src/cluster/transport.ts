@@ -98,11 +98,19 @@ async function send(base: k8s.IsomorphicFetchHttpLibrary, request: k8s.RequestCo
     if (gaveUp) return new EnvironmentError(`cannot reach the API server at ${server}: ${gaveUp}`, { hint: HINT, cause: err });
     return err;
   };
+  // A kept-alive connection the server (or a balancer before it) closes as a request goes out
+  // on it ends that request with a reset and no answer. A read is then sent again on a new
+  // connection, as client-go does; a write never is: it may have been applied.
+  const retryable = READS.has(request.getHttpMethod());
   let response: k8s.ResponseContext;
-  try {
-    response = await base.send(request).toPromise();
-  } catch (err) {
-    throw explain(err);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await base.send(request).toPromise();
+      break;
+    } catch (err) {
+      if (retryable && attempt < RESET_ATTEMPTS && !interrupt?.aborted && !timeout?.aborted && connectionReset(err)) continue;
+      throw explain(err);
+    }
   }
   // The body is read after the headers, under the same signal: a stall there is explained too.
   const body = response.body;
@@ -157,6 +165,17 @@ class LateHttpAgent extends http.Agent {
     setImmediate(() => super.emit(event, ...args));
     return true;
   }
+}
+
+const READS = new Set<string>(['GET', 'HEAD']);
+/** Tries of a read whose connection was reset before any answer came. */
+const RESET_ATTEMPTS = 3;
+
+/** A connection reset or closed under a request before its response (node-fetch keeps the code). */
+function connectionReset(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'string' ? e.errno : '';
+  return code === 'ECONNRESET' || code === 'EPIPE' || (typeof e?.message === 'string' && /socket hang up/.test(e.message));
 }
 
 /** The text of a ConnectionTimeout, also when node-fetch has re-wrapped it (it keeps only the message). */

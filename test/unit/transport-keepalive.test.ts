@@ -94,3 +94,84 @@ describe('cluster transport keep-alive', () => {
     assert.ok(tlsConnections <= MAX_SOCKETS);
   });
 });
+
+/**
+ * An API server (or a load balancer in front of it) closes an idle kept-alive connection on its
+ * own clock: a request sent on it at that moment meets a reset. client-go sends such a read
+ * again on a new connection; a write is never sent twice.
+ */
+describe('a kept-alive connection the server drops as it is reused', () => {
+  const pki = getKubePki();
+  let server: Server;
+  let url = '';
+  const served = new WeakMap<Socket, number>();
+  const methods: string[] = [];
+  const sockets = new Set<Socket>();
+
+  before(async () => {
+    server = createServer({ cert: pki.server.certPem, key: pki.server.keyPem }, (req, res) => {
+      methods.push(req.method ?? '?');
+      const socket = req.socket;
+      const n = served.get(socket) ?? 0;
+      if (n >= 1) {
+        // The connection was idle and is going away: the request on it gets no answer.
+        socket.destroy();
+        return;
+      }
+      served.set(socket, n + 1);
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') {
+        res.statusCode = 201;
+        res.end(JSON.stringify({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'x' } }));
+        return;
+      }
+      res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));
+    });
+    server.on('secureConnection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (!address || typeof address === 'string') throw new Error('no address');
+    url = `https://127.0.0.1:${address.port}`;
+  });
+  after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    methods.length = 0;
+  });
+
+  function core(): lib.CoreV1Api {
+    const kc = boundedKubeConfig(lib, { requestTimeoutMs: 10_000 });
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: url, caData: Buffer.from(pki.ca.certPem).toString('base64'), skipTLSVerify: false }],
+      users: [{ name: 'u', token: 'fake-token-for-tests' }],
+      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+      currentContext: 'ctx',
+    });
+    return kc.makeApiClient(lib.CoreV1Api);
+  }
+
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it('sends a read again on a new connection', async () => {
+    const api = core();
+    for (let i = 0; i < 5; i++) {
+      await api.listNamespace();
+      // The socket goes back to the pool a moment after the response: the next read reuses it.
+      await settle();
+    }
+    assert.ok(methods.length > 5, `the dropped reads were sent again (${methods.length} requests for 5 reads)`);
+  });
+
+  it('never sends a create twice: the reset is the error', async () => {
+    const api = core();
+    await api.listNamespace();
+    await settle();
+    await assert.rejects(api.createNamespace({ body: { metadata: { name: 'x' } } }), /socket hang up|ECONNRESET/);
+    assert.deepEqual(methods, ['GET', 'POST']);
+  });
+});
