@@ -1,22 +1,10 @@
 import type { PlanDeps } from '../plan/build-plan.js';
 import type { ConfigFile } from '../config/schema.js';
 import { discover } from '../cluster/discovery.js';
-import { isLoopbackEndpoint } from '../cluster/preflight.js';
+import { refuseLoopbackEndpoint } from '../cluster/endpoint.js';
 import { openCluster } from '../cluster/session.js';
 import { createBootstrapToken } from '../cluster/tokens.js';
 import { UsageErrors } from '../errors.js';
-
-/**
- * plan's endpoint check, for render: a script that joins a loopback address can never work on
- * another machine, so it is refused (exit 2) before a token is made for it.
- */
-export function refuseLoopbackEndpoint(endpoint: string, source: string): void {
-  if (!isLoopbackEndpoint(endpoint)) return;
-  throw new UsageErrors(
-    [`--api-server: the API endpoint ${endpoint} (from ${source}) is a loopback address that new nodes cannot reach`],
-    'pass --api-server <host:port> that the Windows nodes can reach (kubeadm token create --print-join-command prints it), or set controlPlaneEndpoint in kubeadm-config / cluster-info',
-  );
-}
 
 /**
  * `render` with a kubeconfig: fills the join values the user did not give from the cluster

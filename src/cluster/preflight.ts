@@ -2,6 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { evaluate, type Target } from '../compat/matrix.js';
 import { compareVersions, k8sMinor } from '../compat/versions.js';
 import { apiError, apiMessage, statusCode, type Cluster } from './client.js';
+import { isLoopbackEndpoint } from './endpoint.js';
 import type { ClusterFacts } from './discovery.js';
 import { K8S_DOCS } from '../diagnose/docs.js';
 import { runChecks } from '../diagnose/runner.js';
@@ -128,12 +129,6 @@ const flavorCheck = preflightCheck({
     return { status: 'fail', message: `this is ${facts.flavor.toUpperCase()}, which does not accept kubeadm token joins`, hint: MANAGED_WAY[facts.flavor]! };
   },
 });
-
-/** An API endpoint (host:port) only the machine it names can reach: new nodes never can. */
-export function isLoopbackEndpoint(endpoint: string): boolean {
-  const host = endpoint.replace(/:\d+$/, '');
-  return /^(127\.|localhost$|\[::1\]$)/.test(host);
-}
 
 const endpointCheck = preflightCheck({
   id: 'cluster.endpoint',

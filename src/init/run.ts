@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ClusterFacts } from '../cluster/discovery.js';
-import { isLoopbackEndpoint } from '../cluster/preflight.js';
+import { isLoopbackEndpoint } from '../cluster/endpoint.js';
 import { normaliseApiServer } from '../config/validators.js';
 import { UsageError, OperationError } from '../errors.js';
 import type { Output } from '../output/output.js';

@@ -4,7 +4,7 @@ import type { Placement } from '../cluster/provider-id.js';
 import { checkPoolName, normaliseApiServer } from '../config/validators.js';
 import { AzureSection, ConfigFile, GcpSection, PoolSection } from '../config/schema.js';
 import { SCHEMA_FILE_NAME, fieldDescription } from '../config/json-schema.js';
-import { isLoopbackEndpoint } from '../cluster/preflight.js';
+import { isLoopbackEndpoint } from '../cluster/endpoint.js';
 import { PARTITIONS, regionStatus } from '../cloud/aws/region.js';
 import type { WizardChoices } from '../cloud/provider.js';
 import { DEFAULT_WINDOWS_VERSION, WINDOWS_RELEASES, WINDOWS_VERSIONS, type WindowsVersion } from '../compat/windows.js';

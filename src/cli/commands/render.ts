@@ -112,7 +112,7 @@ async function renderHandler(ctx: CommandContext): Promise<number> {
   }
 
   if (config.cluster.apiServer) {
-    const { refuseLoopbackEndpoint } = await import('../../bootstrap/render-discovery.js');
+    const { refuseLoopbackEndpoint } = await import('../../cluster/endpoint.js');
     const { describeSource } = await import('../../config/resolve.js');
     const source = merged.sources.get('cluster.apiServer');
     refuseLoopbackEndpoint(config.cluster.apiServer, source ? describeSource(source, 'cluster.apiServer') : '--api-server');
