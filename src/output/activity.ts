@@ -1,7 +1,7 @@
+import { startLiveLines } from './live-lines.js';
 import type { Activity, Output } from './output.js';
 
-/** Braille dots, as most terminal spinners draw them; one frame per tick. */
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** The single spinner line turns quickly; the multi-line views (node board, drains) tick slower. */
 const TICK_MS = 100;
 /** Off a terminal: how often a long wait says it is still going (a CI log must not look hung). */
 export const STILL_EVERY_MS = 5000;
@@ -17,7 +17,6 @@ const DETAIL = ' — ';
 const stepOf = (t: string) => (t.includes(DETAIL) ? t.slice(0, t.indexOf(DETAIL)) : t);
 
 /** Return to column 0 and clear the line: what the spinner erases itself with. */
-const ERASE_LINE = '\r\u001b[2K';
 
 export function elapsed(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -29,18 +28,7 @@ export function startActivity(output: Output, first: string, now: () => number =
   let since = now();
   let stopped = false;
   if (output.live) {
-    let frame = 0;
-    const spinner = {
-      erase: () => ERASE_LINE,
-      draw: () => `${output.style.cyan(FRAMES[frame % FRAMES.length]!)} ${text} ${output.style.dim(`(${elapsed(now() - since)})`)}`,
-    };
-    output.setOverlay(spinner);
-    const timer = setInterval(() => {
-      frame++;
-      output.redraw();
-    }, TICK_MS);
-    // The spinner never keeps the process alive on its own.
-    timer.unref();
+    const spinner = startLiveLines(output, (frame) => [`${frame} ${text} ${output.style.dim(`(${elapsed(now() - since)})`)}`], TICK_MS);
     return {
       update(next) {
         if (stopped || next === text) return;
@@ -50,17 +38,16 @@ export function startActivity(output: Output, first: string, now: () => number =
           return;
         }
         // What was being done is kept in the log; the spinner moves on to the next step.
-        output.setOverlay(undefined);
+        spinner.hide();
         output.info(`${text} ${output.style.dim(`(${elapsed(now() - since)})`)}`);
         text = next;
         since = now();
-        output.setOverlay(spinner);
+        spinner.show();
       },
       stop() {
         if (stopped) return;
         stopped = true;
-        clearInterval(timer);
-        output.setOverlay(undefined);
+        spinner.stop();
         output.info(`${text} ${output.style.dim(`(${elapsed(now() - since)})`)}`);
       },
     };

@@ -1,7 +1,7 @@
 import { elapsed, STILL_EVERY_MS } from './activity.js';
+import { startLiveLines } from './live-lines.js';
 import type { Output } from './output.js';
 
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK_MS = 250;
 
 /** Where one node's drain stands (src/cluster/drain.ts reports it). */
@@ -32,40 +32,20 @@ export function startDrainProgress(output: Output, opts: { everyMs?: number; now
   const now = opts.now ?? Date.now;
   const rows = new Map<string, { state: DrainState; since: number }>();
   if (output.live) {
-    let frame = 0;
-    let drawn = 0;
-    const overlay = {
-      erase: () => {
-        const out = drawn > 0 ? `\r\u001b[2K${'\u001b[1A\u001b[2K'.repeat(drawn - 1)}` : '';
-        drawn = 0;
-        return out;
-      },
-      draw: () => {
-        const lines = [...rows.values()].map((r) => `${output.style.cyan(FRAMES[frame % FRAMES.length]!)} ${describe(r.state)} ${output.style.dim(`(${elapsed(now() - r.since)})`)}`);
-        drawn = lines.length;
-        return lines.join('\n');
-      },
-    };
-    output.setOverlay(overlay);
-    const timer = setInterval(() => {
-      frame++;
-      output.redraw();
-    }, TICK_MS);
-    timer.unref();
+    const lines = startLiveLines(output, (spinner) => [...rows.values()].map((r) => `${spinner} ${describe(r.state)} ${output.style.dim(`(${elapsed(now() - r.since)})`)}`), TICK_MS);
     return {
       update(state) {
         const row = rows.get(state.node);
         rows.set(state.node, { state, since: row?.since ?? now() });
-        output.redraw();
+        lines.redraw();
       },
       done(node) {
         rows.delete(node);
-        output.redraw();
+        lines.redraw();
       },
       stop() {
-        clearInterval(timer);
         rows.clear();
-        output.setOverlay(undefined);
+        lines.stop();
       },
     };
   }

@@ -1,7 +1,7 @@
 import { elapsed } from './activity.js';
+import { startLiveLines } from './live-lines.js';
 import type { Output, OutputEvent } from './output.js';
 
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const TICK_MS = 250;
 
 interface Row {
@@ -25,38 +25,23 @@ export interface NodeBoard {
  */
 export function startNodeBoard(output: Output, columns: () => number, now: () => number = Date.now): NodeBoard {
   const rows = new Map<string, Row>();
-  let drawn = 0;
-  let frame = 0;
   const s = output.style;
-  const mark = (r: Row) =>
-    r.endedAt === undefined ? s.cyan(FRAMES[frame % FRAMES.length]!) : r.level === 'error' ? s.red('✖') : r.level === 'warn' ? s.yellow('!') : s.green('✔');
-  const overlay = {
-    erase: () => {
-      // The cursor is at the end of the last line drawn: clear it and each line above it.
-      const out = drawn > 0 ? `\r\u001b[2K${'\u001b[1A\u001b[2K'.repeat(drawn - 1)}` : '';
-      drawn = 0;
-      return out;
-    },
-    draw: () => {
-      if (rows.size === 0) return '';
+  const mark = (r: Row, spinner: string) => (r.endedAt === undefined ? spinner : r.level === 'error' ? s.red('✖') : r.level === 'warn' ? s.yellow('!') : s.green('✔'));
+  const lines = startLiveLines(
+    output,
+    (spinner) => {
+      if (rows.size === 0) return [];
       const width = Math.max(...[...rows.keys()].map((n) => n.length));
       const max = Math.max(20, columns() - 1);
-      const lines = [...rows.values()].map((r) => {
+      return [...rows.values()].map((r) => {
         const clock = elapsed((r.endedAt ?? now()) - r.since).padStart(6);
         // Kept within the terminal's width: a wrapped line would not be erased.
         const text = `  ${r.name.padEnd(width)}  ${clock}  ${r.phase}`;
-        return `${mark(r)}${text.length + 1 > max ? `${text.slice(0, max - 2)}…` : text}`;
+        return `${mark(r, spinner)}${text.length + 1 > max ? `${text.slice(0, max - 2)}…` : text}`;
       });
-      drawn = lines.length;
-      return lines.join('\n');
     },
-  };
-  output.setOverlay(overlay);
-  const timer = setInterval(() => {
-    frame++;
-    output.redraw();
-  }, TICK_MS);
-  timer.unref();
+    TICK_MS,
+  );
   return {
     event(event) {
       if (!event.subject || event.level === 'debug') return;
@@ -68,9 +53,6 @@ export function startNodeBoard(output: Output, columns: () => number, now: () =>
       if (ended) row.endedAt ??= t;
       rows.set(event.subject, row);
     },
-    stop() {
-      clearInterval(timer);
-      output.setOverlay(undefined);
-    },
+    stop: () => lines.stop(),
   };
 }
