@@ -1,9 +1,42 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
 import * as lib from '@kubernetes/client-node';
 import { boundedKubeConfig, MAX_SOCKETS } from '../../src/cluster/transport.js';
 import { getKubePki } from '../helpers/kube-pki.js';
+
+/** An HTTPS API server on 127.0.0.1 with the test CA's certificate; its sockets are tracked to close them. */
+async function startApiServer(pki: ReturnType<typeof getKubePki>, handler: Parameters<typeof createServer>[1], onConnection: (s: Socket) => void = () => undefined) {
+  const server = createServer({ cert: pki.server.certPem, key: pki.server.keyPem }, handler);
+  const sockets = new Set<Socket>();
+  server.on('secureConnection', (s: Socket) => {
+    onConnection(s);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return {
+    url: `https://127.0.0.1:${address.port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The API client as win-k8s builds it (boundedKubeConfig), for a server. */
+function coreApi(pki: ReturnType<typeof getKubePki>, url: string): lib.CoreV1Api {
+  const kc = boundedKubeConfig(lib, { requestTimeoutMs: 10_000 });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: url, caData: Buffer.from(pki.ca.certPem).toString('base64'), skipTLSVerify: false }],
+    users: [{ name: 'u', token: 'fake-token-for-tests' }],
+    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+    currentContext: 'ctx',
+  });
+  return kc.makeApiClient(lib.CoreV1Api);
+}
 
 /**
  * The API clients keep their connections to the API server alive: diagnose asks a hundred
@@ -11,60 +44,41 @@ import { getKubePki } from '../helpers/kube-pki.js';
  */
 describe('cluster transport keep-alive', () => {
   const pki = getKubePki();
-  let server: Server;
-  let url = '';
+  let api: Awaited<ReturnType<typeof startApiServer>>;
   let tlsConnections = 0;
   let open = 0;
   let peak = 0;
-  const sockets = new Set<Socket>();
 
   before(async () => {
-    server = createServer({ cert: pki.server.certPem, key: pki.server.keyPem }, (req, res) => {
-      open++;
-      peak = Math.max(peak, open);
-      // A little latency so parallel requests overlap and would each need a socket.
-      setTimeout(() => {
-        open--;
-        if (req.url?.includes('/log')) {
-          // A pod log as the API server streams it: chunked, no Content-Length.
-          res.setHeader('content-type', 'text/plain');
-          res.write('line 1\n');
-          res.end(`line 2 of ${req.url}\n`);
-          return;
-        }
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));
-      }, req.url?.includes('/log') ? Math.random() * 5 : 20);
-    });
-    server.on('secureConnection', (s: Socket) => {
-      tlsConnections++;
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    url = `https://127.0.0.1:${address.port}`;
+    api = await startApiServer(
+      pki,
+      (req, res) => {
+        open++;
+        peak = Math.max(peak, open);
+        // A little latency so parallel requests overlap and would each need a socket.
+        setTimeout(() => {
+          open--;
+          if (req.url?.includes('/log')) {
+            // A pod log as the API server streams it: chunked, no Content-Length.
+            res.setHeader('content-type', 'text/plain');
+            res.write('line 1\n');
+            res.end(`line 2 of ${req.url}\n`);
+            return;
+          }
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));
+        }, req.url?.includes('/log') ? Math.random() * 5 : 20);
+      },
+      () => tlsConnections++,
+    );
   });
-  after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(async () => api.close());
   beforeEach(() => {
     tlsConnections = 0;
     peak = 0;
   });
 
-  function core(): lib.CoreV1Api {
-    const kc = boundedKubeConfig(lib, { requestTimeoutMs: 10_000 });
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: url, caData: Buffer.from(pki.ca.certPem).toString('base64'), skipTLSVerify: false }],
-      users: [{ name: 'u', token: 'fake-token-for-tests' }],
-      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-      currentContext: 'ctx',
-    });
-    return kc.makeApiClient(lib.CoreV1Api);
-  }
+  const core = () => coreApi(pki, api.url);
 
   it('sends sequential requests over the same TLS connections', async () => {
     const api = core();
@@ -102,14 +116,12 @@ describe('cluster transport keep-alive', () => {
  */
 describe('a kept-alive connection the server drops as it is reused', () => {
   const pki = getKubePki();
-  let server: Server;
-  let url = '';
+  let api: Awaited<ReturnType<typeof startApiServer>>;
   const served = new WeakMap<Socket, number>();
   const methods: string[] = [];
-  const sockets = new Set<Socket>();
 
   before(async () => {
-    server = createServer({ cert: pki.server.certPem, key: pki.server.keyPem }, (req, res) => {
+    api = await startApiServer(pki, (req, res) => {
       methods.push(req.method ?? '?');
       const socket = req.socket;
       const n = served.get(socket) ?? 0;
@@ -127,33 +139,13 @@ describe('a kept-alive connection the server drops as it is reused', () => {
       }
       res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));
     });
-    server.on('secureConnection', (s: Socket) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (!address || typeof address === 'string') throw new Error('no address');
-    url = `https://127.0.0.1:${address.port}`;
   });
-  after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(async () => api.close());
   beforeEach(() => {
     methods.length = 0;
   });
 
-  function core(): lib.CoreV1Api {
-    const kc = boundedKubeConfig(lib, { requestTimeoutMs: 10_000 });
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: url, caData: Buffer.from(pki.ca.certPem).toString('base64'), skipTLSVerify: false }],
-      users: [{ name: 'u', token: 'fake-token-for-tests' }],
-      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-      currentContext: 'ctx',
-    });
-    return kc.makeApiClient(lib.CoreV1Api);
-  }
+  const core = () => coreApi(pki, api.url);
 
   const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
