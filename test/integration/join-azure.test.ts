@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { adminPasswordOf, readBootstrap, sizeOffersNestedVirtualization, startFakeArm, type FakeArm } from '../fakes/arm/index.js';
+import { adminPasswordOf, readBootstrap, sizeOffersNestedVirtualization, type FakeArm } from '../fakes/arm/index.js';
 import { CP_NIC, CP_VM, RG, SUB, SUBNET, VNET } from '../fakes/arm/ids.js';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, writeKubeconfigFor, winK8sTokenSecrets } from '../fakes/kube-apiserver/index.js';
+import { makeNode, winK8sTokenSecrets, type FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
+import { armCliEnv, armCredentials, startAzureCliEnv } from '../helpers/azure-cli-env.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
 import type { JoinResult } from '../../src/pool/result.js';
-
-const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 
 const TAG_POOL = 'win-k8s.io_pool';
 const TAG_CLUSTER = 'win-k8s.io_cluster';
@@ -60,31 +57,13 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   const dead = new Set<string>();
   const poolOf = (vmName: string) => arm.ofType('Microsoft.Compute/virtualMachines').find((vm) => vm.name === vmName)?.tags?.[TAG_POOL] as string | undefined;
 
-  const env = () => ({
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    AZURE_ARM_ENDPOINT: arm.url,
-    // DefaultAzureCredential: no AZURE_CLIENT_* and no federated token file, so the environment
-    // and workload identity links are unavailable at once; managed identity finds App Service.
-    IDENTITY_ENDPOINT: arm.identity.endpoint,
-    IDENTITY_HEADER: arm.identity.header,
-    NODE_EXTRA_CA_CERTS: caBundle,
-    WIN_K8S_POLL_INTERVAL: '100',
-    NO_COLOR: '1',
-  });
+  // DefaultAzureCredential finds the fake's managed identity (see armCredentials).
+  const env = () => ({ ...armCliEnv(dir, arm, caBundle), ...armCredentials(arm), WIN_K8S_POLL_INTERVAL: '100' });
 
-  function cli(args: string[]): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => {
-        outputs.push(stdout, stderr);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  async function cli(args: string[]): Promise<Run> {
+    const r = await spawnCli(args, env(), kubeconfig);
+    outputs.push(r.stdout, r.stderr);
+    return r;
   }
 
   const join_ = (args: string[]) => cli(['join', '--cloud', 'azure', '--api-server', 'cp.example.internal:6443', '--yes', '-o', 'json', ...args]);
@@ -102,24 +81,11 @@ describe('win-k8s join on Azure, end to end (fake ARM + fake kube-apiserver + si
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'join-azure-'));
-    arm = await startFakeArm({ subscription: SUB, staticTokens: [], vmSizes: { eastus: ['Standard_B2s', 'Standard_D4as_v4', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'] } });
-    arm.seed(VNET, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16', '10.2.0.0/16'] } } });
-    arm.seed(SUBNET, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.1.0.0/24' } });
-    arm.seed(CP_NIC, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: SUBNET }, privateIPAddress: '10.1.0.4' } }] } });
-    arm.seed(CP_VM, { type: 'Microsoft.Compute/virtualMachines', location: 'eastus', properties: { networkProfile: { networkInterfaces: [{ id: CP_NIC, properties: { primary: true } }] } } });
-    // Node adds NODE_EXTRA_CA_CERTS to its built-in CAs; whatever the machine already added stays.
-    const inherited = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
-    caBundle = join(dir, 'ca.pem');
-    writeFileSync(caBundle, `${inherited.trimEnd()}\n${arm.caPem}`);
-
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    // The control plane runs on the seeded VM: subscription, resource group and network come from it.
-    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
-    (cp.spec as { providerID: string }).providerID = `azure://${CP_VM}`;
-    fake.store.put(cp);
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+    ({ dir, arm, fake, kubeconfig, caBundle } = await startAzureCliEnv({
+      prefix: 'join-azure-',
+      vmSizes: ['Standard_B2s', 'Standard_D4as_v4', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_D8s_v5'],
+      addressPrefixes: ['10.1.0.0/16', '10.2.0.0/16'],
+    }));
 
     agent = new SimulatedNodeAgent({
       fake,

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startFakeArm, type FakeArm } from '../fakes/arm/index.js';
-import { CP_NIC, CP_VM, RG, SUB, SUBNET, VNET } from '../fakes/arm/ids.js';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import type { FakeArm } from '../fakes/arm/index.js';
+import { CP_NIC, RG, SUB, SUBNET } from '../fakes/arm/ids.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
+import { armCliEnv, armCredentials, startAzureCliEnv } from '../helpers/azure-cli-env.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import type { PlanDocument } from '../../src/plan/plan-document.js';
-
-const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 
 /** plan and join --dry-run ask ARM (the fake) what join would ask it, and change nothing there. */
 describe('plan asks Azure, reading only (fake ARM)', function () {
@@ -21,19 +16,10 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
   let dir: string;
   let caBundle: string;
 
-  const credentials = () => ({ IDENTITY_ENDPOINT: arm.identity.endpoint, IDENTITY_HEADER: arm.identity.header });
-  const baseEnv = () => ({ PATH: process.env.PATH ?? '', HOME: dir, AZURE_ARM_ENDPOINT: arm.url, NODE_EXTRA_CA_CERTS: caBundle, NO_COLOR: '1' });
+  const credentials = () => armCredentials(arm);
+  const baseEnv = () => armCliEnv(dir, arm, caBundle);
 
-  function cli(args: string[], env: Record<string, string> = { ...baseEnv(), ...credentials() }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const cli = (args: string[], env: Record<string, string> = { ...baseEnv(), ...credentials() }) => spawnCli(args, env, kubeconfig);
 
   async function plan(args: string[] = [], verb: string[] = ['plan']) {
     const r = await cli([...verb, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args]);
@@ -50,19 +36,7 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'plan-azure-'));
-    arm = await startFakeArm({ subscription: SUB, staticTokens: [], vmSizes: { eastus: ['Standard_D2s_v5', 'Standard_D4s_v5'] } });
-    arm.seed(VNET, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16'] } } });
-    arm.seed(SUBNET, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.1.0.0/24' } });
-    arm.seed(CP_NIC, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: SUBNET }, privateIPAddress: '10.1.0.4' } }] } });
-    arm.seed(CP_VM, { type: 'Microsoft.Compute/virtualMachines', location: 'eastus', properties: { networkProfile: { networkInterfaces: [{ id: CP_NIC, properties: { primary: true } }] } } });
-    const inherited = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
-    caBundle = join(dir, 'ca.pem');
-    writeFileSync(caBundle, `${inherited.trimEnd()}\n${arm.caPem}`);
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    placeControlPlane(fake, `azure://${CP_VM}`);
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+    ({ dir, arm, fake, kubeconfig, caBundle } = await startAzureCliEnv({ prefix: 'plan-azure-', vmSizes: ['Standard_D2s_v5', 'Standard_D4s_v5'] }));
   });
 
   after(async () => {

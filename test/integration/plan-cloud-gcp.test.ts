@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { startGceFake, type GceFake } from '../fakes/gce/index.js';
+import type { GceFake } from '../fakes/gce/index.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
+import { gceCliEnv, PROJECT, REGION, startGcpCliEnv, ZONE } from '../helpers/gcp-cli-env.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import type { PlanDocument } from '../../src/plan/plan-document.js';
-
-const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
-const PROJECT = 'demo-proj';
-const ZONE = 'europe-west1-b';
-const REGION = 'europe-west1';
-const SA_EMAIL = 'win-k8s@demo-proj.iam.gserviceaccount.com';
 
 /** plan and join --dry-run ask the Compute API (the fake) what join would ask it, and change nothing. */
 describe('plan asks GCP, reading only (fake Compute API)', function () {
@@ -24,25 +14,9 @@ describe('plan asks GCP, reading only (fake Compute API)', function () {
   let dir: string;
   let keyPath: string;
 
-  const baseEnv = () => ({
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    CLOUDSDK_CONFIG: join(dir, 'gcloud'),
-    CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: `http://127.0.0.1:${gce.port}/compute/v1/`,
-    METADATA_SERVER_DETECTION: 'none',
-    NO_COLOR: '1',
-  });
+  const baseEnv = () => gceCliEnv(dir, gce);
 
-  function cli(args: string[], env: Record<string, string> = { ...baseEnv(), GOOGLE_APPLICATION_CREDENTIALS: keyPath }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const cli = (args: string[], env: Record<string, string> = { ...baseEnv(), GOOGLE_APPLICATION_CREDENTIALS: keyPath }) => spawnCli(args, env, kubeconfig);
 
   async function plan(args: string[] = [], verb: string[] = ['plan']) {
     const r = await cli([...verb, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args]);
@@ -58,30 +32,7 @@ describe('plan asks GCP, reading only (fake Compute API)', function () {
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'plan-gcp-'));
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    keyPath = join(dir, 'key.json');
-    writeFileSync(
-      keyPath,
-      JSON.stringify({ type: 'service_account', project_id: PROJECT, private_key_id: 'key0123456789abcdef', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: SA_EMAIL, client_id: '100000000000000000001', token_uri: 'https://oauth2.googleapis.com/token' }),
-      { mode: 0o600 },
-    );
-    gce = await startGceFake({
-      project: PROJECT,
-      zones: { [ZONE]: ['n2-standard-4', 'e2-standard-2'] },
-      // Windows Server 2022 only: another version's image is missing.
-      images: [{ project: 'windows-cloud', name: 'windows-server-2022-dc-core-v20260101', family: 'windows-2022-core', diskSizeGb: 50, windows: true }],
-      networks: [{ name: 'k8s', subnetworks: [{ name: 'nodes', region: REGION, ipCidrRange: '10.20.0.0/20' }] }],
-      instances: [{ name: 'cp-1', zone: ZONE, subnetwork: `projects/${PROJECT}/regions/${REGION}/subnetworks/nodes`, networkIP: '10.20.0.2' }],
-      requireAuth: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: SA_EMAIL },
-    });
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    for (const node of fake.store.list('nodes')) {
-      (node.spec as { providerID: string }).providerID = `gce://${PROJECT}/${ZONE}/${(node.metadata as { name: string }).name}`;
-      fake.store.put(node);
-    }
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+    ({ dir, gce, fake, kubeconfig, keyPath } = await startGcpCliEnv({ prefix: 'plan-gcp-', machineTypes: ['n2-standard-4', 'e2-standard-2'] }));
   });
 
   after(async () => {

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startFakeArm, type FakeArm } from '../fakes/arm/index.js';
-import { CP_NIC, CP_VM, RG, SUB, SUBNET, VNET } from '../fakes/arm/ids.js';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { rmSync } from 'node:fs';
+import type { FakeArm } from '../fakes/arm/index.js';
+import { RG, SUB } from '../fakes/arm/ids.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
+import { armCliEnv, armCredentials, startAzureCliEnv } from '../helpers/azure-cli-env.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import type { RemovePlan } from '../../src/pool/result.js';
 
-const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
 const NSG = (rg: string, name: string) => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
 
 /** An NSG rule as ARM's REST API carries it (the SDK flattens `properties`). */
@@ -28,25 +25,10 @@ describe('remove --dry-run on Azure shows the network security group it would de
   let dir: string;
   let caBundle: string;
 
-  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, AZURE_ARM_ENDPOINT: arm.url, IDENTITY_ENDPOINT: arm.identity.endpoint, IDENTITY_HEADER: arm.identity.header, NODE_EXTRA_CA_CERTS: caBundle, NO_COLOR: '1' };
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const cli = (args: string[]) => spawnCli(args, { ...armCliEnv(dir, arm, caBundle), ...armCredentials(arm) }, kubeconfig);
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'remove-azure-'));
-    arm = await startFakeArm({ subscription: SUB, staticTokens: [], vmSizes: { eastus: ['Standard_D4s_v5'] } });
-    arm.seed(VNET, { type: 'Microsoft.Network/virtualNetworks', location: 'eastus', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16'] } } });
-    arm.seed(SUBNET, { type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.1.0.0/24' } });
-    arm.seed(CP_NIC, { type: 'Microsoft.Network/networkInterfaces', location: 'eastus', properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: SUBNET }, privateIPAddress: '10.1.0.4' } }] } });
-    arm.seed(CP_VM, { type: 'Microsoft.Compute/virtualMachines', location: 'eastus', properties: { networkProfile: { networkInterfaces: [{ id: CP_NIC, properties: { primary: true } }] } } });
+    ({ dir, arm, fake, kubeconfig, caBundle } = await startAzureCliEnv({ prefix: 'remove-azure-', vmSizes: ['Standard_D4s_v5'] }));
     // The pool's NSG, in another group than this run's (a join with --resource-group made it).
     const ours = NSG('nodes-rg', 'win-k8s-kubernetes-win');
     arm.seed(ours, {
@@ -64,15 +46,6 @@ describe('remove --dry-run on Azure shows the network security group it would de
     });
     // Same name, no win-k8s tags: someone else's, never listed.
     arm.seed(NSG(RG, 'win-k8s-kubernetes-win'), { type: 'Microsoft.Network/networkSecurityGroups', location: 'eastus', tags: {}, properties: { securityRules: [], provisioningState: 'Succeeded' } });
-    const inherited = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
-    caBundle = join(dir, 'ca.pem');
-    writeFileSync(caBundle, `${inherited.trimEnd()}\n${arm.caPem}`);
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    const cp = fake.store.get('nodes', undefined, 'cp-1')!;
-    (cp.spec as { providerID: string }).providerID = `azure://${CP_VM}`;
-    fake.store.put(cp);
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
   });
 
   after(async () => {

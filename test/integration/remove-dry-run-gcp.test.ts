@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { startGceFake, type GceFake } from '../fakes/gce/index.js';
+import { rmSync } from 'node:fs';
+import type { GceFake } from '../fakes/gce/index.js';
+import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
+import { gceCliEnv, PROJECT, startGcpCliEnv } from '../helpers/gcp-cli-env.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 import type { RemovePlan } from '../../src/pool/result.js';
 
-const bin = fileURLToPath(new URL('../../bin/win-k8s.js', import.meta.url));
-const PROJECT = 'demo-proj';
-const ZONE = 'europe-west1-b';
-const REGION = 'europe-west1';
-const SA_EMAIL = 'win-k8s@demo-proj.iam.gserviceaccount.com';
 const NETWORK = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/k8s`;
 
 /** `remove --dry-run` on GCP names the pool's firewall rules and what they allow, and only reads. */
@@ -25,25 +17,7 @@ describe('remove --dry-run on GCP shows the firewall rules it would delete (fake
   let dir: string;
   let keyPath: string;
 
-  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      CLOUDSDK_CONFIG: join(dir, 'gcloud'),
-      CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: `http://127.0.0.1:${gce.port}/compute/v1/`,
-      METADATA_SERVER_DETECTION: 'none',
-      GOOGLE_APPLICATION_CREDENTIALS: keyPath,
-      NO_COLOR: '1',
-    };
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args, '--kubeconfig', kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const cli = (args: string[]) => spawnCli(args, { ...gceCliEnv(dir, gce), GOOGLE_APPLICATION_CREDENTIALS: keyPath }, kubeconfig);
 
   /** A rule as the Compute API stores one after an insert. */
   function putFirewall(name: string, description: string, allowed: { IPProtocol: string; ports: string[] }[], sourceRanges: string[]): void {
@@ -64,29 +38,7 @@ describe('remove --dry-run on GCP shows the firewall rules it would delete (fake
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'remove-gcp-'));
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    keyPath = join(dir, 'key.json');
-    writeFileSync(
-      keyPath,
-      JSON.stringify({ type: 'service_account', project_id: PROJECT, private_key_id: 'key0123456789abcdef', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: SA_EMAIL, client_id: '100000000000000000001', token_uri: 'https://oauth2.googleapis.com/token' }),
-      { mode: 0o600 },
-    );
-    gce = await startGceFake({
-      project: PROJECT,
-      zones: { [ZONE]: ['n2-standard-4'] },
-      images: [{ project: 'windows-cloud', name: 'windows-server-2022-dc-core-v20260101', family: 'windows-2022-core', diskSizeGb: 50, windows: true }],
-      networks: [{ name: 'k8s', subnetworks: [{ name: 'nodes', region: REGION, ipCidrRange: '10.20.0.0/20' }] }],
-      instances: [{ name: 'cp-1', zone: ZONE, subnetwork: `projects/${PROJECT}/regions/${REGION}/subnetworks/nodes`, networkIP: '10.20.0.2' }],
-      requireAuth: { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: SA_EMAIL },
-    });
-    fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
-    await fake.start();
-    for (const node of fake.store.list('nodes')) {
-      (node.spec as { providerID: string }).providerID = `gce://${PROJECT}/${ZONE}/${(node.metadata as { name: string }).name}`;
-      fake.store.put(node);
-    }
-    kubeconfig = writeKubeconfigFor(fake, { token: ADMIN_TOKEN });
+    ({ dir, gce, fake, kubeconfig, keyPath } = await startGcpCliEnv({ prefix: 'remove-gcp-', machineTypes: ['n2-standard-4'] }));
     // The pool's node-port rule as join makes it, and an RDP rule of the same name someone else made.
     putFirewall('win-k8s-kubernetes-win', 'win-k8s: node ports of pool win in cluster kubernetes', [{ IPProtocol: 'tcp', ports: ['10250', '10256'] }, { IPProtocol: 'udp', ports: ['4789'] }], ['10.20.0.0/20']);
     putFirewall('win-k8s-kubernetes-win-rdp', 'RDP for the ops team', [{ IPProtocol: 'tcp', ports: ['3389'] }], ['203.0.113.0/24']);
