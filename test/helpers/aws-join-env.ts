@@ -7,6 +7,8 @@ import { scriptFromUserData } from '../fakes/node-agent/script.js';
 export interface AwsJoinEnvOptions {
   /** Changes the bootstrap script a node runs (by instance id), e.g. to give it a wrong token. */
   script?: (instanceId: string, script: string) => string;
+  /** The API server address the cluster-info ConfigMap names (the fake's own loopback one if unset). */
+  clusterInfoServer?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function startAwsJoinEnv(options: AwsJoinEnvOptions = {}) {
     const proxy = await startAwsProxy(moto.url, { consoleOutput: (id) => consoles.get(id)?.join('\n') });
     started.push(() => proxy.stop());
     const seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
-    const fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false }));
+    const fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false, clusterInfoServer: options.clusterInfoServer }));
     await fake.start();
     started.push(() => fake.stop());
     const ec2 = motoEc2(moto.url);

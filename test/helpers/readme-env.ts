@@ -1,11 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeInstanceAttributeCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
-import { FAKE_CREDENTIALS, motoEc2, seedCluster, startAwsProxy, startMoto } from '../fakes/moto/index.js';
-import { SimulatedNodeAgent } from '../fakes/node-agent/agent.js';
-import { scriptFromUserData } from '../fakes/node-agent/script.js';
+import { ADMIN_TOKEN, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
+import { FAKE_CREDENTIALS } from '../fakes/moto/index.js';
+import { startAwsJoinEnv } from './aws-join-env.js';
 
 /**
  * The machine the README's quick start assumes, made of the fakes: a home folder whose
@@ -21,23 +19,15 @@ import { scriptFromUserData } from '../fakes/node-agent/script.js';
  */
 export async function startReadmeEnv(options: { repo: string }) {
   const root = mkdtempSync(join(tmpdir(), 'win-k8s-readme-'));
-  const consoles = new Map<string, string[]>();
   const started: (() => unknown)[] = [() => rmSync(root, { recursive: true, force: true })];
   const stop = async () => {
     for (const s of started.splice(0).reverse()) await s();
   };
   try {
-    const moto = await startMoto();
-    started.push(() => moto.stop());
-    const proxy = await startAwsProxy(moto.url, { consoleOutput: (id) => consoles.get(id)?.join('\n') });
-    started.push(() => proxy.stop());
-    const seeded = await seedCluster(moto.url, { cluster: 'kubernetes' });
-    const fake = new FakeKubeApiServer(healthyKubeadmFlannel({ linuxOnlyDaemonSet: false, clusterInfoServer: 'https://10.20.1.10:6443' }));
-    await fake.start();
-    started.push(() => fake.stop());
-    placeControlPlane(fake, seeded.providerId);
-    const ec2 = motoEc2(moto.url);
-    started.push(() => ec2.destroy());
+    // The cluster-info names a routable address, as a real cluster's does.
+    const aws = await startAwsJoinEnv({ clusterInfoServer: 'https://10.20.1.10:6443' });
+    started.push(() => aws.stop());
+    const { fake, proxy, seeded, instances } = aws;
 
     const home = join(root, 'home');
     mkdirSync(join(home, '.kube'), { recursive: true });
@@ -61,25 +51,6 @@ export async function startReadmeEnv(options: { repo: string }) {
       NO_COLOR: '1',
     };
 
-    /** The win-k8s instances of the seeded cluster, not yet terminated. */
-    const instances = async () => {
-      const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:win-k8s.io/cluster', Values: ['kubernetes'] }] }));
-      return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated');
-    };
-    const agent = new SimulatedNodeAgent({
-      fake,
-      pollMs: 100,
-      console: { append: (id, line) => consoles.set(id, [...(consoles.get(id) ?? []), line]) },
-      source: {
-        list: async () => (await instances()).filter((i) => i.State?.Name === 'running').map((i) => ({ id: i.InstanceId! })),
-        script: async (id) => {
-          const attr = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' }));
-          return scriptFromUserData(Buffer.from(attr.UserData?.Value ?? '', 'base64').toString('utf8'));
-        },
-      },
-    });
-    agent.start();
-    started.push(() => agent.stop());
     return { root, home, env, fake, proxy, seeded, instances, stop };
   } catch (err) {
     await stop();
