@@ -1,5 +1,9 @@
 import type * as zt from 'zod';
-import { array, boolean, enum as enum_, literal, number, object, preprocess, record, string } from 'zod';
+import { array, boolean, config, enum as enum_, literal, number, object, preprocess, record, string } from 'zod';
+
+// A CLI validates one document per run: zod's compiled (new Function) object parsers cost more to
+// build than they save on a single parse.
+config({ jitless: true });
 
 // Named imports, not the `z` namespace: the namespace drags every zod locale into the bundle
 // (450 KB instead of 90 KB), and compiling it is most of `render`'s start-up time.
