@@ -4,13 +4,12 @@ import { apiError } from '../cluster/client.js';
 import { discover } from '../cluster/discovery.js';
 import { UsageError, isWinK8sError } from '../errors.js';
 import { runProbes } from './probes.js';
-import { readKubeletConfigs, readKubeletSummaries } from './kubelet-proxy.js';
+import { proxyError, readKubeletConfigs, readKubeletSummaries } from './kubelet-proxy.js';
 import { mapBounded } from '../util/bounded.js';
 import { resultKey, runChecks, summarize } from './runner.js';
 import { withWorkspace, type Workspace } from './workspace.js';
 import type { CheckDefinition, CheckNeed, CheckResult, DiagnoseDocument, Snapshot } from './types.js';
 import { sleep } from '../util/sleep.js';
-import { proxyError } from './kubelet-proxy.js';
 
 export interface DiagnoseOptions {
   nodes: string[];
