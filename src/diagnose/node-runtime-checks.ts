@@ -447,7 +447,7 @@ function versionOutcome(rt: Answered, report: NodeReport, snap: Snapshot, n: k8s
   const name = runtimeName(rt);
   // dockershim (and cri-dockerd before it reported CRI "v1") answers with Docker's Engine API
   // version plus ".0" (docker_service.go Version): a Docker version, not a CRI one.
-  const dockerApi = rt.version.runtimeName === 'docker' && /^\d/.test(api);
+  const dockerApi = isDocker(rt) && /^\d/.test(api);
   // The kubelet speaks only CRI v1 from 1.26 (v1alpha2 removed, kubernetes CHANGELOG-1.26).
   if (minor >= 26 && api !== 'v1' && !dockerApi) {
     return { status: 'fail', message: `${name} serves CRI ${api || '?'}; the kubelet ${kubelet} needs CRI v1`, hint: 'upgrade the runtime: containerd 1.7+ (or a current cri-dockerd)' };
