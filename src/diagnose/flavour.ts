@@ -41,7 +41,15 @@ export type GkeNode = {
 
 export type ManagedNode = AksNode | GkeNode;
 
+/** Read once per node: net.cni, net.kube-proxy, node.windows-build and node.runtime all ask. */
+const flavours = new WeakMap<k8s.V1Node, ManagedNode | undefined>();
+
 export function managedNode(n: k8s.V1Node): ManagedNode | undefined {
+  if (!flavours.has(n)) flavours.set(n, readFlavour(n));
+  return flavours.get(n);
+}
+
+function readFlavour(n: k8s.V1Node): ManagedNode | undefined {
   const labels = n.metadata?.labels ?? {};
   const placement = parseProviderId(n.spec?.providerID ?? '');
   const aksCluster = labels['kubernetes.azure.com/cluster'];
