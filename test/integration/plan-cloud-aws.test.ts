@@ -6,6 +6,7 @@ import { CreateVolumeCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, placeControlPlane, writeKubeconfigFor } from '../fakes/kube-apiserver/index.js';
 import { FAKE_CREDENTIALS, WINDOWS_AMIS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { runCli } from '../helpers/cli.js';
+import { readPlan } from '../helpers/plan-run.js';
 import type { PlanDocument } from '../../src/plan/plan-document.js';
 
 /**
@@ -59,9 +60,7 @@ describe('plan asks AWS, reading only (moto)', function () {
 
   async function plan(args: string[] = [], verb: string[] = ['plan']) {
     const r = await runCli([...verb, '--kubeconfig', kubeconfig, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args], { env: { AWS_REGION: '' } });
-    const doc = JSON.parse(r.stdout) as PlanDocument;
-    const check = (id: string) => doc.checks.find((c) => c.id === id);
-    return { ...r, doc, check };
+    return readPlan(r);
   }
 
   it('a clean plan: joinable, with the subnet, zone and image AWS would use', async () => {

@@ -4,8 +4,8 @@ import type { FakeArm } from '../fakes/arm/index.js';
 import { CP_NIC, RG, SUB, SUBNET } from '../fakes/arm/ids.js';
 import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
 import { armCliEnv, armCredentials, startAzureCliEnv } from '../helpers/azure-cli-env.js';
+import { assertOnlyGets, readPlan } from '../helpers/plan-run.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
-import type { PlanDocument } from '../../src/plan/plan-document.js';
 
 /** plan and join --dry-run ask ARM (the fake) what join would ask it, and change nothing there. */
 describe('plan asks Azure, reading only (fake ARM)', function () {
@@ -21,19 +21,10 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
 
   const cli = (args: string[], env: Record<string, string> = { ...baseEnv(), ...credentials() }) => spawnCli(args, env, kubeconfig);
 
-  async function plan(args: string[] = [], verb: string[] = ['plan']) {
-    const r = await cli([...verb, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args]);
-    const doc = JSON.parse(r.stdout) as PlanDocument;
-    assert.ok(doc.checks, `no plan: ${r.stderr}`);
-    return { ...r, doc, check: (id: string) => doc.checks.find((c) => c.id === id) };
-  }
+  const plan = async (args: string[] = [], verb: string[] = ['plan']) => readPlan(await cli([...verb, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args]));
 
   /** Reads only: GETs (and the token the identity endpoint issues, which is not ARM). */
-  function assertOnlyReads(from: number): void {
-    const writes = arm.calls.slice(from).filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`);
-    assert.deepEqual(writes, [], 'plan changed nothing in ARM');
-    assert.ok(arm.calls.length > from, 'ARM was asked');
-  }
+  const assertOnlyReads = (from: number) => assertOnlyGets(arm.calls, from, 'ARM');
 
   before(async () => {
     ({ dir, arm, fake, kubeconfig, caBundle } = await startAzureCliEnv({ prefix: 'plan-azure-', vmSizes: ['Standard_D2s_v5', 'Standard_D4s_v5'] }));
@@ -57,6 +48,8 @@ describe('plan asks Azure, reading only (fake ARM)', function () {
     assert.equal(quota?.status, 'pass', quota?.message);
     assert.match(quota!.message, /cores: 4 needed, 350 free \(0 of 350 vCPUs in use\); standardDSv5Family: 4 needed/);
     assertOnlyReads(from);
+    // The placement and the quota both need the size's SKU: the location's list is read once.
+    assert.equal(arm.calls.slice(from).filter((c) => /\/providers\/Microsoft\.Compute\/skus$/i.test(c.path)).length, 1);
   });
 
   it('a pool that does not fit in the family\'s vCPU quota: not joinable, with the numbers and where to ask for more', async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { GceFake } from '../fakes/gce/index.js';
 import type { FakeKubeApiServer } from '../fakes/kube-apiserver/index.js';
 import { gceCliEnv, PROJECT, REGION, startGcpCliEnv, ZONE } from '../helpers/gcp-cli-env.js';
+import { assertOnlyGets, readPlan } from '../helpers/plan-run.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
-import type { PlanDocument } from '../../src/plan/plan-document.js';
 
 /** plan and join --dry-run ask the Compute API (the fake) what join would ask it, and change nothing. */
 describe('plan asks GCP, reading only (fake Compute API)', function () {
@@ -18,18 +18,9 @@ describe('plan asks GCP, reading only (fake Compute API)', function () {
 
   const cli = (args: string[], env: Record<string, string> = { ...baseEnv(), GOOGLE_APPLICATION_CREDENTIALS: keyPath }) => spawnCli(args, env, kubeconfig);
 
-  async function plan(args: string[] = [], verb: string[] = ['plan']) {
-    const r = await cli([...verb, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args]);
-    const doc = JSON.parse(r.stdout) as PlanDocument;
-    assert.ok(doc.checks, `no plan: ${r.stderr}`);
-    return { ...r, doc, check: (id: string) => doc.checks.find((c) => c.id === id) };
-  }
+  const plan = async (args: string[] = [], verb: string[] = ['plan']) => readPlan(await cli([...verb, '--api-server', 'cp.example.internal:6443', '-o', 'json', ...args]));
 
-  function assertOnlyReads(from: number): void {
-    const writes = gce.requests.slice(from).filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`);
-    assert.deepEqual(writes, [], 'plan changed nothing in Compute Engine');
-    assert.ok(gce.requests.length > from, 'the Compute API was asked');
-  }
+  const assertOnlyReads = (from: number) => assertOnlyGets(gce.requests, from, 'Compute Engine');
 
   before(async () => {
     ({ dir, gce, fake, kubeconfig, keyPath } = await startGcpCliEnv({ prefix: 'plan-gcp-', machineTypes: ['n2-standard-4', 'e2-standard-2'] }));
