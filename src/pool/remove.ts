@@ -5,8 +5,9 @@ import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { apiError } from '../cluster/client.js';
 import type { Cluster } from '../cluster/client.js';
-import type { CloudProvider, ManagedVm } from '../cloud/provider.js';
+import type { ManagedVm } from '../cloud/provider.js';
 import { deleteClusterObject, describeObject, kubectlDelete, listManagedClusterObjects, MANAGED_SELECTOR } from '../cluster/managed-objects.js';
+import type { UnlistedKind } from '../cluster/managed-objects.js';
 import { durationOf } from '../config/duration.js';
 import { removeOptions } from '../config/options.js';
 import { deleteBootstrapToken, listPoolTokens } from '../cluster/tokens.js';
@@ -29,6 +30,9 @@ export interface RemoveRequest {
 
 const WINDOWS_SELECTOR = 'kubernetes.io/os=windows';
 /** Deletes by hand every cluster-wide object join labelled, for when remove could not look. */
+const KEPT_AS_ASKED = 'kept as asked (--keep-cluster-objects)';
+/** A kind remove could not list (RBAC): its labelled objects are the user's to delete. */
+const unlistedLeft = (unlisted: UnlistedKind[]): ClusterObjectLeft[] => unlisted.map((u) => ({ what: `${u.kind}s labelled ${MANAGED_SELECTOR}`, error: u.error, command: u.command }));
 const ALL_BY_HAND = `kubectl delete runtimeclass,clusterrolebinding -l ${MANAGED_SELECTOR} && kubectl delete daemonset -n kube-system -l ${MANAGED_SELECTOR}`;
 
 /**
@@ -55,11 +59,6 @@ async function keptBecause(cluster: Cluster, allVms: ManagedVm[], going: Readonl
   return undefined;
 }
 
-/** The VMs of every pool of the cluster: a removal is the last one only if none is left. */
-async function allPoolVms(provider: CloudProvider, clusterName: string, vms: ManagedVm[], pool: string | undefined): Promise<ManagedVm[]> {
-  return pool ? provider.listVms({ cluster: clusterName }) : vms;
-}
-
 /** The cluster-wide objects, when this removal leaves no pool: deleted one by one, refusals kept. */
 async function removeClusterObjects(ctx: PoolDeps, cluster: Cluster, kept: string | undefined): Promise<ClusterObjectsOutcome> {
   if (kept) {
@@ -67,7 +66,7 @@ async function removeClusterObjects(ctx: PoolDeps, cluster: Cluster, kept: strin
     return { deleted: [], kept, left: [] };
   }
   const { objects, unlisted } = await listManagedClusterObjects(cluster);
-  const outcome: ClusterObjectsOutcome = { deleted: [], left: unlisted.map((u) => ({ what: `${u.kind}s labelled ${MANAGED_SELECTOR}`, error: u.error, command: u.command })) };
+  const outcome: ClusterObjectsOutcome = { deleted: [], left: unlistedLeft(unlisted) };
   for (const ref of objects) {
     const r = await deleteClusterObject(cluster, ref);
     if (r.deleted) {
@@ -91,16 +90,18 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
   if (req.nodes.length > 0 && req.pool) throw new UsageError('give node names or --pool, not both', { field: '--pool' });
   const drainTimeoutMs = parseDuration(req.drainTimeout, req.drainTimeoutField ?? '--drain-timeout');
   const { cluster, provider, clusterName } = await openManaged(ctx, specs);
-  const vms = await provider.listVms({ cluster: clusterName, pool: req.pool });
+  // Every pool's VMs, listed once: a removal is the last one only if none of them is left.
+  const allVms = await provider.listVms({ cluster: clusterName });
+  const vms = req.pool ? allVms.filter((v) => v.pool === req.pool) : allVms;
   const labelled = (await cluster.core.listNode({ labelSelector: req.pool ? `${POOL_LABEL}=${req.pool}` : POOL_LABEL })).items.map((n) => n.metadata?.name ?? '');
   const names = req.pool ? [...new Set([...vms.map((v) => v.nodeName), ...labelled])] : req.nodes;
   const unknown = req.nodes.filter((n) => !vms.some((v) => v.nodeName === n) && !labelled.includes(n));
   if (unknown.length > 0) throw new UsageError(`not managed by win-k8s in cluster ${clusterName}: ${unknown.join(', ')}`, { hint: 'win-k8s list shows what it manages' });
   const clusterObjectsPlan = async (): Promise<RemovePlan['clusterObjects']> => {
-    const kept = req.keepClusterObjects ? 'kept as asked (--keep-cluster-objects)' : await keptBecause(cluster, await allPoolVms(provider, clusterName, vms, req.pool), new Set(names));
+    const kept = req.keepClusterObjects ? KEPT_AS_ASKED : await keptBecause(cluster, allVms, new Set(names));
     if (kept) return { wouldDelete: [], kept, left: [] };
     const { objects, unlisted } = await listManagedClusterObjects(cluster);
-    return { wouldDelete: objects, left: unlisted.map((u) => ({ what: `${u.kind}s labelled ${MANAGED_SELECTOR}`, error: u.error, command: u.command })) };
+    return { wouldDelete: objects, left: unlistedLeft(unlisted) };
   };
   if (req.dryRun) {
     // The same choice of what goes as a real run, from the same reads; then nothing is deleted.
@@ -132,8 +133,6 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
     return ExitCode.failed;
   }
 
-  // Every pool's VMs as they were before this removal: what it does not remove is left.
-  const allVms = req.keepClusterObjects ? [] : await allPoolVms(provider, clusterName, vms, req.pool);
   const result: RemoveResult = { removed: [], deletedResources: [], deletedTokens: [], clusterObjects: { deleted: [], left: [] }, failed: [] };
   // Loaded only when a Node is drained: most of a removal's time is spent waiting here.
   const drains = names.some((n) => labelled.includes(n)) ? (await import('../output/drain-progress.js')).startDrainProgress(ctx.output) : undefined;
@@ -188,7 +187,7 @@ export async function removeManaged(ctx: PoolDeps, specs: OptionSpec[], req: Rem
   const failedNames = new Set(result.failed.map((f) => f.name));
   try {
     const kept = req.keepClusterObjects
-      ? 'kept as asked (--keep-cluster-objects)'
+      ? KEPT_AS_ASKED
       : failedNames.size > 0
         ? `the removal of ${[...failedNames].join(', ')} failed`
         : await keptBecause(cluster, allVms, gone);
