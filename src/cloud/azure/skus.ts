@@ -15,10 +15,29 @@ export interface SizeSku {
 }
 
 /**
+ * Reads by session, so plan's placement and quota list the location's SKUs once: the list is every
+ * SKU of the location, pages of it. A failed read is dropped, so a later call asks again.
+ */
+const read = new WeakMap<AzureContext['s'], Map<string, Promise<SizeSku | undefined>>>();
+
+/**
  * The VM size's entry in the Resource SKUs API for the location, or undefined when the API
  * does not list it. The list is filtered by location, the only filter the API takes.
  */
-export async function readSizeSku(ctx: AzureContext, location: string, vmSize: string): Promise<SizeSku | undefined> {
+export function readSizeSku(ctx: AzureContext, location: string, vmSize: string): Promise<SizeSku | undefined> {
+  let bySession = read.get(ctx.s);
+  if (!bySession) read.set(ctx.s, (bySession = new Map()));
+  const key = `${location.toLowerCase()}/${vmSize.toLowerCase()}`;
+  let sku = bySession.get(key);
+  if (!sku) {
+    sku = listSizeSku(ctx, location, vmSize);
+    bySession.set(key, sku);
+    sku.catch(() => bySession.delete(key));
+  }
+  return sku;
+}
+
+async function listSizeSku(ctx: AzureContext, location: string, vmSize: string): Promise<SizeSku | undefined> {
   for await (const sku of ctx.s.compute.resourceSkus.list({ filter: `location eq '${location}'` })) {
     if (sku.resourceType !== 'virtualMachines' || sku.name?.toLowerCase() !== vmSize.toLowerCase()) continue;
     const cores = Number(sku.capabilities?.find((c) => c.name === 'vCPUs')?.value);
