@@ -267,7 +267,7 @@ export const CHECKS: CheckDefinition[] = [
       const message = `Windows Server ${release.version} (${label}); images must use the ${release.imageTag} tag`;
       // AKS: the pool's OS SKU must be the node's build; GKE: the pool's version is the cloud's to tell.
       const flavour = managedNode(node(n));
-      const managed = flavour ? managedBuild(flavour, build) : undefined;
+      const managed = flavour ? managedBuild(flavour, release) : undefined;
       if (managed && 'status' in managed) return managed;
       return { status: 'pass', message: managed ? `${message}; ${managed.note}` : message };
     },

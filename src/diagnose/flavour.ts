@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import { parseProviderId } from '../cluster/provider-id.js';
-import { WINDOWS_RELEASES, windowsReleaseForBuild } from '../compat/windows.js';
+import { WINDOWS_RELEASES, type WindowsRelease } from '../compat/windows.js';
 import { eventTime } from './events.js';
 import type { CheckOutcome, Snapshot } from './types.js';
 
@@ -92,6 +92,12 @@ function aksNames(f: AksNode): { rg: string; cluster: string } {
 export function aksRunCommand(f: AksNode, script: string): string {
   if (!f.scaleSet) return `az vm run-command invoke -g ${f.nodeResourceGroup} -n <vm> --command-id RunPowerShellScript --scripts "${script}"`;
   return `az vmss run-command invoke -g ${f.nodeResourceGroup} -n ${f.scaleSet} --instance-id ${f.instance} --command-id RunPowerShellScript --scripts "${script}"`;
+}
+
+/** The -g and --cluster-name of the az aks nodepool commands. */
+function aksPoolArgs(f: AksNode): string {
+  const { rg, cluster } = aksNames(f);
+  return `-g ${rg} --cluster-name ${cluster}`;
 }
 
 const gkeCluster = (f: GkeNode) => f.cluster ?? '<cluster>';
@@ -190,22 +196,22 @@ const aksSkuBuild = (sku: string): number | undefined => {
   return release?.build;
 };
 
-/** The flavour's word on the node's Windows build, or undefined when it has nothing to add. */
-export function managedBuild(f: ManagedNode, build: number): CheckOutcome | { note: string } {
+/** The flavour's word on the node's Windows release: an outcome when it judges, else a note for the pass message. */
+export function managedBuild(f: ManagedNode, release: WindowsRelease): CheckOutcome | { note: string } {
+  const build = release.build;
   if (f.kind === 'aks') {
     const skuBuild = f.osSku ? aksSkuBuild(f.osSku) : undefined;
     if (f.osSku && skuBuild !== undefined && skuBuild !== build) {
       return {
         status: 'fail',
         message: `AKS pool ${f.pool} has OS SKU ${f.osSku} (build ${skuBuild}), but the node runs build ${build}${f.nodeImage ? ` (node image ${f.nodeImage})` : ''}`,
-        hint: `the node's image is not the pool's: upgrade the pool's node image (az aks nodepool upgrade --node-image-only -g ${aksNames(f).rg} --cluster-name ${aksNames(f).cluster} -n ${f.pool})`,
+        hint: `the node's image is not the pool's: upgrade the pool's node image (az aks nodepool upgrade --node-image-only ${aksPoolArgs(f)} -n ${f.pool})`,
       };
     }
     return { note: `AKS pool ${f.pool}${f.osSku ? `, OS SKU ${f.osSku}` : ''}${f.nodeImage ? `, node image ${f.nodeImage}` : ''}` };
   }
-  const release = windowsReleaseForBuild(build);
   return {
-    note: `GKE pool ${f.pool}: its image type (WINDOWS_LTSC_CONTAINERD on containerd) and Windows version (${release ? `OS_VERSION_LTSC${release.version}` : 'osVersion'} for this build) are not visible from the API; on GKE run ${describePool(f)}`,
+    note: `GKE pool ${f.pool}: its image type (WINDOWS_LTSC_CONTAINERD on containerd) and Windows version (OS_VERSION_LTSC${release.version} for this build) are not visible from the API; on GKE run ${describePool(f)}`,
   };
 }
 
@@ -226,7 +232,7 @@ export function managedRuntime(f: ManagedNode, runtime: string): CheckOutcome | 
     return {
       status: 'warn',
       message: `${runtime} on AKS pool ${f.pool}: AKS Windows pools run containerd from Kubernetes 1.23, so this pool cannot be upgraded as it is`,
-      hint: `add a containerd Windows pool and move the workloads (az aks nodepool add -g ${aksNames(f).rg} --cluster-name ${aksNames(f).cluster} --os-type Windows --os-sku Windows2022 -n <pool>)`,
+      hint: `add a containerd Windows pool and move the workloads (az aks nodepool add ${aksPoolArgs(f)} --os-type Windows --os-sku Windows2022 -n <pool>)`,
     };
   }
   if (f.kind === 'gke') return { note: `GKE pool ${f.pool} (a containerd image type, WINDOWS_LTSC_CONTAINERD${f.containerRuntime ? `; cloud.google.com/gke-container-runtime=${f.containerRuntime}` : ''})` };
