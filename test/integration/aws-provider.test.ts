@@ -38,6 +38,7 @@ import { MAX_ATTEMPTS, fullJitterDelay } from '../../src/cloud/aws/retry.js';
 import type { CloudProvider, CreateVmsRequest, PoolRef, ResolvedImage, ResolvedPlacement, VmResult } from '../../src/cloud/provider.js';
 import { parseProviderId } from '../../src/cluster/provider-id.js';
 import { isWinK8sError, type WinK8sError } from '../../src/errors.js';
+import { withoutEnv } from '../helpers/process-env.js';
 import type { OutputEvent } from '../../src/output/output.js';
 
 /** A kubeadm bootstrap token look-alike: it must never leave the user data. */
@@ -414,19 +415,12 @@ describe('AWS provider (against moto)', function () {
 
   describe('credentials and reachability', () => {
     it('exits 3 without credentials, with a hint', async () => {
-      const key = process.env.AWS_ACCESS_KEY_ID;
-      const secret = process.env.AWS_SECRET_ACCESS_KEY;
-      delete process.env.AWS_ACCESS_KEY_ID;
-      delete process.env.AWS_SECRET_ACCESS_KEY;
-      try {
+      await withoutEnv(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], async () => {
         const err = await rejection(provider().resolveImage({ windowsVersion: '2022', edition: 'core' }));
         assert.equal(err.exitCode, 3);
         assert.equal(err.message, 'no AWS credentials found');
         assert.match(err.hint ?? '', /AWS_PROFILE/);
-      } finally {
-        process.env.AWS_ACCESS_KEY_ID = key;
-        process.env.AWS_SECRET_ACCESS_KEY = secret;
-      }
+      });
     });
 
     it('exits 3 when AWS refuses the credentials or the permission', async () => {

@@ -7,6 +7,7 @@ import { ADMIN_TOKEN, FakeKubeApiServer, healthyKubeadmFlannel, makeNode, placeC
 import { FAKE_CREDENTIALS, WINDOWS_AMIS, motoEc2, seedCluster, startAwsProxy, startMoto, type AwsProxy, type MotoServer, type SeededCluster } from '../fakes/moto/index.js';
 import { runCli } from '../helpers/cli.js';
 import { readPlan } from '../helpers/plan-run.js';
+import { withoutEnv } from '../helpers/process-env.js';
 import type { PlanDocument } from '../../src/plan/plan-document.js';
 
 /**
@@ -183,11 +184,7 @@ describe('plan asks AWS, reading only (moto)', function () {
   });
 
   it('no AWS credentials: exit 3 with the hint, as join', async () => {
-    const key = process.env.AWS_ACCESS_KEY_ID;
-    const secret = process.env.AWS_SECRET_ACCESS_KEY;
-    delete process.env.AWS_ACCESS_KEY_ID;
-    delete process.env.AWS_SECRET_ACCESS_KEY;
-    try {
+    await withoutEnv(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], async () => {
       // The plan still shows what the cluster said; the cloud's verdict is the environment (3).
       const r = await plan([], ['plan']).catch(() => undefined);
       assert.ok(r, 'a plan document on stdout');
@@ -198,10 +195,7 @@ describe('plan asks AWS, reading only (moto)', function () {
       assert.equal(r.check('cni.flannel')?.status, 'pass', 'the cluster checks are there');
       const dry = await plan([], ['join', '--dry-run']);
       assert.equal(dry.code, 3, dry.stderr);
-    } finally {
-      process.env.AWS_ACCESS_KEY_ID = key;
-      process.env.AWS_SECRET_ACCESS_KEY = secret;
-    }
+    });
   });
 
   it('prints the resolved configuration in a form -c takes back: the same plan again', async () => {
