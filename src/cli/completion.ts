@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import type { Shell } from './completion-shells.js';
 
 /**
  * Shell completion scripts, generated from the commander tree the CLI runs with, so a new
@@ -6,8 +7,6 @@ import type { Command, Option } from 'commander';
  * The scripts hold the tree as data and need no call back into win-k8s (tab stays instant).
  */
 
-export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
-export type Shell = (typeof SHELLS)[number];
 
 /** How a flag's value is completed: none (a switch), a file path, free text, or fixed choices. */
 export type FlagValue = { kind: 'none' } | { kind: 'file' } | { kind: 'text' } | { kind: 'choices'; choices: readonly string[] };

@@ -1,6 +1,6 @@
 import { Argument, type Command } from 'commander';
 import type { RunCommand } from '../run.js';
-import { SHELLS, completionModel, completionScript, type Shell } from '../completion.js';
+import { SHELLS, type Shell } from '../completion-shells.js';
 
 /** `win-k8s completion bash|zsh|fish|powershell`, as kubectl, gh and eksctl have it. */
 export function register(program: Command, run: RunCommand): Command {
@@ -20,6 +20,7 @@ Examples:
     )
     .action(async (shell: Shell, _opts: unknown, cmd: Command) =>
       run(cmd, async () => async (ctx) => {
+        const { completionModel, completionScript } = await import('../completion.js');
         ctx.output.result(completionScript(shell, completionModel(program)), (s) => s);
       }),
     );
