@@ -2,7 +2,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { apiError, apiMessage, isNotFound, statusCode } from './client.js';
 import type { Cluster } from './client.js';
 import { madeByWinK8s } from './manifests.js';
-import { MANAGED_BY_LABELS } from './nodes.js';
+import { MANAGED_SELECTOR } from './nodes.js';
 
 /**
  * The cluster-wide objects `join` makes for Windows nodes in general, not for one pool: the
@@ -21,10 +21,6 @@ export interface ClusterObjectRef {
 
 /** Where join puts the Calico kube-proxy DaemonSet (templates/manifests/calico-kube-proxy-windows.yaml). */
 const DAEMONSET_NAMESPACE = 'kube-system';
-
-export const MANAGED_SELECTOR = Object.entries(MANAGED_BY_LABELS)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
 
 export function describeObject(ref: ClusterObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;

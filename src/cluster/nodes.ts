@@ -7,6 +7,10 @@ import type { Cluster } from './client.js';
 export const POOL_LABEL = 'win-k8s.io/pool';
 /** Labels on every object win-k8s creates, so `kubectl get -l` finds them. */
 export const MANAGED_BY_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'win-k8s' };
+/** The label selector for them (`kubectl get -l` and the list calls). */
+export const MANAGED_SELECTOR = Object.entries(MANAGED_BY_LABELS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
 
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 

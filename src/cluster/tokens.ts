@@ -5,7 +5,7 @@ import { OperationError } from '../errors.js';
 import type { EventSink } from '../output/output.js';
 import { apiError, isNotFound, statusCode } from './client.js';
 import type { Cluster } from './client.js';
-import { MANAGED_BY_LABELS, POOL_LABEL } from './nodes.js';
+import { MANAGED_BY_LABELS, MANAGED_SELECTOR, POOL_LABEL } from './nodes.js';
 
 /**
  * Short-lived kubeadm bootstrap tokens, one per join. They are created exactly as
@@ -129,8 +129,7 @@ export interface PoolToken {
  * cluster's token cleaner deletes it only then.
  */
 export async function listPoolTokens(cluster: Cluster, pool: string | undefined, now = new Date()): Promise<PoolToken[]> {
-  const managed = Object.entries(MANAGED_BY_LABELS).map(([k, v]) => `${k}=${v}`);
-  const labelSelector = [pool ? `${POOL_LABEL}=${pool}` : POOL_LABEL, ...managed].join(',');
+  const labelSelector = [pool ? `${POOL_LABEL}=${pool}` : POOL_LABEL, MANAGED_SELECTOR].join(',');
   let items: k8s.V1Secret[];
   try {
     items = (await cluster.core.listNamespacedSecret({ namespace: BOOTSTRAP_TOKEN_NAMESPACE, labelSelector, fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` })).items;

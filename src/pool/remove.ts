@@ -1,12 +1,12 @@
 import type { PoolDeps } from './deps.js';
 import type { OptionSpec } from '../config/options.js';
-import { POOL_LABEL } from '../cluster/nodes.js';
+import { MANAGED_SELECTOR, POOL_LABEL } from '../cluster/nodes.js';
 import { cordon, deleteNode, drain } from '../cluster/drain.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { apiError } from '../cluster/client.js';
 import type { Cluster } from '../cluster/client.js';
 import type { ManagedVm } from '../cloud/provider.js';
-import { deleteClusterObject, describeObject, kubectlDelete, listManagedClusterObjects, MANAGED_SELECTOR } from '../cluster/managed-objects.js';
+import { deleteClusterObject, describeObject, kubectlDelete, listManagedClusterObjects } from '../cluster/managed-objects.js';
 import type { UnlistedKind } from '../cluster/managed-objects.js';
 import { durationOf } from '../config/duration.js';
 import { removeOptions } from '../config/options.js';
