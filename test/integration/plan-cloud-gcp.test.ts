@@ -44,6 +44,8 @@ describe('plan asks GCP, reading only (fake Compute API)', function () {
     assert.match(quota!.message, /N2_CPUS: 4 needed, 24 free \(0 of 24 vCPUs in use\); SSD_TOTAL_GB: 100 needed, 500 free/);
     assert.doesNotMatch(quota!.message, /IN_USE_ADDRESSES/, 'no external IP asked for');
     assertOnlyReads(from);
+    // The placement and the quota both need the machine type: it is read once.
+    assert.equal(gce.requests.slice(from).filter((q) => /\/machineTypes\/n2-standard-4(\?|$)/.test(q.path)).length, 1);
   });
 
   it('a pool that does not fit in the region\'s quotas: not joinable, with the numbers and where to ask for more', async () => {

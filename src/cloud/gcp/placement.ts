@@ -133,9 +133,28 @@ export function checkNestedVirtualization(s: Scope, o: PlacementOptions): void {
   }
 }
 
+type MachineType = protos.google.cloud.compute.v1.IMachineType;
+
+/** Reads by context, so plan's placement and quota get the machine type once; a failed read is dropped. */
+const machineTypes = new WeakMap<GceContext, Map<string, Promise<MachineType>>>();
+
+/** The machine type in the zone (compute.machineTypes.get); its errors are the API's, as thrown. */
+export function readMachineType(ctx: GceContext, s: Scope, machineType: string): Promise<MachineType> {
+  let byCtx = machineTypes.get(ctx);
+  if (!byCtx) machineTypes.set(ctx, (byCtx = new Map()));
+  const key = `${s.project}/${s.zone}/${machineType}`;
+  let read = byCtx.get(key);
+  if (!read) {
+    read = ctx.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType })).then(([t]) => t);
+    byCtx.set(key, read);
+    read.catch(() => byCtx.delete(key));
+  }
+  return read;
+}
+
 async function checkMachineType(ctx: GceContext, s: Scope, machineType: string): Promise<void> {
   try {
-    await ctx.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType }));
+    await readMachineType(ctx, s, machineType);
   } catch (err) {
     if (isNotFound(err)) {
       throw new UsageError(`machine type ${machineType} is not offered in ${s.zone}`, {

@@ -1,6 +1,7 @@
 import type { QuotaReport, QuotaUse } from '../provider.js';
 import { GRPC, gcpCode, gcpMessage } from './errors.js';
 import type { GceContext, Scope } from './operations.js';
+import { readMachineType } from './placement.js';
 
 /** Where Google says how to see and raise Compute Engine quotas. */
 export const GCP_QUOTA_URL = 'https://cloud.google.com/compute/resource-usage';
@@ -23,7 +24,7 @@ export interface QuotaOptions {
  */
 export async function readQuota(ctx: GceContext, s: Scope, o: QuotaOptions): Promise<QuotaReport> {
   try {
-    const [machineType] = await ctx.call('compute.machineTypes.get', (c) => c.machineTypes.get({ project: s.project, zone: s.zone, machineType: o.machineType }));
+    const machineType = await readMachineType(ctx, s, o.machineType);
     const [region] = await ctx.call('compute.regions.get', (c) => c.regions.get({ project: s.project, region: s.region }));
     const quotas = new Map((region.quotas ?? []).filter((q) => q.metric).map((q) => [q.metric!, q]));
     const series = (o.machineType.split('-')[0] ?? '').toUpperCase();
